@@ -1,0 +1,102 @@
+"""Settings: the only reader of the environment (and of `.env`)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/dangjian.db"
+PUBLIC_BOT_API = "https://api.telegram.org/bot"
+
+Locale = Literal["zh_CN", "en"]
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from the environment; `.env.example` explains each key."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    bot_token: SecretStr | None = None
+    bot_api_url: str = PUBLIC_BOT_API
+    bot_api_file_url: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    timezone: str = "Asia/Shanghai"
+    default_locale: Locale = "zh_CN"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    invite_ttl_days: int = Field(default=7, ge=1, le=365)
+    invite_max_uses: int = Field(default=50, ge=1, le=10_000)
+
+    # Telegram's limits; the delivery engine paces every send by them.
+    rate_global_per_second: float = Field(default=30.0, gt=0, le=1000)
+    rate_per_chat_per_second: float = Field(default=1.0, gt=0, le=100)
+    rate_group_per_minute: int = Field(default=20, ge=1, le=1000)
+    allow_paid_broadcast: bool = False
+    delivery_max_attempts: int = Field(default=5, ge=1, le=50)
+    delivery_concurrency: int = Field(default=64, ge=1, le=1000)
+
+    error_report_interval_seconds: int = Field(default=300, ge=0)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            try:
+                return frozenset(int(p) for p in parts)
+            except ValueError:
+                raise ValueError("must be comma-separated Telegram user ids") from None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("bot_api_url", "bot_api_file_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def effective_rate_per_second(self) -> float:
+        """Paid broadcasts lift the overall limit to Telegram's 1000/s."""
+        return 1000.0 if self.allow_paid_broadcast else self.rate_global_per_second
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line naming the key."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one line per bad key."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = str(err["loc"][0]).upper() if err["loc"] else "?"
+        raise ConfigError(f"configuration error: {key}: {err['msg']}") from None

@@ -1,0 +1,267 @@
+"""Pacing for every outbound call: two lanes, Telegram's limits, scoped 429 pauses.
+
+python-telegram-bot's AIORateLimiter queues interactive replies behind a broadcast and
+halts every request on a single 429. Here a reply (interactive lane) always takes the next
+free slot before any fan-out message (bulk lane); each chat is spaced on its own; and a
+429 pauses only what it concerns: that chat, or the overall budget when several chats
+are refused at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import warnings
+from collections import deque
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import IntEnum
+from typing import Any
+
+from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+# Methods that put a message into a chat and therefore count against Telegram's limits.
+PACED_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendDocument",
+        "sendPhoto",
+        "sendMediaGroup",
+        "copyMessage",
+        "forwardMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "editMessageCaption",
+    }
+)
+
+# Below this share of the limit we pace, so that network jitter never crosses it.
+HEADROOM = 0.97
+# 429s from this many different chats within one second mean the overall budget is spent.
+GLOBAL_429_CHATS = 3
+
+
+class Lane(IntEnum):
+    interactive = 0
+    bulk = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    per_second: float = 30.0
+    per_chat_per_second: float = 1.0
+    group_per_minute: int = 20
+
+
+@dataclass(slots=True)
+class PacerStats:
+    granted: list[int] = field(default_factory=lambda: [0, 0])
+    retry_after: int = 0
+    global_pauses: int = 0
+    chat_pauses: int = 0
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class Pacer:
+    """Hands out send slots one at a time: interactive waiters first, then bulk."""
+
+    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limits = limits
+        self._clock = clock
+        self._interval = 1.0 / (limits.per_second * HEADROOM)
+        self._chat_interval = 1.0 / (limits.per_chat_per_second * HEADROOM)
+        self._tat = 0.0  # theoretical arrival time of the next global slot (GCRA)
+        self._chat_next: dict[int, float] = {}
+        self._group_sends: dict[int, deque[float]] = {}
+        self._global_paused_until = 0.0
+        self._recent_429: deque[tuple[float, int | None]] = deque()
+        self._waiters: tuple[deque[tuple[int | None, asyncio.Future[None]]], ...] = (
+            deque(),
+            deque(),
+        )
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.stats = PacerStats()
+
+    def queued(self, lane: Lane) -> int:
+        return len(self._waiters[lane])
+
+    async def acquire(self, chat_id: int | None, lane: Lane = Lane.interactive) -> None:
+        """Wait for a slot to send into `chat_id` on `lane`."""
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        entry = (chat_id, fut)
+        self._waiters[lane].append(entry)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="delivery-pacer")
+        self._wake.set()
+        try:
+            await fut
+        except asyncio.CancelledError:
+            if not fut.done():
+                self._waiters[lane].remove(entry)
+            raise
+
+    def on_retry_after(self, chat_id: int | None, seconds: float) -> None:
+        """Pause the scope a 429 concerns: the chat, or everything when it is global."""
+        now = self._clock()
+        self.stats.retry_after += 1
+        self._recent_429.append((now, chat_id))
+        while self._recent_429 and self._recent_429[0][0] < now - 1.0:
+            self._recent_429.popleft()
+        chats = {c for _, c in self._recent_429}
+        if chat_id is None or len(chats) >= GLOBAL_429_CHATS:
+            self._global_paused_until = max(self._global_paused_until, now + seconds)
+            self.stats.global_pauses += 1
+        else:
+            self._chat_next[chat_id] = max(self._chat_next.get(chat_id, 0.0), now + seconds)
+            self.stats.chat_pauses += 1
+        self._wake.set()
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def _ready_at(self, chat_id: int | None, now: float) -> float:
+        if chat_id is None:
+            return now
+        ready = self._chat_next.get(chat_id, 0.0)
+        if chat_id < 0:
+            sends = self._group_sends.get(chat_id)
+            if sends is not None:
+                while sends and sends[0] <= now - 60.0:
+                    sends.popleft()
+                if len(sends) >= self.limits.group_per_minute:
+                    ready = max(ready, sends[0] + 60.0)
+        return ready
+
+    def _grant(self, chat_id: int | None, now: float) -> None:
+        self._tat = max(self._tat, now - self._interval) + self._interval
+        if chat_id is not None:
+            self._chat_next[chat_id] = now + self._chat_interval
+            if chat_id < 0:
+                self._group_sends.setdefault(chat_id, deque()).append(now)
+            if len(self._chat_next) > 50_000:
+                self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            now = self._clock()
+            wait: float | None = None
+            if now < self._global_paused_until:
+                wait = self._global_paused_until - now
+            elif now < self._tat - self._interval:
+                wait = self._tat - self._interval - now
+            else:
+                granted = False
+                for lane in (Lane.interactive, Lane.bulk):
+                    waiters = self._waiters[lane]
+                    for entry in waiters:
+                        chat_id, fut = entry
+                        if fut.done():
+                            continue
+                        ready = self._ready_at(chat_id, now)
+                        if ready <= now:
+                            waiters.remove(entry)
+                            self._grant(chat_id, now)
+                            self.stats.granted[lane] += 1
+                            fut.set_result(None)
+                            granted = True
+                            break
+                        wait = ready - now if wait is None else min(wait, ready - now)
+                    if granted:
+                        break
+                if granted:
+                    continue
+                # Drop the futures of cancelled waiters so they are not scanned forever.
+                for waiters in self._waiters:
+                    while waiters and waiters[0][1].done():
+                        waiters.popleft()
+                if not any(self._waiters):
+                    wait = None
+            if wait is None:
+                await self._wake.wait()
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=max(wait, 0.0005))
+
+
+class DeliveryRateLimiter(BaseRateLimiter[dict[str, Any]]):
+    """The Bot's rate limiter: every API call the bot makes passes through here.
+
+    Calls pass `rate_limit_args={"lane": "bulk"}` to ride the bulk lane; everything else is
+    interactive. Non-message methods (getUpdates, answerCallbackQuery, …) are not paced.
+    """
+
+    def __init__(
+        self, limits: Limits, *, max_429_retries: int = 5, transient_retries: int = 2
+    ) -> None:
+        self.limits = limits
+        self.pacer: Pacer | None = None
+        self.max_429_retries = max_429_retries
+        self.transient_retries = transient_retries
+
+    async def initialize(self) -> None:
+        if self.pacer is None:
+            self.pacer = Pacer(self.limits)
+
+    async def shutdown(self) -> None:
+        if self.pacer is not None:
+            await self.pacer.close()
+            self.pacer = None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict[str, Any] | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        if endpoint not in PACED_METHODS:
+            return await callback(*args, **kwargs)
+        if self.pacer is None:
+            await self.initialize()
+        assert self.pacer is not None
+        lane = Lane.bulk if (rate_limit_args or {}).get("lane") == "bulk" else Lane.interactive
+        raw_chat = data.get("chat_id")
+        chat_id = (
+            int(raw_chat)
+            if isinstance(raw_chat, int | str) and str(raw_chat).lstrip("-").isdigit()
+            else None
+        )
+        floods = transient = 0
+        while True:
+            await self.pacer.acquire(chat_id, lane)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                floods += 1
+                self.pacer.on_retry_after(chat_id, retry_after_seconds(exc))
+                if floods > self.max_429_retries:
+                    raise
+                log.info("429 for chat %s on %s; retrying after the pause", chat_id, endpoint)
+            except BadRequest:
+                raise
+            except NetworkError:
+                # The outbox keeps its own attempts and backoff for the bulk lane.
+                transient += 1
+                if lane == Lane.bulk or transient > self.transient_retries:
+                    raise
+                await asyncio.sleep(0.25 * transient)

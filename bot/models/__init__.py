@@ -1,0 +1,31 @@
+"""SQLModel tables, one module per capability; importing this package registers them all."""
+
+from bot.models.base import UtcDateTime
+from bot.models.delivery import BatchState, Delivery, DeliveryBatch, DeliveryStatus, MediaFile
+from bot.models.org import (
+    AuditLog,
+    Branch,
+    BranchKind,
+    FormState,
+    Invite,
+    Member,
+    MemberStatus,
+    Role,
+)
+
+__all__ = [
+    "AuditLog",
+    "BatchState",
+    "Branch",
+    "BranchKind",
+    "Delivery",
+    "DeliveryBatch",
+    "DeliveryStatus",
+    "FormState",
+    "Invite",
+    "MediaFile",
+    "Member",
+    "MemberStatus",
+    "Role",
+    "UtcDateTime",
+]
