@@ -1,0 +1,147 @@
+"""Turns an OutgoingMessage into one Bot API call. The only code that calls send*/edit*."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Bot as TelegramBot
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Message,
+    MessageEntity,
+)
+from telegram.error import BadRequest
+
+from bot.delivery.limiter import Lane
+from bot.delivery.message import Keyboard, OutgoingMessage
+from bot.models import MediaFile
+
+log = logging.getLogger(__name__)
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def to_markup(buttons: Keyboard) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.text, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.text, callback_data=b.data)
+                for b in row
+            ]
+            for row in buttons
+        ]
+    )
+
+
+def _lane_args(lane: Lane) -> dict[str, str]:
+    return {"lane": "bulk" if lane == Lane.bulk else "interactive"}
+
+
+async def send(
+    bot: TelegramBot,
+    chat_id: int,
+    msg: OutgoingMessage,
+    *,
+    lane: Lane = Lane.interactive,
+    media: MediaFile | None = None,
+) -> Message:
+    """Send one message; with `media` the text becomes the caption of a document or photo."""
+    markup = to_markup(msg.buttons)
+    entities = [MessageEntity.de_json(e, bot) for e in msg.entities] if msg.entities else None
+    rate = _lane_args(lane)
+    if media is not None:
+        source = media.telegram_file_id or (media.content, media.filename)
+        if isinstance(source, tuple):
+            file: InputFile | str = InputFile(source[0], filename=source[1])
+        else:
+            file = source
+        if msg.media_kind == "photo":
+            sent = await bot.send_photo(
+                chat_id,
+                file,
+                caption=msg.text or None,
+                parse_mode=msg.parse_mode,
+                caption_entities=entities,
+                reply_markup=markup,
+                rate_limit_args=rate,
+            )
+            if sent.photo and not media.telegram_file_id:
+                media.telegram_file_id = sent.photo[-1].file_id
+        else:
+            sent = await bot.send_document(
+                chat_id,
+                file,
+                caption=msg.text or None,
+                parse_mode=msg.parse_mode,
+                caption_entities=entities,
+                reply_markup=markup,
+                rate_limit_args=rate,
+            )
+            if sent.document and not media.telegram_file_id:
+                media.telegram_file_id = sent.document.file_id
+        return sent
+    return await bot.send_message(
+        chat_id,
+        msg.text,
+        parse_mode=msg.parse_mode if entities is None else None,
+        entities=entities,
+        reply_markup=markup,
+        link_preview_options=NO_PREVIEW if msg.disable_preview else None,
+        rate_limit_args=rate,
+    )
+
+
+async def edit(
+    bot: TelegramBot,
+    chat_id: int,
+    message_id: int,
+    msg: OutgoingMessage,
+    *,
+    lane: Lane = Lane.interactive,
+) -> bool:
+    """Replace a message's text and buttons; an unchanged message is not an error."""
+    try:
+        await bot.edit_message_text(
+            msg.text,
+            chat_id=chat_id,
+            message_id=message_id,
+            parse_mode=msg.parse_mode,
+            reply_markup=to_markup(msg.buttons),
+            link_preview_options=NO_PREVIEW if msg.disable_preview else None,
+            rate_limit_args=_lane_args(lane),
+        )
+    except BadRequest as exc:
+        if "not modified" in exc.message:
+            return False
+        raise
+    return True
+
+
+async def edit_buttons(
+    bot: TelegramBot,
+    chat_id: int,
+    message_id: int,
+    buttons: Keyboard,
+    *,
+    lane: Lane = Lane.interactive,
+) -> bool:
+    """Replace only a message's buttons (e.g. to show an answer was recorded)."""
+    try:
+        await bot.edit_message_reply_markup(
+            chat_id=chat_id,
+            message_id=message_id,
+            reply_markup=to_markup(buttons),
+            rate_limit_args=_lane_args(lane),
+        )
+    except BadRequest as exc:
+        if "not modified" in exc.message:
+            return False
+        raise
+    return True
