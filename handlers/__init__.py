@@ -1,0 +1,13 @@
+"""Telegram adapters, one module per capability, each with register(app)."""
+
+from __future__ import annotations
+
+from bot.context import BotApplication
+from handlers import errors, org
+
+
+def register_all(app: BotApplication) -> None:
+    """Add every feature's handlers; the catch-alls go last."""
+    org.register(app)
+    errors.register(app)
+    org.register_fallbacks(app)

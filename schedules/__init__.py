@@ -1,0 +1,10 @@
+"""Timed work: each job is idempotent and reads what is due from the database."""
+
+from __future__ import annotations
+
+from bot.context import BotApplication
+
+
+def register_all(app: BotApplication) -> None:
+    """Add every feature's jobs to the JobQueue."""
+    return None

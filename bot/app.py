@@ -1,0 +1,118 @@
+"""build_application(settings) -> telegram.ext.Application, owning engine, catalogs, outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import BotCommand, BotCommandScopeDefault
+from telegram.ext import Application, ContextTypes, Defaults
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.context import GUEST, BotApplication, BotContext, BotData, CommandSpec
+from bot.db import is_sqlite, make_engine, make_sessions
+from bot.delivery.limiter import DeliveryRateLimiter, Limits
+from bot.delivery.outbox import OutboxWorker
+from bot.i18n import LOCALES, Catalogs
+from bot.migrate import upgrade
+from bot.updates import PerUserUpdateProcessor
+
+log = logging.getLogger(__name__)
+
+Register = Callable[[BotApplication], None]
+
+
+def command_menu(
+    commands: list[CommandSpec], role: str, translate: Callable[[str], str]
+) -> list[BotCommand]:
+    """The commands `role` may use, described in one language."""
+    return [BotCommand(c.name, translate(c.description)) for c in commands if role in c.roles]
+
+
+def build_application(
+    settings: Settings,
+    *,
+    register: Register,
+    clock: Clock | None = None,
+    engine: AsyncEngine | None = None,
+    migrate: bool | None = None,
+    run_outbox: bool = True,
+    concurrent_updates: int = 32,
+) -> BotApplication:
+    """Assemble the Application; engine, outbox and catalogs start in post_init.
+
+    `migrate` defaults to upgrading SQLite automatically; PostgreSQL is migrated with
+    `dangjian db upgrade`. Tests pass their own engine and clock, and drive the outbox.
+    """
+    if settings.bot_token is None:
+        raise ValueError("BOT_TOKEN is required to build the application")
+    limits = Limits(
+        per_second=settings.effective_rate_per_second,
+        per_chat_per_second=settings.rate_per_chat_per_second,
+        group_per_minute=settings.rate_group_per_minute,
+    )
+    owns_engine = engine is None
+    worker_stop = asyncio.Event()
+    tasks: list[asyncio.Task[None]] = []
+
+    async def post_init(app: BotApplication) -> None:
+        nonlocal engine
+        data = app.bot_data
+        if engine is None:
+            engine = make_engine(settings.database_url)
+        if migrate if migrate is not None else is_sqlite(settings.database_url):
+            await upgrade(settings.database_url)
+        data.sessions = make_sessions(engine)
+        data.catalogs = Catalogs.load(settings.default_locale)
+        data.outbox = OutboxWorker(
+            app.bot,
+            data.sessions,
+            data.clock,
+            concurrency=settings.delivery_concurrency,
+            max_attempts=settings.delivery_max_attempts,
+            hooks=data.hooks,
+        )
+        for locale in LOCALES:
+            t = data.catalogs.translator(locale, settings.tz)
+            menu = command_menu(data.commands, GUEST, t.label)
+            await app.bot.set_my_commands(
+                menu,
+                scope=BotCommandScopeDefault(),
+                language_code=None if locale == settings.default_locale else locale[:2],
+            )
+        if run_outbox:
+            # A single process on SQLite owns every in-flight row; others wait for leases.
+            await data.outbox.recover(all_sending=is_sqlite(settings.database_url))
+            tasks.append(asyncio.create_task(data.outbox.run(worker_stop), name="outbox"))
+
+    async def post_shutdown(app: BotApplication) -> None:
+        worker_stop.set()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(task, timeout=10)
+        if owns_engine and engine is not None:
+            await engine.dispose()
+
+    builder = (
+        Application.builder()
+        .token(settings.bot_token.get_secret_value())
+        .base_url(settings.bot_api_url)
+        .rate_limiter(DeliveryRateLimiter(limits))
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .defaults(Defaults(parse_mode="HTML", tzinfo=settings.tz))
+        .concurrent_updates(PerUserUpdateProcessor(concurrent_updates))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if settings.bot_api_file_url:
+        builder = builder.base_file_url(settings.bot_api_file_url)
+    app: BotApplication = builder.build()  # type: ignore[assignment]
+    app.bot_data.settings = settings
+    if clock is not None:
+        app.bot_data.clock = clock
+    register(app)
+    return app

@@ -1,0 +1,54 @@
+"""Guided forms kept in the database, so a half-filled form survives a restart."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models import FormState
+
+
+async def current(session: AsyncSession, *, telegram_user_id: int) -> FormState | None:
+    return (
+        await session.exec(select(FormState).where(FormState.telegram_user_id == telegram_user_id))
+    ).first()
+
+
+async def start(
+    session: AsyncSession,
+    *,
+    telegram_user_id: int,
+    form: str,
+    step: str,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+) -> FormState:
+    """Begin a form, replacing any other form this person had open."""
+    state = await current(session, telegram_user_id=telegram_user_id)
+    if state is None:
+        state = FormState(telegram_user_id=telegram_user_id, form=form, step=step, updated_at=now)
+    state.form, state.step, state.data, state.updated_at = form, step, dict(data or {}), now
+    session.add(state)
+    return state
+
+
+async def advance(
+    session: AsyncSession, *, state: FormState, step: str, now: datetime, **data: Any
+) -> FormState:
+    """Move to `step`, merging `data` into what the form holds."""
+    state.step = step
+    state.data = {**state.data, **data}  # a new dict, so the JSON column is saved
+    state.updated_at = now
+    session.add(state)
+    return state
+
+
+async def clear(session: AsyncSession, *, telegram_user_id: int) -> bool:
+    """End this person's form; True when there was one."""
+    result = await session.exec(
+        delete(FormState).where(FormState.telegram_user_id == telegram_user_id)  # type: ignore[call-overload]
+    )
+    return bool(getattr(result, "rowcount", 0))

@@ -1,0 +1,337 @@
+"""Organisation: branches (党支部), members (党员), roles and invites."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import col, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models import Branch, Invite, Member, MemberStatus, Role
+from bot.services import audit
+from bot.services.errors import Refused
+
+NAME_MAX = 64
+BRANCH_NAME_MAX = 100
+
+
+async def member_by_telegram_id(session: AsyncSession, telegram_user_id: int) -> Member | None:
+    return (
+        await session.exec(select(Member).where(Member.telegram_user_id == telegram_user_id))
+    ).first()
+
+
+async def ensure_bootstrap_admin(
+    session: AsyncSession,
+    *,
+    telegram_user_id: int,
+    profile_name: str,
+    admin_ids: frozenset[int],
+    now: datetime,
+    locale: str | None = None,
+) -> Member | None:
+    """Give an ADMIN_IDS person their admin row the first time they write."""
+    member = await member_by_telegram_id(session, telegram_user_id)
+    if telegram_user_id not in admin_ids:
+        return member
+    if member is None:
+        member = Member(
+            telegram_user_id=telegram_user_id,
+            name=clean_name(profile_name or str(telegram_user_id)),
+            role=Role.admin,
+            joined_at=now,
+            locale=locale,
+        )
+        session.add(member)
+        await session.flush()
+        await audit.record(
+            session, actor_id=member.id, action="admin.bootstrap", now=now, subject=str(member.id)
+        )
+    elif member.role != Role.admin:
+        old = member.role
+        member.role = Role.admin
+        await audit.record(
+            session,
+            actor_id=member.id,
+            action="role.changed",
+            now=now,
+            subject=str(member.id),
+            details={"from": old, "to": Role.admin, "by": "ADMIN_IDS"},
+        )
+    return member
+
+
+def clean_name(raw: str) -> str:
+    """Trim surrounding blanks; everything else is kept exactly as typed."""
+    return raw.strip()[:NAME_MAX] if raw.strip() else ""
+
+
+def validate_name(raw: str) -> str:
+    name = raw.strip()
+    if not name:
+        raise Refused("name_empty")
+    if len(name) > NAME_MAX:
+        raise Refused("name_too_long", limit=NAME_MAX, length=len(name))
+    if any(ch in name for ch in "\n\r\t"):
+        raise Refused("name_multiline")
+    return name
+
+
+def _require(actor: Member | None, *roles: Role) -> Member:
+    if actor is None or actor.role not in roles or actor.status == MemberStatus.left:
+        raise Refused("not_allowed")
+    return actor
+
+
+def _new_token() -> str:
+    # 16 random bytes = 128 bits; URL-safe text fits Telegram's 64-character /start payload.
+    return secrets.token_urlsafe(16)
+
+
+async def create_branch(
+    session: AsyncSession,
+    *,
+    actor: Member | None,
+    name: str,
+    now: datetime,
+    invite_ttl: timedelta,
+) -> tuple[Branch, Invite]:
+    """Create a branch and a one-time invite for its secretary (admins only)."""
+    admin = _require(actor, Role.admin)
+    name = name.strip()
+    if not name:
+        raise Refused("branch_name_empty")
+    if len(name) > BRANCH_NAME_MAX:
+        raise Refused("branch_name_too_long", limit=BRANCH_NAME_MAX)
+    exists = (await session.exec(select(Branch).where(Branch.name == name))).first()
+    if exists is not None:
+        raise Refused("branch_exists", name=name)
+    branch = Branch(name=name, created_at=now)
+    session.add(branch)
+    await session.flush()
+    assert branch.id is not None
+    invite = Invite(
+        token=_new_token(),
+        branch_id=branch.id,
+        role=Role.secretary,
+        created_by=admin.id,
+        created_at=now,
+        expires_at=now + invite_ttl,
+        max_uses=1,
+    )
+    session.add(invite)
+    await audit.record(
+        session,
+        actor_id=admin.id,
+        action="branch.created",
+        now=now,
+        subject=f"branch:{branch.id}",
+        details={"name": name},
+    )
+    await audit.record(
+        session,
+        actor_id=admin.id,
+        action="invite.created",
+        now=now,
+        subject=f"branch:{branch.id}",
+        details={"role": Role.secretary, "max_uses": 1},
+    )
+    return branch, invite
+
+
+@dataclass(frozen=True, slots=True)
+class BranchRow:
+    id: int
+    name: str
+    secretaries: list[str]
+    members: int
+
+
+async def branch_overview(session: AsyncSession, *, actor: Member | None) -> list[BranchRow]:
+    """Every branch with its secretaries and the count of active members (admins only)."""
+    _require(actor, Role.admin)
+    branches = list(await session.exec(select(Branch).order_by(col(Branch.name))))
+    counts = dict(
+        (
+            await session.exec(
+                select(Member.branch_id, func.count())
+                .where(Member.status != MemberStatus.left)
+                .group_by(col(Member.branch_id))
+            )
+        ).all()
+    )
+    secretaries: dict[int, list[str]] = {}
+    for m in await session.exec(
+        select(Member).where(Member.role == Role.secretary, Member.status != MemberStatus.left)
+    ):
+        if m.branch_id is not None:
+            secretaries.setdefault(m.branch_id, []).append(m.name)
+    return [
+        BranchRow(b.id, b.name, secretaries.get(b.id, []), counts.get(b.id, 0))
+        for b in branches
+        if b.id is not None
+    ]
+
+
+async def create_invite(
+    session: AsyncSession,
+    *,
+    actor: Member | None,
+    now: datetime,
+    ttl: timedelta,
+    max_uses: int,
+) -> Invite:
+    """A member invite for the secretary's own branch."""
+    secretary = _require(actor, Role.secretary)
+    if secretary.branch_id is None:
+        raise Refused("no_branch")
+    invite = Invite(
+        token=_new_token(),
+        branch_id=secretary.branch_id,
+        role=Role.member,
+        created_by=secretary.id,
+        created_at=now,
+        expires_at=now + ttl,
+        max_uses=max_uses,
+    )
+    session.add(invite)
+    await audit.record(
+        session,
+        actor_id=secretary.id,
+        action="invite.created",
+        now=now,
+        subject=f"branch:{secretary.branch_id}",
+        details={"role": Role.member, "max_uses": max_uses},
+    )
+    return invite
+
+
+async def revoke_invites(session: AsyncSession, *, actor: Member | None, now: datetime) -> int:
+    """Revoke every open invite of the secretary's branch; returns how many."""
+    secretary = _require(actor, Role.secretary)
+    result = await session.exec(
+        update(Invite)
+        .where(
+            col(Invite.branch_id) == secretary.branch_id,
+            col(Invite.revoked_at).is_(None),
+            col(Invite.expires_at) > now,
+            col(Invite.uses) < col(Invite.max_uses),
+        )
+        .values(revoked_at=now)
+    )
+    count = int(getattr(result, "rowcount", 0) or 0)
+    await audit.record(
+        session,
+        actor_id=secretary.id,
+        action="invite.revoked",
+        now=now,
+        subject=f"branch:{secretary.branch_id}",
+        details={"count": count},
+    )
+    return count
+
+
+async def accept_invite(
+    session: AsyncSession,
+    *,
+    token: str,
+    telegram_user_id: int,
+    profile_name: str,
+    now: datetime,
+    locale: str | None = None,
+) -> Member:
+    """Join the invite's branch in its role. Refuses unknown, expired, used-up, revoked."""
+    existing = await member_by_telegram_id(session, telegram_user_id)
+    invite = (
+        await session.exec(select(Invite).where(Invite.token == token).with_for_update())
+    ).first()
+    if invite is None:
+        raise Refused("invite_unknown")
+    if existing is not None and existing.status != MemberStatus.left:
+        branch = await session.get(Branch, existing.branch_id) if existing.branch_id else None
+        raise Refused("already_member", branch=branch.name if branch else "")
+    if invite.revoked_at is not None:
+        raise Refused("invite_revoked")
+    if invite.expires_at <= now:
+        raise Refused("invite_expired")
+    if invite.uses >= invite.max_uses:
+        raise Refused("invite_used_up")
+    invite.uses += 1
+    name = clean_name(profile_name) or str(telegram_user_id)
+    if existing is None:
+        member = Member(
+            telegram_user_id=telegram_user_id,
+            branch_id=invite.branch_id,
+            name=name,
+            role=invite.role,
+            joined_at=now,
+            locale=locale,
+        )
+    else:  # someone who had left comes back
+        member = existing
+        member.branch_id, member.role, member.status = (
+            invite.branch_id,
+            invite.role,
+            MemberStatus.active,
+        )
+        member.joined_at = now
+    session.add(member)
+    await session.flush()
+    if invite.role != Role.member:
+        await audit.record(
+            session,
+            actor_id=member.id,
+            action="role.changed",
+            now=now,
+            subject=f"member:{member.id}",
+            details={"to": invite.role, "branch": invite.branch_id, "invite": invite.id},
+        )
+    return member
+
+
+async def set_name(session: AsyncSession, *, member: Member, name: str) -> Member:
+    member.name = validate_name(name)
+    session.add(member)
+    return member
+
+
+async def set_locale(session: AsyncSession, *, member: Member, locale: str) -> Member:
+    member.locale = locale
+    session.add(member)
+    return member
+
+
+async def set_blocked(
+    session: AsyncSession, *, telegram_user_id: int, blocked: bool, now: datetime
+) -> Member | None:
+    """Keep a member's status in step with whether they blocked the bot."""
+    member = await member_by_telegram_id(session, telegram_user_id)
+    if member is None or member.status == MemberStatus.left:
+        return member
+    new = MemberStatus.blocked if blocked else MemberStatus.active
+    if member.status != new:
+        member.status = new
+        member.status_changed_at = now
+        session.add(member)
+    return member
+
+
+async def roster(session: AsyncSession, *, actor: Member | None) -> tuple[Branch, list[Member]]:
+    """The secretary's branch and its people, secretaries first, then by name."""
+    secretary = _require(actor, Role.secretary)
+    branch = await session.get(Branch, secretary.branch_id) if secretary.branch_id else None
+    if branch is None:
+        raise Refused("no_branch")
+    people = await session.exec(
+        select(Member)
+        .where(Member.branch_id == branch.id)
+        .order_by(col(Member.role).desc(), col(Member.name))
+    )
+    return branch, list(people)
+
+
+async def branch_of(session: AsyncSession, member: Member) -> Branch | None:
+    return await session.get(Branch, member.branch_id) if member.branch_id else None

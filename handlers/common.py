@@ -1,0 +1,190 @@
+"""What every handler module shares: who is acting, replying, buttons, refusals."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import Message, Update
+from telegram.error import BadRequest
+
+from bot.context import GUEST, BotContext
+from bot.delivery import sender
+from bot.delivery.message import Button, Keyboard, OutgoingMessage
+from bot.i18n import Translator, locale_from_telegram
+from bot.models import Member, MemberStatus, Role
+from bot.services import org
+
+
+@dataclass(slots=True)
+class Actor:
+    """The person behind an update: their member row (if any) and their translator."""
+
+    telegram_user_id: int
+    member: Member | None
+    t: Translator
+
+    @property
+    def role(self) -> str:
+        if self.member is None or self.member.status == MemberStatus.left:
+            return GUEST
+        return str(self.member.role)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin
+
+    @property
+    def is_secretary(self) -> bool:
+        return self.role == Role.secretary
+
+    @property
+    def is_member(self) -> bool:
+        return self.role in (Role.member, Role.secretary)
+
+
+def translator_for(
+    context: BotContext, member: Member | None, language_code: str | None = None
+) -> Translator:
+    """The translator for a member (their chosen locale) or a stranger (Telegram's hint)."""
+    settings = context.settings
+    locale = (member.locale if member else None) or locale_from_telegram(
+        language_code, settings.default_locale
+    )
+    return context.catalogs.translator(locale, settings.tz)
+
+
+async def load_actor(session: AsyncSession, update: Update, context: BotContext) -> Actor:
+    """Resolve who acts; ADMIN_IDS people get their admin row on first contact."""
+    user = update.effective_user
+    assert user is not None
+    member = await org.ensure_bootstrap_admin(
+        session,
+        telegram_user_id=user.id,
+        profile_name=user.full_name,
+        admin_ids=context.settings.admin_ids,
+        now=context.clock.now(),
+        locale=locale_from_telegram(user.language_code, context.settings.default_locale),
+    )
+    if member is not None and member.status == MemberStatus.blocked:
+        # They are writing to us, so they are not blocking the bot any more.
+        member.status = MemberStatus.active
+        member.status_changed_at = context.clock.now()
+    if session.dirty or session.new:
+        await session.commit()
+    return Actor(user.id, member, translator_for(context, member, user.language_code))
+
+
+def chat_id_of(update: Update) -> int:
+    chat = update.effective_chat
+    assert chat is not None
+    return chat.id
+
+
+async def reply(
+    update: Update,
+    context: BotContext,
+    text: str,
+    buttons: Keyboard | None = None,
+) -> Message:
+    """Answer the person in the chat the update came from (interactive lane)."""
+    return await sender.send(
+        context.bot, chat_id_of(update), OutgoingMessage(text=text, buttons=buttons or [])
+    )
+
+
+async def send_to(
+    context: BotContext, chat_id: int, text: str, buttons: Keyboard | None = None
+) -> Message:
+    """Tell one other person something right now (e.g. a secretary about a request)."""
+    return await sender.send(
+        context.bot, chat_id, OutgoingMessage(text=text, buttons=buttons or [])
+    )
+
+
+async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a button press (every callback query must be answered)."""
+    query = update.callback_query
+    if query is None:
+        return
+    # A query that is too old raises BadRequest: Telegram stopped waiting, nothing to do.
+    with contextlib.suppress(BadRequest):
+        await query.answer(text, show_alert=alert)
+
+
+async def edit_pressed(
+    update: Update, context: BotContext, text: str, buttons: Keyboard | None = None
+) -> None:
+    """Replace the message whose button was pressed."""
+    query = update.callback_query
+    assert query is not None
+    assert query.message is not None
+    await sender.edit(
+        context.bot,
+        query.message.chat.id,
+        query.message.message_id,
+        OutgoingMessage(text=text, buttons=buttons or []),
+    )
+
+
+async def set_pressed_buttons(update: Update, context: BotContext, buttons: Keyboard) -> None:
+    """Replace only the buttons of the message whose button was pressed."""
+    query = update.callback_query
+    assert query is not None
+    assert query.message is not None
+    await sender.edit_buttons(context.bot, query.message.chat.id, query.message.message_id, buttons)
+
+
+def callback_parts(update: Update, prefix: str, count: int) -> list[str] | None:
+    """Split `prefix:a:b…` callback data into exactly `count` parts after the prefix.
+
+    Returns None for anything malformed, so a forged button is refused, never crashes.
+    """
+    query = update.callback_query
+    if query is None or not isinstance(query.data, str):
+        return None
+    parts = query.data.split(":")
+    if parts[0] != prefix or len(parts) != count + 1:
+        return None
+    return parts[1:]
+
+
+def parse_id(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+
+def button(text: str, *data: object) -> Button:
+    """An inline button whose callback data is the parts joined by ':'."""
+    return Button(text, data=":".join(str(d) for d in data))
+
+
+def command_args(context: BotContext) -> list[str]:
+    return list(context.args or [])
+
+
+async def refuse(update: Update, context: BotContext, actor: Actor, text: str) -> None:
+    """Tell the person politely why nothing happened (as an alert for a button press)."""
+    if update.callback_query is not None:
+        await answer(update, text, alert=True)
+    else:
+        await reply(update, context, text)
+
+
+async def not_allowed(update: Update, context: BotContext, actor: Actor) -> None:
+    t = actor.t
+    if actor.role == GUEST:
+        text = t._(
+            "You have not joined a branch yet. Ask your branch secretary for an invite link."
+        )
+    else:
+        text = t._("Sorry, this is not available to you. Send /help to see what you can do.")
+    await refuse(update, context, actor, text)
+
+
+async def stale_button(update: Update, actor: Actor) -> None:
+    await answer(
+        update,
+        actor.t.label("This button is no longer valid. Send /help to start again."),
+        alert=True,
+    )

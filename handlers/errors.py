@@ -1,0 +1,78 @@
+"""No one is left without an answer: apologise, log the traceback, tell the admins briefly."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from telegram import Update
+
+from bot.context import BotApplication, BotContext
+from bot.services import org
+from handlers.common import answer, reply, send_to, translator_for
+
+log = logging.getLogger("dangjian.errors")
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Apologise to the person, log the traceback, and report to admins (rate-limited)."""
+    log.error("unhandled error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_user is None:
+        return
+    user = update.effective_user
+    try:
+        async with context.sessions() as s:
+            member = await org.member_by_telegram_id(s, user.id)
+        t = translator_for(context, member, user.language_code)
+        if update.callback_query is not None:
+            await answer(
+                update, t.label("Sorry, something went wrong. Please try again."), alert=True
+            )
+        elif update.effective_chat is not None:
+            await reply(
+                update,
+                context,
+                t._(
+                    "Sorry, something went wrong on our side. Nothing you entered was lost; "
+                    "please try again in a moment."
+                ),
+            )
+    except Exception:
+        log.exception("could not apologise to the person")
+    await _report_to_admins(update, context)
+
+
+def _what_failed(update: Update) -> str:
+    if update.callback_query is not None:
+        return "button " + (update.callback_query.data or "").split(":")[0][:16]
+    text = update.effective_message.text if update.effective_message else None
+    if text and text.startswith("/"):
+        return text.split()[0][:32]
+    return "message"
+
+
+async def _report_to_admins(update: Update, context: BotContext) -> None:
+    """A short report with no personal data and never the token, at most one per interval."""
+    data = context.bot_data
+    now = time.monotonic()
+    if data.last_error_report and now - data.last_error_report < (
+        context.settings.error_report_interval_seconds
+    ):
+        return
+    data.last_error_report = now
+    detail = type(context.error).__name__
+    t = translator_for(context, None)
+    text = t._(
+        "⚠️ Error while handling {what}: {detail}. The traceback is in the log.",
+        what=_what_failed(update),
+        detail=detail,
+    )
+    for admin_id in context.settings.admin_ids:
+        try:
+            await send_to(context, admin_id, text)
+        except Exception:
+            log.warning("could not send the error report to an admin")
+
+
+def register(app: BotApplication) -> None:
+    app.add_error_handler(on_error)  # type: ignore[arg-type]

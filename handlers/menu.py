@@ -1,0 +1,55 @@
+"""Per-role command menus (setMyCommands scoped to each chat) and /help built from them."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommandScopeChat
+from telegram.error import TelegramError
+
+from bot.app import command_menu
+from bot.context import GUEST, BotContext
+from bot.i18n import N_
+from bot.models import Role
+from handlers.common import Actor
+
+log = logging.getLogger(__name__)
+
+ROLE_NAMES = {
+    GUEST: N_("not joined"),
+    Role.member: N_("member"),
+    Role.secretary: N_("secretary"),
+    Role.admin: N_("admin"),
+}
+
+
+def role_name(actor: Actor, role: str) -> str:
+    return actor.t._(ROLE_NAMES.get(role, role))
+
+
+async def publish_menu(context: BotContext, actor: Actor) -> None:
+    """Show this person's commands in their language in Telegram's menu."""
+    menu = command_menu(context.bot_data.commands, actor.role, actor.t.label)
+    try:
+        await context.bot.set_my_commands(menu, scope=BotCommandScopeChat(actor.telegram_user_id))
+    except TelegramError as exc:
+        # The menu is a convenience; /help always works, so never fail a flow over it.
+        log.warning("setMyCommands failed for a chat: %s", exc.message)
+
+
+def help_text(context: BotContext, actor: Actor) -> str:
+    """Exactly what this person may do, one command a line."""
+    t = actor.t
+    lines = [t._("<b>What you can do</b> (as {role})", role=role_name(actor, actor.role)), ""]
+    for spec in context.bot_data.commands:
+        if actor.role in spec.roles:
+            lines.append(f"/{spec.name} — {t._(spec.description)}")
+    if actor.role == GUEST:
+        lines += [
+            "",
+            t._(
+                "To join, open the invite link your branch secretary sent you "
+                "(or that the committee sent to a new secretary)."
+            ),
+        ]
+    return "\n".join(lines)
