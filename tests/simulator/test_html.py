@@ -29,7 +29,7 @@ def test_utf16_offsets_for_emoji() -> None:
 
 def test_all_supported_tags() -> None:
     src = (
-        '<strong>a</strong><em>b</em><u>c</u><ins>d</ins><s>e</s><strike>f</strike><del>g</del>'
+        "<strong>a</strong><em>b</em><u>c</u><ins>d</ins><s>e</s><strike>f</strike><del>g</del>"
         '<span class="tg-spoiler">h</span><tg-spoiler>i</tg-spoiler><a href="https://x.y/?a=1&amp;b=2">j</a>'
         '<code>k</code><pre><code class="language-python">l</code></pre><blockquote>m</blockquote>'
         '<blockquote expandable>n</blockquote><tg-emoji emoji-id="5368324170671202286">o</tg-emoji>'

@@ -102,7 +102,7 @@ async def test_callback_data_65_bytes(bot: Bot, sim: BotAPISimulator) -> None:
     ok = InlineKeyboardMarkup([[InlineKeyboardButton("a", callback_data="党" * 21)]])  # 63 bytes
     await bot.send_message(7, "x", reply_markup=ok)
     bad = InlineKeyboardMarkup([[InlineKeyboardButton("a", callback_data="党" * 21 + "xx")]])
-    with pytest.raises(BadRequest, match="Button_data_invalid|BUTTON_DATA_INVALID"):
+    with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
         await bot.send_message(7, "x", reply_markup=bad)
     assert sim.violations[-1]["description"] == "Bad Request: BUTTON_DATA_INVALID"
 
@@ -124,10 +124,9 @@ async def test_broken_html(bot: Bot, sim: BotAPISimulator) -> None:
     with pytest.raises(BadRequest, match="Can't parse entities"):
         await bot.send_message(7, "<b>unclosed", parse_mode=ParseMode.HTML)
     assert sim.violations[-1]["description"] == (
-        "Bad Request: can't parse entities: "
-        'Can\'t find end tag corresponding to start tag "b"'
+        "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\""
     )
-    with pytest.raises(BadRequest, match='Unsupported start tag "br"'):
+    with pytest.raises(BadRequest, match=r'(?i)unsupported start tag "br"'):
         await bot.send_message(7, "a<br>b", parse_mode=ParseMode.HTML)
     assert len(sim.violations) == 2
 
@@ -138,7 +137,8 @@ async def test_text_html_round_trip(bot: Bot, sim: BotAPISimulator) -> None:
     m = await bot.send_message(7, src, parse_mode=ParseMode.HTML)
     assert m.text == "会议 <通知> & 时间 链接 🙂"
     assert m.text_html == src
-    assert m.from_user is not None and m.from_user.is_bot
+    assert m.from_user is not None
+    assert m.from_user.is_bot
     assert m.chat.type == "private"
     assert sim.user(7, "A").last.html == src
     assert sim.violations == []
@@ -160,5 +160,5 @@ async def test_unimplemented_methods(bot: Bot, sim: BotAPISimulator) -> None:
 
 
 async def test_set_my_commands_validation(bot: Bot, sim: BotAPISimulator) -> None:
-    with pytest.raises(BadRequest, match="(?i)bot_command_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)bot_command_invalid"):
         await bot.set_my_commands([("Start-Now", "x")])
