@@ -2,6 +2,7 @@
 
 from bot.models.base import UtcDateTime
 from bot.models.delivery import BatchState, Delivery, DeliveryBatch, DeliveryStatus, MediaFile
+from bot.models.once import ReminderLog
 from bot.models.org import (
     AuditLog,
     Branch,
@@ -26,6 +27,7 @@ __all__ = [
     "MediaFile",
     "Member",
     "MemberStatus",
+    "ReminderLog",
     "Role",
     "UtcDateTime",
 ]

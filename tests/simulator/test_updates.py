@@ -153,7 +153,7 @@ async def test_edit_and_not_modified(bot: Bot, sim: BotAPISimulator, alice: SimU
     (u,) = await bot.get_updates()
     assert u.callback_query is not None
     assert u.callback_query.message is not None
-    assert u.callback_query.message.text == "v2"  # type: ignore[union-attr]
+    assert u.callback_query.message.text == "v2"  # type: ignore[attr-defined]
     assert sim.violations == []
 
 

@@ -1,0 +1,101 @@
+"""Catalog upkeep behind `dangjian i18n`: extract strings per domain, update, check.
+
+Domains follow modules (see bot.i18n.domain_of): handlers/meetings.py,
+bot/services/meetings.py and schedules/meetings.py all feed ``meetings.po``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_file
+from babel.messages.pofile import read_po, write_po
+
+from bot.i18n import LOCALES, LOCALES_DIR, domain_of
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIRS = ("bot", "handlers", "schedules")
+KEYWORDS = {"_": None, "n_": (1, 2), "label": None, "N_": None}
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    msgid: str | tuple[str, str]
+    location: tuple[str, int]
+
+
+def extract(root: Path = ROOT) -> dict[str, dict[str | tuple[str, str], list[tuple[str, int]]]]:
+    """Every translatable string in the source, grouped by domain."""
+    found: dict[str, dict[str | tuple[str, str], list[tuple[str, int]]]] = defaultdict(dict)
+    for folder in SOURCE_DIRS:
+        for path in sorted((root / folder).rglob("*.py")):
+            rel = str(path.relative_to(root))
+            for lineno, message, _comments, _context in extract_from_file(
+                "python", str(path), keywords=KEYWORDS
+            ):
+                if isinstance(message, tuple | list):
+                    if len(message) < 2 or not message[0]:
+                        continue
+                    key: str | tuple[str, str] = (message[0], message[1])
+                else:
+                    if not message:
+                        continue
+                    key = message
+                found[domain_of(path)].setdefault(key, []).append((rel, lineno))
+    return found
+
+
+def _read(path: Path, locale: str) -> Catalog:
+    if path.exists():
+        with path.open("rb") as fh:
+            return read_po(fh, locale=locale)
+    return Catalog(locale=locale, domain=path.stem, project="dangjian-bot")
+
+
+def update(locales_dir: Path = LOCALES_DIR) -> dict[str, int]:
+    """Add new strings (untranslated) to every locale's catalog; drop unused ones."""
+    added: dict[str, int] = {}
+    for domain, messages in extract().items():
+        for locale in LOCALES:
+            path = locales_dir / locale / "LC_MESSAGES" / f"{domain}.po"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            old = _read(path, locale)
+            new = Catalog(locale=locale, domain=domain, project="dangjian-bot", fuzzy=False)
+            for msgid, locations in messages.items():
+                prev = old.get(msgid[0] if isinstance(msgid, tuple) else msgid)
+                string: str | tuple[str, ...] = ("", "") if isinstance(msgid, tuple) else ""
+                if prev is not None:
+                    string = prev.string
+                else:
+                    added[f"{locale}/{domain}"] = added.get(f"{locale}/{domain}", 0) + 1
+                if locale == "en" and not (all(string) if isinstance(string, tuple) else string):
+                    string = msgid  # the msgids are English already
+                new.add(msgid, string, locations=locations)
+            with path.open("wb") as fh:
+                write_po(fh, new, width=100, sort_output=False, omit_header=False)
+    return added
+
+
+def missing(locales_dir: Path = LOCALES_DIR) -> list[str]:
+    """Strings used in the source without a translation, as 'locale/domain: msgid' lines."""
+    problems: list[str] = []
+    for domain, messages in extract().items():
+        for locale in LOCALES:
+            path = locales_dir / locale / "LC_MESSAGES" / f"{domain}.po"
+            catalog = _read(path, locale)
+            for msgid in messages:
+                key = msgid[0] if isinstance(msgid, tuple) else msgid
+                entry = catalog.get(key)
+                strings = (
+                    list(entry.string)
+                    if entry and isinstance(entry.string, tuple)
+                    else [entry.string]
+                    if entry
+                    else []
+                )
+                if entry is None or not all(strings) or entry.fuzzy:
+                    problems.append(f"{locale}/{domain}.po: {key!r}")
+    return problems

@@ -1,0 +1,19 @@
+"""Organisation e2e: branches, invites, joining, roster, /me, /help, /lang, refusals."""
+
+from __future__ import annotations
+
+from tests.harness import Harness
+
+
+async def test_admin_creates_branch_and_people_join(h: Harness) -> None:
+    branch = await h.setup_branch("第一党支部", members=3)
+    me = await h.send(branch.members[0], "/me")
+    assert "第一党支部党员1" in me.text
+    assert "第一党支部" in me.text
+    assert "党员" in me.text
+    overview = await h.send(h.admin, "/branches")
+    assert "第一党支部" in overview.text
+    assert "第一党支部书记" in overview.text
+    roster = await h.send(branch.secretary, "/members")
+    for i in range(1, 4):
+        assert f"第一党支部党员{i}" in roster.text
