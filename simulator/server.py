@@ -30,6 +30,10 @@ _NOT_MODIFIED = (
     "exactly the same as a current content and reply markup of the message"
 )
 _QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+_POLL_CONFLICT = (
+    "Conflict: terminated by other getUpdates request; "
+    "make sure that only one bot instance is running"
+)
 _WEBHOOK_CONFLICT = (
     "Conflict: can't use getUpdates method while webhook is active; "
     "use deleteWebhook to delete the webhook first"
@@ -118,6 +122,8 @@ class BotAPISimulator:
         self._inflight = 0
         self._last_activity = time.monotonic()
         self._last_get_updates: float | None = None
+        self._waiters: list[tuple[Callable[[], bool], asyncio.Future[None]]] = []
+        self._poll_generation = 0
         self.port: int | None = None
         self._handlers: dict[str, Handler] = {
             "getMe": self._get_me,
@@ -316,6 +322,42 @@ class BotAPISimulator:
                     f"{len(self._updates)} unconfirmed update(s)"
                 )
             await asyncio.sleep(max(quiet - idle_for, 0.005))
+
+    async def wait_until(
+        self,
+        predicate: Callable[[], bool],
+        timeout: float = 10,  # noqa: ASYNC109
+        what: str = "condition",
+    ) -> None:
+        """Wait until ``predicate()`` is true; it is re-checked after every API call.
+
+        Handy for bot output that is not a reaction to an update (scheduled jobs), e.g.
+        ``await sim.wait_until(lambda: len(user.bot_messages) == 2)``.
+        """
+        if predicate():
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        entry = (predicate, fut)
+        self._waiters.append(entry)
+        try:
+            await asyncio.wait_for(fut, timeout)
+        except TimeoutError:
+            raise TimeoutError(
+                f"{what} not reached after {timeout}s ({len(self.calls)} API calls so far)"
+            ) from None
+        finally:
+            if entry in self._waiters:
+                self._waiters.remove(entry)
+
+    def _check_waiters(self) -> None:
+        for pred, fut in list(self._waiters):
+            if fut.done():
+                continue
+            try:
+                if pred():
+                    fut.set_result(None)
+            except Exception as exc:  # surface predicate bugs to the waiting test
+                fut.set_exception(exc)
 
     def _stuck_message(self, timeout: float) -> str:
         kinds = [next(k for k in u if k != "update_id") for u in itertools.islice(self._updates, 5)]
@@ -526,6 +568,8 @@ class BotAPISimulator:
         err: ApiError,
     ) -> web.Response:
         self.calls.append(CallRecord(t, method, params, chat_id, False, err.code, err.description))
+        if self._waiters:
+            self._check_waiters()
         if err.violation:
             self.violations.append(
                 {"method": method, "params": _printable(params), "description": err.description}
@@ -576,6 +620,8 @@ class BotAPISimulator:
             return self._finish_error(t, name, params, chat_id, err)
         self.stats["ok"] += 1
         self.calls.append(CallRecord(t, name, params, chat_id, True, None, None, result))
+        if self._waiters:
+            self._check_waiters()
         return self._json({"ok": True, "result": result})
 
     def _fallback(self, spec: MethodSpec) -> Any:
@@ -791,16 +837,27 @@ class BotAPISimulator:
         timeout = max(float(params.get("timeout") or 0), 0.0)
         if "allowed_updates" in params:
             self.allowed_updates = list(params["allowed_updates"] or []) or None
+        self._poll_generation += 1
+        generation = self._poll_generation
         async with self._cond:
             if offset is not None:
                 self._confirm(int(offset))
-                self._cond.notify_all()
+            # wake (and thereby terminate) an older long poll: only one poller may wait
+            self._cond.notify_all()
             if not self._updates and timeout > 0 and not self._closing:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
-                        self._cond.wait_for(lambda: bool(self._updates) or self._closing),
+                        self._cond.wait_for(
+                            lambda: (
+                                bool(self._updates)
+                                or self._closing
+                                or generation != self._poll_generation
+                            )
+                        ),
                         timeout,
                     )
+                if generation != self._poll_generation:
+                    raise ApiError(409, _POLL_CONFLICT)
             return list(itertools.islice(self._updates, limit))
 
     def _confirm(self, offset: int) -> None:

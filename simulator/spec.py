@@ -230,6 +230,10 @@ class Spec:
             for idx, item in enumerate(value):
                 self.check_value(item, (inner,), f"{path}[{idx}]", depth + 1)
             return
+        if t == "KeyboardButton" and isinstance(value, str):
+            if not value:
+                raise SpecError("can't parse keyboard button: Text must be non-empty")
+            return  # Telegram accepts a plain string for a text-only reply-keyboard button
         ts = self.types.get(t)
         if ts is None:
             return  # unknown type name: accept

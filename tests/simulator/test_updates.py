@@ -308,3 +308,41 @@ async def test_call_log(bot: Bot, sim: BotAPISimulator, alice: SimUser) -> None:
     assert rec.chat_id == 1001
     assert rec.params["text"] == "x"
     assert rec.result["message_id"] == 1
+
+
+async def test_second_long_poll_terminates_first(
+    http: httpx.AsyncClient, sim: BotAPISimulator
+) -> None:
+    first = asyncio.create_task(http.post("getUpdates", data={"timeout": "5"}))
+    await asyncio.sleep(0.05)
+    second = asyncio.create_task(http.post("getUpdates", data={"timeout": "0"}))
+    r1 = await asyncio.wait_for(first, 2)
+    assert r1.status_code == 409
+    assert "terminated by other getUpdates" in r1.json()["description"]
+    assert (await second).json() == {"ok": True, "result": []}
+    assert sim.violations == []
+
+
+async def test_wait_until(bot: Bot, sim: BotAPISimulator, alice: SimUser) -> None:
+    async def later() -> None:
+        await asyncio.sleep(0.02)
+        await bot.send_message(1001, "提醒")
+
+    task = asyncio.create_task(later())
+    await sim.wait_until(lambda: bool(alice.bot_messages), timeout=2)
+    assert alice.last.text == "提醒"
+    await task
+    with pytest.raises(TimeoutError, match="second message"):
+        await sim.wait_until(
+            lambda: len(alice.bot_messages) > 1, timeout=0.05, what="second message"
+        )
+
+
+async def test_reply_keyboard_tracked(bot: Bot, alice: SimUser) -> None:
+    from telegram import ReplyKeyboardMarkup, ReplyKeyboardRemove
+
+    await bot.send_message(1001, "选择", reply_markup=ReplyKeyboardMarkup([["签到", "请假"]]))
+    assert alice.keyboard == [["签到", "请假"]]
+    assert alice.last.buttons == []
+    await bot.send_message(1001, "好", reply_markup=ReplyKeyboardRemove())
+    assert alice.keyboard is None
