@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from simulator import SimUser
-
 from bot.demo.stage import Branch, Stage
+from simulator import SimUser
 
 
 @dataclass

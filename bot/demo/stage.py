@@ -102,17 +102,28 @@ class Stage:
         else:
             await self.send(user, name)
 
-    async def setup_branch(self, name: str = "第一党支部", members: int = 3) -> Branch:
-        """Admin creates a branch; a secretary and `members` people join by invite links."""
+    async def setup_branch(
+        self,
+        name: str = "第一党支部",
+        members: int = 3,
+        *,
+        secretary_name: str | None = None,
+        member_names: list[str] | None = None,
+    ) -> Branch:
+        """Admin creates a branch; a secretary and `members` people join by invite links.
+
+        Real names default to "<branch>书记" and "<branch>党员N".
+        """
         reply = await self.send(self.admin, f"/newbranch {name}")
         secretary = self.person("书记" + name[:2])
-        await self.join(secretary, invite_token(reply.text), name=f"{name}书记")
+        await self.join(secretary, invite_token(reply.text), name=secretary_name or f"{name}书记")
         reply = await self.send(secretary, "/invite")
         token = invite_token(reply.text)
         branch = Branch(name, secretary)
-        for i in range(members):
+        names = member_names or [f"{name}党员{i + 1}" for i in range(members)]
+        for i, real_name in enumerate(names):
             person = self.person(f"党员{i + 1}")
-            await self.join(person, token, name=f"{name}党员{i + 1}")
+            await self.join(person, token, name=real_name)
             branch.members.append(person)
         return branch
 

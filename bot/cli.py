@@ -1,0 +1,146 @@
+"""The `dangjian` command: run, demo, db upgrade, i18n. The composition root.
+
+This is the one place in bot/ that wires in handlers/ and schedules/: it is the entry
+point, not part of the core the features build on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.context import BotApplication
+
+
+def register_features(app: BotApplication) -> None:
+    import handlers
+    import schedules
+
+    handlers.register_all(app)
+    schedules.register_all(app)
+
+
+class RedactSecrets(logging.Filter):
+    """Keeps the bot token out of every log line (httpx logs request URLs)."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self.secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secret:
+            message = record.getMessage()
+            if self.secret in message:
+                record.msg = message.replace(self.secret, "<BOT_TOKEN>")
+                record.args = None
+        return True
+
+
+def setup_logging(settings: Settings) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
+    )
+    if settings.bot_token is not None:
+        handler.addFilter(RedactSecrets(settings.bot_token.get_secret_value()))
+    logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
+    # Request lines are noise at INFO and would carry the token-bearing URL.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def fail(message: str, code: int = 2) -> int:
+    print(f"dangjian: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_run(settings: Settings) -> int:
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+
+    from bot.app import build_application
+
+    if settings.bot_token is None:
+        return fail(
+            "configuration error: BOT_TOKEN: required for `dangjian run` (see .env.example)"
+        )
+    setup_logging(settings)
+    app = build_application(settings, register=register_features)
+    try:
+        app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+    except InvalidToken:
+        return fail("BOT_TOKEN was rejected by the Bot API (Unauthorized); check the token.", 1)
+    except NetworkError as exc:
+        return fail(
+            f"cannot reach the Bot API at BOT_API_URL={settings.bot_api_url}: {exc.message}", 1
+        )
+    except TelegramError as exc:
+        return fail(f"the Bot API refused to start the bot: {exc.message}", 1)
+    return 0
+
+
+def cmd_demo() -> int:
+    from bot.demo.runner import run_demo
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return asyncio.run(run_demo(register_features))
+
+
+def cmd_db(settings: Settings, action: str, revision: str) -> int:
+    from bot.migrate import upgrade_sync
+
+    if action == "upgrade":
+        upgrade_sync(settings.database_url, revision)
+        print(f"database migrated to {revision}")
+    return 0
+
+
+def cmd_i18n(action: str) -> int:
+    from bot import i18n, i18n_tools
+
+    if action == "update":
+        added = i18n_tools.update()
+        for where, count in sorted(added.items()):
+            print(f"{where}: {count} new")
+    if action in ("update", "check"):
+        problems = i18n_tools.missing()
+        for line in problems:
+            print(f"untranslated: {line}")
+        if problems:
+            return 1
+    if action == "compile":
+        for path in i18n.compile_catalogs():
+            print(path)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="dangjian", description="党建助手 Telegram bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot with long polling (needs BOT_TOKEN)")
+    sub.add_parser("demo", help="play the scripted demo against the built-in Bot API simulator")
+    db = sub.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade"])
+    db.add_argument("revision", nargs="?", default="head")
+    tr = sub.add_parser("i18n", help="translation catalogs")
+    tr.add_argument("action", choices=["update", "check", "compile"])
+    args = parser.parse_args(argv)
+
+    if args.command == "demo":
+        return cmd_demo()
+    if args.command == "i18n":
+        return cmd_i18n(args.action)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        return fail(str(exc))
+    if args.command == "run":
+        return cmd_run(settings)
+    return cmd_db(settings, args.action, args.revision)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
