@@ -58,27 +58,38 @@ def fail(message: str, code: int = 2) -> int:
     return code
 
 
-def cmd_run(settings: Settings) -> int:
+async def check_bot_api(settings: Settings) -> str | None:
+    """Ask the Bot API who we are; a one-line reason when that fails, else None."""
+    from telegram import Bot
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
+    assert settings.bot_token is not None
+    bot = Bot(settings.bot_token.get_secret_value(), base_url=settings.bot_api_url)
+    try:
+        async with bot:
+            await bot.get_me()
+    except InvalidToken:
+        return "BOT_TOKEN was rejected by the Bot API (Unauthorized); check the token."
+    except NetworkError as exc:
+        return f"cannot reach the Bot API at BOT_API_URL={settings.bot_api_url} ({exc.message})"
+    except TelegramError as exc:
+        return f"the Bot API refused BOT_TOKEN/BOT_API_URL: {exc.message}"
+    return None
+
+
+def cmd_run(settings: Settings) -> int:
     from bot.app import build_application
 
     if settings.bot_token is None:
         return fail(
             "configuration error: BOT_TOKEN: required for `dangjian run` (see .env.example)"
         )
+    problem = asyncio.run(check_bot_api(settings))
+    if problem:
+        return fail(problem, 1)
     setup_logging(settings)
     app = build_application(settings, register=register_features)
-    try:
-        app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
-    except InvalidToken:
-        return fail("BOT_TOKEN was rejected by the Bot API (Unauthorized); check the token.", 1)
-    except NetworkError as exc:
-        return fail(
-            f"cannot reach the Bot API at BOT_API_URL={settings.bot_api_url}: {exc.message}", 1
-        )
-    except TelegramError as exc:
-        return fail(f"the Bot API refused to start the bot: {exc.message}", 1)
+    app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
     return 0
 
 

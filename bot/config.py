@@ -44,6 +44,28 @@ class Settings(BaseSettings):
 
     error_report_interval_seconds: int = Field(default=300, ge=0)
 
+    # 三会一课: remind invitees this many minutes before a meeting starts (24 h and 1 h).
+    meeting_reminder_minutes: Annotated[tuple[int, ...], NoDecode] = (1440, 60)
+
+    # 第一议题 study: default due date, nudge, quiet hours (local), default push time.
+    study_due_days: int = Field(default=7, ge=1, le=365)
+    study_nudge_hours_before: int = Field(default=24, ge=1, le=24 * 30)
+    study_quiet_start: str = Field(default="22:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    study_quiet_end: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    study_default_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    study_job_interval_seconds: int = Field(default=60, ge=5, le=3600)
+    # RSS/Atom feeds of study material.
+    feed_interval_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    feed_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    feed_max_bytes: int = Field(default=2_000_000, ge=1024, le=50_000_000)
+    feed_max_redirects: int = Field(default=3, ge=0, le=10)
+    feed_max_new_entries: int = Field(default=10, ge=1, le=50)
+
+    @field_validator("bot_token", "bot_api_file_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _parse_admin_ids(cls, value: object) -> object:
@@ -53,6 +75,19 @@ class Settings(BaseSettings):
                 return frozenset(int(p) for p in parts)
             except ValueError:
                 raise ValueError("must be comma-separated Telegram user ids") from None
+        return value
+
+    @field_validator("meeting_reminder_minutes", mode="before")
+    @classmethod
+    def _parse_reminder_minutes(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                minutes = tuple(int(p) for p in value.split(",") if p.strip())
+            except ValueError:
+                raise ValueError("must be comma-separated minutes, e.g. 1440,60") from None
+            if any(m <= 0 for m in minutes):
+                raise ValueError("minutes must be positive")
+            return minutes
         return value
 
     @field_validator("timezone")

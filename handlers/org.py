@@ -58,40 +58,34 @@ COMMANDS = (
 NAME_FORM = "name"
 
 
+REFUSALS = {
+    "not_allowed": N_("Sorry, this is not available to you. Send /help to see what you can do."),
+    "branch_name_empty": N_("Please give the branch a name: /newbranch <name>"),
+    "branch_name_too_long": N_("A branch name can have at most {limit} characters."),
+    "branch_exists": N_("A branch named “{name}” already exists."),
+    "no_branch": N_("You are not in a branch."),
+    "invite_unknown": N_(
+        "This invite link is not valid. Please check it, or ask your secretary for a new one."
+    ),
+    "invite_expired": N_("This invite link has expired. Please ask your secretary for a new one."),
+    "invite_used_up": N_(
+        "This invite link has already been used. Please ask your secretary for a new one."
+    ),
+    "invite_revoked": N_(
+        "This invite link was withdrawn. Please ask your secretary for a new one."
+    ),
+    "already_member": N_("You have already joined {branch}. Send /help to see what you can do."),
+    "name_empty": N_("The name cannot be empty. Please type your real name."),
+    "name_too_long": N_(
+        "That is {length} characters; a name can have at most {limit}. Please type a shorter one."
+    ),
+    "name_multiline": N_("Please type your name on one line."),
+}
+
+
 def refusal_text(t: Translator, exc: Refused) -> str:
-    """The words for each organisation refusal."""
-    p = exc.params
-    texts = {
-        "not_allowed": t._(
-            "Sorry, this is not available to you. Send /help to see what you can do."
-        ),
-        "branch_name_empty": t._("Please give the branch a name: /newbranch <name>"),
-        "branch_name_too_long": t._("A branch name can have at most {limit} characters.", **p),
-        "branch_exists": t._("A branch named “{name}” already exists.", **p),
-        "no_branch": t._("You are not in a branch."),
-        "invite_unknown": t._(
-            "This invite link is not valid. Please check it, or ask your secretary for a new one."
-        ),
-        "invite_expired": t._(
-            "This invite link has expired. Please ask your secretary for a new one."
-        ),
-        "invite_used_up": t._(
-            "This invite link has already been used. Please ask your secretary for a new one."
-        ),
-        "invite_revoked": t._(
-            "This invite link was withdrawn. Please ask your secretary for a new one."
-        ),
-        "already_member": t._(
-            "You have already joined {branch}. Send /help to see what you can do.", **p
-        ),
-        "name_empty": t._("The name cannot be empty. Please type your real name."),
-        "name_too_long": t._(
-            "That is {length} characters; a name can have at most {limit}. Please type a shorter one.",
-            **p,
-        ),
-        "name_multiline": t._("Please type your name on one line."),
-    }
-    return texts.get(exc.code, t._("Sorry, that could not be done."))
+    """The words for an organisation refusal (only its own placeholders are filled)."""
+    return t._(REFUSALS.get(exc.code, N_("Sorry, that could not be done.")), **exc.params)
 
 
 def deep_link(context: BotContext, invite: Invite) -> str:

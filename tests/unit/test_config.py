@@ -1,0 +1,51 @@
+"""Settings: defaults, parsing, and one clear line per bad key."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+
+def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    monkeypatch.chdir(str(tmp_path))  # no .env here
+    for key in ("BOT_TOKEN", "DATABASE_URL", "ADMIN_IDS", "TIMEZONE", "DEFAULT_LOCALE"):
+        monkeypatch.delenv(key, raising=False)
+    s = load_settings()
+    assert s.database_url.startswith("sqlite+aiosqlite:///./data/")
+    assert s.timezone == "Asia/Shanghai"
+    assert s.default_locale == "zh_CN"
+    assert s.admin_ids == frozenset()
+    assert s.bot_token is None
+
+
+def test_admin_ids_are_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADMIN_IDS", " 1, 22 ,333")
+    assert load_settings().admin_ids == frozenset({1, 22, 333})
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("ADMIN_IDS", "12,abc"),
+        ("TIMEZONE", "Mars/Olympus"),
+        ("DEFAULT_LOCALE", "fr"),
+        ("DATABASE_URL", "mysql://x"),
+        ("BOT_API_URL", "api.telegram.org"),
+        ("RATE_GLOBAL_PER_SECOND", "-1"),
+    ],
+)
+def test_bad_values_name_the_key(monkeypatch: pytest.MonkeyPatch, key: str, value: str) -> None:
+    monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError) as err:
+        load_settings()
+    message = str(err.value)
+    assert key in message
+    assert "\n" not in message
+
+
+def test_token_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", "123:SECRET")
+    s = load_settings()
+    assert "SECRET" not in repr(s)
+    assert "SECRET" not in str(s.model_dump())
