@@ -75,6 +75,7 @@ def build_application(
             concurrency=settings.delivery_concurrency,
             max_attempts=settings.delivery_max_attempts,
             hooks=data.hooks,
+            paid_broadcast=settings.allow_paid_broadcast,
         )
         for locale in LOCALES:
             t = data.catalogs.translator(locale, settings.tz)

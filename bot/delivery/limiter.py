@@ -21,7 +21,8 @@ from datetime import timedelta
 from enum import IntEnum
 from typing import Any
 
-from telegram.error import BadRequest, NetworkError, RetryAfter
+import httpx
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ PACED_METHODS = frozenset(
 HEADROOM = 0.97
 # 429s from this many different chats within one second mean the overall budget is spent.
 GLOBAL_429_CHATS = 3
+# Extra wait after a group's per-minute window, so arrival jitter never crosses it.
+GROUP_WINDOW_MARGIN = 1.0
 
 
 class Lane(IntEnum):
@@ -65,6 +68,22 @@ class PacerStats:
     retry_after: int = 0
     global_pauses: int = 0
     chat_pauses: int = 0
+
+
+def maybe_delivered(exc: NetworkError) -> bool:
+    """Whether Telegram may have executed a call that failed with `exc`.
+
+    A timeout or a connection dropped after the request was written leaves it unknown;
+    an HTTP error answer, a full connection pool or a refused connection mean it was not.
+    """
+    if isinstance(exc, BadRequest):
+        return False
+    if isinstance(exc, TimedOut):
+        return "Pool timeout" not in exc.message
+    cause = exc.__cause__
+    if isinstance(cause, httpx.ConnectError | httpx.PoolTimeout):
+        return False
+    return isinstance(cause, httpx.HTTPError)
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -143,14 +162,16 @@ class Pacer:
         if chat_id < 0:
             sends = self._group_sends.get(chat_id)
             if sends is not None:
-                while sends and sends[0] <= now - 60.0:
+                while sends and sends[0] <= now - 60.0 - GROUP_WINDOW_MARGIN:
                     sends.popleft()
                 if len(sends) >= self.limits.group_per_minute:
-                    ready = max(ready, sends[0] + 60.0)
+                    ready = max(ready, sends[0] + 60.0 + GROUP_WINDOW_MARGIN)
         return ready
 
     def _grant(self, chat_id: int | None, now: float) -> None:
-        self._tat = max(self._tat, now - self._interval) + self._interval
+        # GCRA with half an interval of credit: a late wake-up (timer overshoot) is made up
+        # by the next slot, so the rate holds, while at most 1.5 slots can bunch after idle.
+        self._tat = max(self._tat, now - self._interval / 2) + self._interval
         if chat_id is not None:
             self._chat_next[chat_id] = now + self._chat_interval
             if chat_id < 0:
@@ -165,8 +186,8 @@ class Pacer:
             wait: float | None = None
             if now < self._global_paused_until:
                 wait = self._global_paused_until - now
-            elif now < self._tat - self._interval:
-                wait = self._tat - self._interval - now
+            elif now < self._tat:
+                wait = self._tat - now
             else:
                 granted = False
                 for lane in (Lane.interactive, Lane.bulk):
@@ -259,9 +280,10 @@ class DeliveryRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 log.info("429 for chat %s on %s; retrying after the pause", chat_id, endpoint)
             except BadRequest:
                 raise
-            except NetworkError:
-                # The outbox keeps its own attempts and backoff for the bulk lane.
+            except NetworkError as exc:
+                # The outbox keeps its own attempts and backoff for the bulk lane; a reply is
+                # retried only when it surely did not arrive (no idempotency key to dedupe).
                 transient += 1
-                if lane == Lane.bulk or transient > self.transient_retries:
+                if lane == Lane.bulk or transient > self.transient_retries or maybe_delivered(exc):
                     raise
                 await asyncio.sleep(0.25 * transient)

@@ -11,22 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import Bot as TelegramBot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.clock import Clock
 from bot.db import Sessions
-from bot.delivery.limiter import Lane
+from bot.delivery.limiter import Lane, maybe_delivered
 from bot.delivery.message import OutgoingMessage
-from bot.delivery.sender import send
+from bot.delivery.sender import TelegramBot, send
 from bot.models import (
     BatchState,
     Delivery,
@@ -59,14 +61,32 @@ class BatchProgress:
     blocked: int = 0
     cancelled: int = 0
     ambiguous: int = 0
+    retrying: int = 0  # pending rows that already failed at least once
 
     @property
     def done(self) -> int:
         return self.sent + self.failed + self.blocked + self.cancelled
 
     @property
+    def remaining(self) -> int:
+        return self.pending + self.sending
+
+    @property
     def finished(self) -> bool:
         return self.pending == 0 and self.sending == 0
+
+
+def eta_seconds(p: BatchProgress, rate_per_second: float) -> float | None:
+    """Seconds until the batch is through at `rate_per_second` (e.g. the overall limit).
+
+    None while the batch is paused (it will not finish on its own); 0 once finished. A
+    lower bound: retries wait out their backoff and other batches share the rate.
+    """
+    if p.finished:
+        return 0.0
+    if p.state != BatchState.active or rate_per_second <= 0:
+        return None
+    return math.ceil(p.remaining / rate_per_second)
 
 
 async def enqueue(
@@ -108,7 +128,8 @@ async def enqueue(
             }
         )
     if rows:
-        await session.execute(Delivery.__table__.insert(), rows)  # type: ignore[attr-defined]
+        table = Delivery.__table__  # type: ignore[attr-defined]
+        await session.execute(table.insert(), rows)
     batch.total = len(rows)
     return batch
 
@@ -129,7 +150,16 @@ async def progress(session: AsyncSession, batch_id: int) -> BatchProgress:
         result.total += count
     result.ambiguous = (
         await session.execute(
-            select(func.count()).where(Delivery.batch_id == batch_id, Delivery.ambiguous)
+            select(func.count()).where(Delivery.batch_id == batch_id, col(Delivery.ambiguous))
+        )
+    ).scalar_one()
+    result.retrying = (
+        await session.execute(
+            select(func.count()).where(
+                col(Delivery.batch_id) == batch_id,
+                col(Delivery.status) == DeliveryStatus.pending,
+                col(Delivery.attempts) > 0,
+            )
         )
     ).scalar_one()
     return result
@@ -148,7 +178,9 @@ async def set_batch_state(
     if state == BatchState.cancelled:
         await session.execute(
             update(Delivery)
-            .where(Delivery.batch_id == batch_id, Delivery.status == DeliveryStatus.pending)
+            .where(
+                col(Delivery.batch_id) == batch_id, col(Delivery.status) == DeliveryStatus.pending
+            )
             .values(status=DeliveryStatus.cancelled, updated_at=now)
         )
     return batch
@@ -170,8 +202,18 @@ class DeliveryHooks:
     async def fire(
         self, session: AsyncSession, event: str, delivery: Delivery, batch: DeliveryBatch
     ) -> None:
+        """Run the hooks in the transaction that records the outcome.
+
+        A failing hook is logged and skipped: the send happened and must be recorded, or
+        the row would be sent again after recovery.
+        """
         for hook in self._hooks.get((batch.kind, event), []):
-            await hook(session, delivery, batch)
+            try:
+                await hook(session, delivery, batch)
+            except Exception:
+                log.exception(
+                    "delivery hook %s/%s failed for delivery %s", batch.kind, event, delivery.id
+                )
 
 
 @dataclass(slots=True)
@@ -181,11 +223,30 @@ class Outcome:
     message_id: int | None = None
     error: str | None = None
     retry_in: float | None = None
+    ambiguous: bool = False  # the failed call may still have reached the person
+
+
+@dataclass(slots=True)
+class WorkerStats:
+    """Counters since the worker started (logs, benchmarks, live progress)."""
+
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    retried: int = 0
+    recovered: int = 0
+    in_flight: int = 0
 
 
 def backoff(attempt: int) -> float:
     """Seconds before retry `attempt` (1-based): 2, 4, 8 … capped at 5 minutes."""
     return float(min(2**attempt, 300))
+
+
+RECORD_TRIES = 3
+# How long finished sends may wait to be recorded together (run() only).
+RECORD_EVERY = 0.05
 
 
 class OutboxWorker:
@@ -202,6 +263,7 @@ class OutboxWorker:
         lease: timedelta = timedelta(minutes=2),
         hooks: DeliveryHooks | None = None,
         worker_id: str | None = None,
+        paid_broadcast: bool = False,
     ) -> None:
         self.bot = bot
         self.sessions = sessions
@@ -210,9 +272,14 @@ class OutboxWorker:
         self.max_attempts = max_attempts
         self.lease = lease
         self.hooks = hooks or DeliveryHooks()
-        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.worker_id = worker_id or f"{socket.gethostname()[:32]}:{os.getpid()}:{id(self):x}"
+        self.paid_broadcast = paid_broadcast
         self._wake = asyncio.Event()
-        self.sent_count = 0
+        self.stats = WorkerStats()
+
+    @property
+    def sent_count(self) -> int:
+        return self.stats.sent
 
     def wake(self) -> None:
         """Start sending now rather than at the next poll (call after committing rows)."""
@@ -222,11 +289,12 @@ class OutboxWorker:
         """Put back rows whose sender died mid-send; they are marked ambiguous.
 
         `all_sending` is for a single process at start-up (SQLite): nobody else can own them.
+        Otherwise only rows whose lease ran out come back (run() renews its own leases).
         """
         now = self.clock.now()
-        cond = Delivery.status == DeliveryStatus.sending
+        cond = col(Delivery.status) == DeliveryStatus.sending
         if not all_sending:
-            cond = and_(cond, Delivery.lease_until < now)
+            cond = and_(cond, col(Delivery.lease_until) < now)
         async with self.sessions() as s:
             res = await s.execute(
                 update(Delivery)
@@ -243,89 +311,162 @@ class OutboxWorker:
             await s.commit()
         count = int(getattr(res, "rowcount", 0) or 0)
         if count:
+            self.stats.recovered += count
             log.warning("outbox: %d in-flight sends recovered as ambiguous", count)
         return count
 
+    async def renew_leases(self) -> int:
+        """Extend the lease of every row this worker is sending (a long 429 pause)."""
+        now = self.clock.now()
+        async with self.sessions() as s:
+            res = await s.execute(
+                update(Delivery)
+                .where(
+                    col(Delivery.status) == DeliveryStatus.sending,
+                    col(Delivery.claimed_by) == self.worker_id,
+                )
+                .values(lease_until=now + self.lease)
+            )
+            await s.commit()
+        return int(getattr(res, "rowcount", 0) or 0)
+
     async def claim(self, limit: int) -> list[Delivery]:
+        """Mark up to `limit` due rows as ours (status sending, with a lease) and commit.
+
+        The UPDATE re-checks `pending` and returns only the rows it changed, so two claims
+        racing on SQLite (no row locks) cannot both take a row; PostgreSQL additionally
+        skips rows another worker has locked instead of waiting for them.
+        """
         now = self.clock.now()
         async with self.sessions() as s:
             query = (
                 select(Delivery.id)
-                .join(DeliveryBatch, DeliveryBatch.id == Delivery.batch_id)  # type: ignore[arg-type]
+                .join(DeliveryBatch, col(DeliveryBatch.id) == col(Delivery.batch_id))
                 .where(
-                    Delivery.status == DeliveryStatus.pending,
-                    Delivery.next_attempt_at <= now,
-                    DeliveryBatch.state == BatchState.active,
+                    col(Delivery.status) == DeliveryStatus.pending,
+                    col(Delivery.next_attempt_at) <= now,
+                    col(DeliveryBatch.state) == BatchState.active,
                 )
-                .order_by(Delivery.id)  # type: ignore[arg-type]
+                .order_by(col(Delivery.id))
                 .limit(limit)
             )
-            if s.bind.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True, of=Delivery)  # type: ignore[arg-type]
+            if s.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True, of=Delivery)
             ids = list((await s.execute(query)).scalars())
             if not ids:
                 await s.commit()
                 return []
-            await s.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(ids))  # type: ignore[union-attr]
-                .values(
-                    status=DeliveryStatus.sending,
-                    claimed_by=self.worker_id,
-                    lease_until=now + self.lease,
-                    attempts=Delivery.attempts + 1,
-                    updated_at=now,
-                )
-            )
-            await s.commit()
-            rows = (
+            claimed = (
                 await s.execute(
-                    select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id)  # type: ignore[union-attr,arg-type]
+                    update(Delivery)
+                    .where(
+                        col(Delivery.id).in_(ids),
+                        col(Delivery.status) == DeliveryStatus.pending,
+                    )
+                    .values(
+                        status=DeliveryStatus.sending,
+                        claimed_by=self.worker_id,
+                        lease_until=now + self.lease,
+                        attempts=col(Delivery.attempts) + 1,
+                        updated_at=now,
+                    )
+                    .returning(col(Delivery.id))
                 )
             ).scalars()
-            return list(rows)
+            got = sorted(claimed)
+            await s.commit()
+            if not got:
+                return []
+            rows = (
+                await s.execute(
+                    select(Delivery).where(col(Delivery.id).in_(got)).order_by(col(Delivery.id))
+                )
+            ).scalars()
+            result = list(rows)
+        self.stats.claimed += len(result)
+        return result
 
     async def _send_one(self, row: Delivery) -> Outcome:
         assert row.id is not None
+        self.stats.in_flight += 1
+        try:
+            return await self._attempt(row)
+        finally:
+            self.stats.in_flight -= 1
+
+    async def _attempt(self, row: Delivery) -> Outcome:
+        assert row.id is not None
         msg = OutgoingMessage.from_json(row.payload)
+        paid = self.paid_broadcast
         try:
             media = None
             if msg.media_id is not None:
                 async with self.sessions() as s:
                     media = await s.get(MediaFile, msg.media_id)
-                    sent = await send(self.bot, row.chat_id, msg, lane=Lane.bulk, media=media)
+                    sent = await send(
+                        self.bot, row.chat_id, msg, lane=Lane.bulk, media=media, paid_broadcast=paid
+                    )
                     await s.commit()  # keeps the file_id Telegram gave the first upload
             else:
-                sent = await send(self.bot, row.chat_id, msg, lane=Lane.bulk)
+                sent = await send(self.bot, row.chat_id, msg, lane=Lane.bulk, paid_broadcast=paid)
             return Outcome(row.id, DeliveryStatus.sent, message_id=sent.message_id)
         except Forbidden as exc:
             return Outcome(row.id, DeliveryStatus.blocked, error=exc.message[:500])
         except BadRequest as exc:
+            # "chat not found", bad markup …: sending it again would fail the same way.
             return Outcome(row.id, DeliveryStatus.failed, error=exc.message[:500])
         except RetryAfter as exc:
             return self._retry(row, f"429: {exc.message}")
-        except (NetworkError, TelegramError) as exc:
+        except NetworkError as exc:
+            return self._retry(
+                row, f"{type(exc).__name__}: {exc.message}", ambiguous=maybe_delivered(exc)
+            )
+        except TelegramError as exc:
             return self._retry(row, f"{type(exc).__name__}: {exc.message}")
+        except Exception as exc:  # a bug must not lose the row: it is retried, then failed
+            log.exception("outbox: unexpected error sending delivery %s", row.id)
+            return self._retry(row, f"{type(exc).__name__}: {exc}", ambiguous=True)
 
-    def _retry(self, row: Delivery, error: str) -> Outcome:
+    def _retry(self, row: Delivery, error: str, *, ambiguous: bool = False) -> Outcome:
         assert row.id is not None
         if row.attempts >= self.max_attempts:
-            return Outcome(row.id, DeliveryStatus.failed, error=error[:500])
+            return Outcome(row.id, DeliveryStatus.failed, error=error[:500], ambiguous=ambiguous)
         return Outcome(
-            row.id, DeliveryStatus.pending, error=error[:500], retry_in=backoff(row.attempts)
+            row.id,
+            DeliveryStatus.pending,
+            error=error[:500],
+            retry_in=backoff(row.attempts),
+            ambiguous=ambiguous,
         )
 
     async def record(self, outcomes: Sequence[Outcome]) -> None:
-        """Write the outcomes of a group of sends in one transaction and fire hooks."""
+        """Write the outcomes of a group of sends in one transaction and fire hooks.
+
+        Retried a few times: a send that happened but was never recorded would come back
+        as ambiguous and reach the person twice.
+        """
         if not outcomes:
             return
+        for attempt in range(1, RECORD_TRIES + 1):
+            try:
+                await self._record(outcomes)
+                return
+            except Exception:
+                if attempt == RECORD_TRIES:
+                    raise
+                log.warning("outbox: recording outcomes failed (try %d); retrying", attempt)
+                await asyncio.sleep(0.1 * attempt)
+
+    async def _record(self, outcomes: Sequence[Outcome]) -> None:
         now = self.clock.now()
         async with self.sessions() as s:
             rows = {
                 d.id: d
                 for d in (
                     await s.execute(
-                        select(Delivery).where(Delivery.id.in_([o.delivery_id for o in outcomes]))  # type: ignore[union-attr]
+                        select(Delivery).where(
+                            col(Delivery.id).in_([o.delivery_id for o in outcomes])
+                        )
                     )
                 ).scalars()
             }
@@ -334,41 +475,50 @@ class OutboxWorker:
                 for b in (
                     await s.execute(
                         select(DeliveryBatch).where(
-                            DeliveryBatch.id.in_({d.batch_id for d in rows.values()})  # type: ignore[union-attr]
+                            col(DeliveryBatch.id).in_({d.batch_id for d in rows.values()})
                         )
                     )
                 ).scalars()
             }
             blocked_chats: list[int] = []
+            fired: list[tuple[Outcome, Delivery]] = []
+            counts = {status: 0 for status in DeliveryStatus}
             for o in outcomes:
-                d = rows[o.delivery_id]
+                d = rows.get(o.delivery_id)
+                if d is None or d.status in (DeliveryStatus.sent, DeliveryStatus.blocked):
+                    continue  # already final (recorded by whoever re-claimed it)
                 d.status = o.status
                 d.last_error = o.error
                 d.updated_at = now
                 d.claimed_by = None
                 d.lease_until = None
+                d.ambiguous = d.ambiguous or o.ambiguous
+                counts[o.status] += 1
                 if o.status == DeliveryStatus.sent:
                     d.message_id = o.message_id
                     d.sent_at = now
-                    self.sent_count += 1
                 elif o.status == DeliveryStatus.pending:
                     d.next_attempt_at = now + timedelta(seconds=o.retry_in or 1.0)
                 elif o.status == DeliveryStatus.blocked:
                     blocked_chats.append(d.chat_id)
+                if o.status != DeliveryStatus.pending:
+                    fired.append((o, d))
             if blocked_chats:
                 await s.execute(
                     update(Member)
                     .where(
-                        Member.telegram_user_id.in_(blocked_chats),  # type: ignore[attr-defined]
-                        Member.status == MemberStatus.active,
+                        col(Member.telegram_user_id).in_(blocked_chats),
+                        col(Member.status) == MemberStatus.active,
                     )
                     .values(status=MemberStatus.blocked, status_changed_at=now)
                 )
-            for o in outcomes:
-                d = rows[o.delivery_id]
-                if o.status in (DeliveryStatus.sent, DeliveryStatus.blocked, DeliveryStatus.failed):
-                    await self.hooks.fire(s, o.status.value, d, batches[d.batch_id])
+            for o, d in fired:
+                await self.hooks.fire(s, o.status.value, d, batches[d.batch_id])
             await s.commit()
+        self.stats.sent += counts[DeliveryStatus.sent]
+        self.stats.failed += counts[DeliveryStatus.failed]
+        self.stats.blocked += counts[DeliveryStatus.blocked]
+        self.stats.retried += counts[DeliveryStatus.pending]
 
     async def run_once(self, limit: int | None = None) -> int:
         """Claim what is due now, send it, record it; returns how many rows were handled."""
@@ -390,20 +540,37 @@ class OutboxWorker:
         return total
 
     async def run(self, stop: asyncio.Event, poll_interval: float = 1.0) -> None:
-        """Keep up to `concurrency` sends in flight until `stop` is set."""
+        """Keep up to `concurrency` sends in flight until `stop` is set.
+
+        Rows are claimed in chunks (whenever a quarter of the slots is free) and finished
+        sends are recorded together every RECORD_EVERY seconds, so the database sees a few
+        dozen transactions per second at any rate. Every lease/4 the worker renews its own
+        leases and takes back rows whose owner died (PostgreSQL, several processes).
+        """
         inflight: set[asyncio.Task[Outcome]] = set()
+        finished: list[Outcome] = []
+        first_finished = 0.0
         exhausted = False
-        while not (stop.is_set() and not inflight):
-            if not stop.is_set() and not exhausted and len(inflight) < self.concurrency:
+        refill = max(1, self.concurrency // 4)
+        upkeep_every = max(self.lease.total_seconds() / 4, 1.0)
+        next_upkeep = time.monotonic() + upkeep_every
+        while not (stop.is_set() and not inflight and not finished):
+            free = self.concurrency - len(inflight)
+            if not stop.is_set() and not exhausted and (free >= refill or not inflight):
                 try:
-                    rows = await self.claim(self.concurrency - len(inflight))
+                    rows = await self.claim(free)
                 except Exception:
                     log.exception("outbox: claim failed; retrying shortly")
                     rows = []
                     exhausted = True
-                exhausted = exhausted or len(rows) < self.concurrency - len(inflight)
+                exhausted = exhausted or len(rows) < free
                 inflight.update(asyncio.create_task(self._send_one(r)) for r in rows)
-            if not inflight:
+            if not inflight and not finished:
+                if time.monotonic() >= next_upkeep:
+                    await self._upkeep()
+                    next_upkeep = time.monotonic() + upkeep_every
+                    exhausted = False
+                    continue
                 self._wake.clear()
                 waiter = asyncio.create_task(self._wake.wait())
                 stopper = asyncio.create_task(stop.wait())
@@ -414,15 +581,31 @@ class OutboxWorker:
                 stopper.cancel()
                 exhausted = False
                 continue
-            done, inflight = await asyncio.wait(
-                inflight, timeout=0.05, return_when=asyncio.FIRST_COMPLETED
-            )
+            if inflight:
+                done, inflight = await asyncio.wait(
+                    inflight, timeout=RECORD_EVERY, return_when=asyncio.FIRST_COMPLETED
+                )
+                if done and not finished:
+                    first_finished = time.monotonic()
+                finished.extend(t.result() for t in done)  # _send_one never raises
             if self._wake.is_set():
                 self._wake.clear()
                 exhausted = False
-            if done:
+            if finished and (not inflight or time.monotonic() - first_finished >= RECORD_EVERY):
                 try:
-                    await self.record([t.result() for t in done])
+                    await self.record(finished)
                 except Exception:
                     log.exception("outbox: recording outcomes failed; the rows will be recovered")
-                exhausted = exhausted and len(inflight) > 0
+                finished = []
+                if not inflight:
+                    exhausted = False
+            if time.monotonic() >= next_upkeep:
+                await self._upkeep()
+                next_upkeep = time.monotonic() + upkeep_every
+
+    async def _upkeep(self) -> None:
+        try:
+            await self.renew_leases()
+            await self.recover()
+        except Exception:
+            log.exception("outbox: lease upkeep failed")

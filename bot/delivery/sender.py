@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from telegram import Bot as TelegramBot
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -14,12 +14,16 @@ from telegram import (
     MessageEntity,
 )
 from telegram.error import BadRequest
+from telegram.ext import ExtBot
 
 from bot.delivery.limiter import Lane
 from bot.delivery.message import Keyboard, OutgoingMessage
 from bot.models import MediaFile
 
 log = logging.getLogger(__name__)
+
+# ExtBot, not Bot: only it takes `rate_limit_args`, which carries the lane to the limiter.
+TelegramBot = ExtBot[Any]
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -51,9 +55,15 @@ async def send(
     *,
     lane: Lane = Lane.interactive,
     media: MediaFile | None = None,
+    paid_broadcast: bool = False,
 ) -> Message:
-    """Send one message; with `media` the text becomes the caption of a document or photo."""
+    """Send one message; with `media` the text becomes the caption of a document or photo.
+
+    `paid_broadcast` asks Telegram for the paid broadcast limits (up to 1000/s, charged in
+    Stars); only the outbox sets it, and only when ALLOW_PAID_BROADCAST is on.
+    """
     markup = to_markup(msg.buttons)
+    paid = True if paid_broadcast else None
     entities = [MessageEntity.de_json(e, bot) for e in msg.entities] if msg.entities else None
     rate = _lane_args(lane)
     if media is not None:
@@ -70,6 +80,7 @@ async def send(
                 parse_mode=msg.parse_mode,
                 caption_entities=entities,
                 reply_markup=markup,
+                allow_paid_broadcast=paid,
                 rate_limit_args=rate,
             )
             if sent.photo and not media.telegram_file_id:
@@ -82,6 +93,7 @@ async def send(
                 parse_mode=msg.parse_mode,
                 caption_entities=entities,
                 reply_markup=markup,
+                allow_paid_broadcast=paid,
                 rate_limit_args=rate,
             )
             if sent.document and not media.telegram_file_id:
@@ -94,6 +106,7 @@ async def send(
         entities=entities,
         reply_markup=markup,
         link_preview_options=NO_PREVIEW if msg.disable_preview else None,
+        allow_paid_broadcast=paid,
         rate_limit_args=rate,
     )
 
