@@ -8,9 +8,9 @@ when missing or older, so a fresh clone needs no extra build step.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import logging
-from datetime import date, datetime, time
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -149,19 +149,19 @@ class Translator:
         return self._format(self._t.gettext(msgid), kwargs, escape_args=False)
 
     # Formatting in the person's locale and the configured zone.
-    def datetime(self, value: datetime, fmt: str = "medium") -> str:
+    def datetime(self, value: dt.datetime, fmt: str = "medium") -> str:
         pattern = "yyyy-MM-dd HH:mm" if fmt == "short" else fmt
         if fmt == "short" and self.locale == "en":
             pattern = "d MMM yyyy, HH:mm"
         return format_datetime(value, pattern, tzinfo=self.tz, locale=self._babel_locale)
 
-    def date(self, value: date | datetime, fmt: str = "medium") -> str:
-        if isinstance(value, datetime):
+    def date(self, value: dt.date | dt.datetime, fmt: str = "medium") -> str:
+        if isinstance(value, dt.datetime):
             value = value.astimezone(self.tz).date()
         return format_date(value, fmt, locale=self._babel_locale)
 
-    def time(self, value: datetime | time, fmt: str = "HH:mm") -> str:
-        if isinstance(value, datetime):
+    def time(self, value: dt.datetime | dt.time, fmt: str = "HH:mm") -> str:
+        if isinstance(value, dt.datetime):
             value = value.astimezone(self.tz)
         return format_time(value, fmt, locale=self._babel_locale)
 

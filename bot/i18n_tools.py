@@ -68,7 +68,9 @@ def update(locales_dir: Path = LOCALES_DIR) -> dict[str, int]:
                 prev = old.get(msgid[0] if isinstance(msgid, tuple) else msgid)
                 string: str | tuple[str, ...] = ("", "") if isinstance(msgid, tuple) else ""
                 if prev is not None:
-                    string = prev.string
+                    string = (
+                        prev.string if isinstance(prev.string, str) else tuple(prev.string or ())
+                    )
                 else:
                     added[f"{locale}/{domain}"] = added.get(f"{locale}/{domain}", 0) + 1
                 if locale == "en" and not (all(string) if isinstance(string, tuple) else string):

@@ -75,4 +75,4 @@ async def _report_to_admins(update: Update, context: BotContext) -> None:
 
 
 def register(app: BotApplication) -> None:
-    app.add_error_handler(on_error)  # type: ignore[arg-type]
+    app.add_error_handler(on_error)

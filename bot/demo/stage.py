@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -150,7 +151,7 @@ async def running_bot(
         "error_report_interval_seconds": 0,
     }
     values.update(settings_overrides)
-    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    settings = cast(Any, Settings)(_env_file=None, **values)
     clock = clock or FixedClock(START)
     app = build_application(
         settings,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import delete, select
+from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import FormState
@@ -49,6 +49,6 @@ async def advance(
 async def clear(session: AsyncSession, *, telegram_user_id: int) -> bool:
     """End this person's form; True when there was one."""
     result = await session.exec(
-        delete(FormState).where(FormState.telegram_user_id == telegram_user_id)  # type: ignore[call-overload]
+        delete(FormState).where(col(FormState.telegram_user_id) == telegram_user_id)
     )
     return bool(getattr(result, "rowcount", 0))
