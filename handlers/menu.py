@@ -9,7 +9,7 @@ from telegram.error import TelegramError
 
 from bot.app import command_menu
 from bot.context import GUEST, BotContext
-from bot.i18n import N_
+from bot.i18n import N_, escape
 from bot.models import Role
 from handlers.common import Actor
 
@@ -43,7 +43,8 @@ def help_text(context: BotContext, actor: Actor) -> str:
     lines = [t._("<b>What you can do</b> (as {role})", role=role_name(actor, actor.role)), ""]
     for spec in context.bot_data.commands:
         if actor.role in spec.roles:
-            lines.append(f"/{spec.name} — {t._(spec.description)}")
+            # Descriptions are plain text (they also go to Telegram's menu): escape them here.
+            lines.append(f"/{spec.name} — {escape(t.label(spec.description))}")
     if actor.role == GUEST:
         lines += [
             "",

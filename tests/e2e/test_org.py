@@ -17,3 +17,19 @@ async def test_admin_creates_branch_and_people_join(h: Harness) -> None:
     roster = await h.send(branch.secretary, "/members")
     for i in range(1, 4):
         assert f"第一党支部党员{i}" in roster.text
+
+
+async def test_help_lists_exactly_what_each_role_may_do(h: Harness) -> None:
+    branch = await h.setup_branch(members=1)
+    admin_help = (await h.send(h.admin, "/help")).text
+    assert "/newbranch <名称>" in admin_help  # shown literally, not taken for an HTML tag
+    assert "/branches" in admin_help
+    assert "/invite" not in admin_help
+    secretary_help = (await h.send(branch.secretary, "/help")).text
+    assert "/invite" in secretary_help
+    assert "/members" in secretary_help
+    assert "/newbranch" not in secretary_help
+    member_help = (await h.send(branch.members[0], "/help")).text
+    assert "/me" in member_help
+    assert "/invite" not in member_help
+    assert "/members" not in member_help
