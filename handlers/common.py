@@ -13,7 +13,7 @@ from bot.context import GUEST, BotContext
 from bot.delivery import sender
 from bot.delivery.message import Button, Keyboard, OutgoingMessage
 from bot.i18n import Translator, locale_from_telegram
-from bot.models import Member, MemberStatus, Role
+from bot.models import MediaFile, Member, MemberStatus, Role
 from bot.services import org
 
 
@@ -100,6 +100,23 @@ async def send_to(
     """Tell one other person something right now (e.g. a secretary about a request)."""
     return await sender.send(
         context.bot, chat_id, OutgoingMessage(text=text, buttons=buttons or [])
+    )
+
+
+async def reply_document(
+    update: Update,
+    context: BotContext,
+    filename: str,
+    content: bytes,
+    caption: str = "",
+) -> Message:
+    """Send a file (an export) to the person in this chat; the row is not stored."""
+    media = MediaFile(filename=filename, content=content, created_at=context.clock.now())
+    return await sender.send(
+        context.bot,
+        chat_id_of(update),
+        OutgoingMessage(text=caption, media_kind="document"),
+        media=media,
     )
 
 

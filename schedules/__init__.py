@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.context import BotApplication
+from schedules import notices
 
 
 def register_all(app: BotApplication) -> None:
     """Add every feature's jobs to the JobQueue."""
-    return None
+    notices.register(app)

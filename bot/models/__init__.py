@@ -2,6 +2,7 @@
 
 from bot.models.base import UtcDateTime
 from bot.models.delivery import BatchState, Delivery, DeliveryBatch, DeliveryStatus, MediaFile
+from bot.models.notices import Notice, NoticeReceipt, NoticeStatus, NoticeTarget
 from bot.models.once import ReminderLog
 from bot.models.org import (
     AuditLog,
@@ -27,6 +28,10 @@ __all__ = [
     "MediaFile",
     "Member",
     "MemberStatus",
+    "Notice",
+    "NoticeReceipt",
+    "NoticeStatus",
+    "NoticeTarget",
     "ReminderLog",
     "Role",
     "UtcDateTime",
