@@ -8,7 +8,8 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import AuditLog
+from bot.models import AuditLog, Member, Role
+from bot.services.errors import Refused
 
 
 async def record(
@@ -28,6 +29,16 @@ async def record(
     return entry
 
 
-async def recent(session: AsyncSession, *, limit: int = 50) -> list[AuditLog]:
-    rows = await session.exec(select(AuditLog).order_by(col(AuditLog.id).desc()).limit(limit))
-    return list(rows)
+async def recent(
+    session: AsyncSession, *, actor: Member | None, limit: int = 30
+) -> list[tuple[AuditLog, str | None]]:
+    """The newest entries with the name of who acted (admins only)."""
+    if actor is None or actor.role != Role.admin:
+        raise Refused("not_allowed")
+    rows = await session.exec(
+        select(AuditLog, Member.name)
+        .join(Member, col(Member.id) == col(AuditLog.actor_id), isouter=True)
+        .order_by(col(AuditLog.id).desc())
+        .limit(limit)
+    )
+    return [(entry, name) for entry, name in rows.all()]

@@ -33,3 +33,14 @@ async def test_help_lists_exactly_what_each_role_may_do(h: Harness) -> None:
     assert "/me" in member_help
     assert "/invite" not in member_help
     assert "/members" not in member_help
+
+
+async def test_admin_reads_the_audit_log(h: Harness) -> None:
+    branch = await h.setup_branch("审计党支部", members=0)
+    await h.send(branch.secretary, "/invite revoke")
+    log = (await h.send(h.admin, "/audit")).text
+    assert "创建党支部" in log
+    assert "生成邀请链接" in log
+    assert "撤销邀请链接" in log
+    assert "审计党支部书记" in log  # who revoked
+    assert "没有这项权限" in (await h.send(branch.secretary, "/audit")).text
