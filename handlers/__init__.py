@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from bot.context import BotApplication
 from handlers import errors, org
+from handlers import pledges
 from handlers import notices
 
 
 def register_all(app: BotApplication) -> None:
     """Add every feature's handlers; the catch-alls go last."""
     org.register(app)
+    pledges.register(app)
     notices.register(app)
     errors.register(app)
     org.register_fallbacks(app)

@@ -14,6 +14,14 @@ from bot.models.org import (
     MemberStatus,
     Role,
 )
+from bot.models.pledges import (
+    Pledge,
+    PledgeEvent,
+    PledgeNote,
+    PledgeRating,
+    PledgeStatus,
+    PledgeVersion,
+)
 
 __all__ = [
     "AuditLog",
@@ -32,6 +40,12 @@ __all__ = [
     "NoticeReceipt",
     "NoticeStatus",
     "NoticeTarget",
+    "Pledge",
+    "PledgeEvent",
+    "PledgeNote",
+    "PledgeRating",
+    "PledgeStatus",
+    "PledgeVersion",
     "ReminderLog",
     "Role",
     "UtcDateTime",
