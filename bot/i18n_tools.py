@@ -7,7 +7,6 @@ bot/services/meetings.py and schedules/meetings.py all feed ``meetings.po``.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -19,12 +18,6 @@ from bot.i18n import LOCALES, LOCALES_DIR, domain_of
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("bot", "handlers", "schedules")
 KEYWORDS = {"_": None, "n_": (1, 2), "label": None, "N_": None}
-
-
-@dataclass(frozen=True, slots=True)
-class Extracted:
-    msgid: str | tuple[str, str]
-    location: tuple[str, int]
 
 
 def extract(root: Path = ROOT) -> dict[str, dict[str | tuple[str, str], list[tuple[str, int]]]]:
@@ -45,6 +38,15 @@ def extract(root: Path = ROOT) -> dict[str, dict[str | tuple[str, str], list[tup
                         continue
                     key = message
                 found[domain_of(path)].setdefault(key, []).append((rel, lineno))
+    # One string, one translation: a msgid used by several domains lives in "core" only.
+    seen: dict[str, set[str]] = defaultdict(set)
+    for domain, messages in found.items():
+        for key in messages:
+            seen[key[0] if isinstance(key, tuple) else key].add(domain)
+    for domain in [d for d in found if d != "core"]:
+        for key in list(found[domain]):
+            if len(seen[key[0] if isinstance(key, tuple) else key]) > 1:
+                found["core"].setdefault(key, []).extend(found[domain].pop(key))
     return found
 
 
@@ -58,19 +60,29 @@ def _read(path: Path, locale: str) -> Catalog:
 def update(locales_dir: Path = LOCALES_DIR) -> dict[str, int]:
     """Add new strings (untranslated) to every locale's catalog; drop unused ones."""
     added: dict[str, int] = {}
-    for domain, messages in extract().items():
+    extracted = extract()
+    known = {
+        locale: {
+            m.id if isinstance(m.id, str) else m.id[0]: m.string
+            for po in sorted((locales_dir / locale / "LC_MESSAGES").glob("*.po"))
+            for m in _read(po, locale)
+            if m.id and m.string and (all(m.string) if isinstance(m.string, tuple) else True)
+        }
+        for locale in LOCALES
+    }
+    for domain, messages in extracted.items():
         for locale in LOCALES:
             path = locales_dir / locale / "LC_MESSAGES" / f"{domain}.po"
             path.parent.mkdir(parents=True, exist_ok=True)
             old = _read(path, locale)
             new = Catalog(locale=locale, domain=domain, project="dangjian-bot", fuzzy=False)
             for msgid, locations in messages.items():
-                prev = old.get(msgid[0] if isinstance(msgid, tuple) else msgid)
+                key = msgid[0] if isinstance(msgid, tuple) else msgid
+                prev = old.get(key)
                 string: str | tuple[str, ...] = ("", "") if isinstance(msgid, tuple) else ""
-                if prev is not None:
-                    string = (
-                        prev.string if isinstance(prev.string, str) else tuple(prev.string or ())
-                    )
+                found = prev.string if prev is not None and prev.string else known[locale].get(key)
+                if found:
+                    string = found if isinstance(found, str) else tuple(found)
                 else:
                     added[f"{locale}/{domain}"] = added.get(f"{locale}/{domain}", 0) + 1
                 if locale == "en" and not (all(string) if isinstance(string, tuple) else string):

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from bot.context import BotApplication
-from handlers import errors, org
+from handlers import audit, errors, org
+from handlers import study, feeds
 from handlers import pledges
 from handlers import notices
+from handlers import meetings
 
 
 def register_all(app: BotApplication) -> None:
     """Add every feature's handlers; the catch-alls go last."""
     org.register(app)
+    meetings.register(app)
     pledges.register(app)
     notices.register(app)
+    study.register(app)
+    feeds.register(app)
+    audit.register(app)
     errors.register(app)
     org.register_fallbacks(app)
