@@ -91,7 +91,10 @@ class Catalogs:
         for locale in LOCALES:
             merged = Translations()
             for po in sorted((locales_dir / locale / "LC_MESSAGES").glob("*.po")):
-                merged.merge(Translations(BytesIO(_compile(po)), domain=po.stem))
+                domain = Translations(BytesIO(_compile(po)), domain=po.stem)
+                merged.merge(domain)
+                # merge() keeps the empty catalog's English plural rule; take the locale's.
+                merged.plural = domain.plural
             result[locale] = merged
         return cls(result, default_locale)
 
