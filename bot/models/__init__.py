@@ -3,6 +3,17 @@
 from bot.models.base import UtcDateTime
 from bot.models.delivery import BatchState, Delivery, DeliveryBatch, DeliveryStatus, MediaFile
 from bot.models.notices import Notice, NoticeReceipt, NoticeStatus, NoticeTarget
+from bot.models.meetings import (
+    Attendance,
+    CheckinBy,
+    CheckinMethod,
+    LeaveStatus,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    PartyGroup,
+    Rsvp,
+)
 from bot.models.once import ReminderLog
 from bot.models.org import (
     AuditLog,
@@ -24,6 +35,15 @@ from bot.models.pledges import (
 )
 
 __all__ = [
+    "Attendance",
+    "CheckinBy",
+    "CheckinMethod",
+    "LeaveStatus",
+    "Meeting",
+    "MeetingKind",
+    "MeetingStatus",
+    "PartyGroup",
+    "Rsvp",
     "AuditLog",
     "BatchState",
     "Branch",
