@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from bot.context import BotApplication
-from schedules import meetings
+from schedules import study, feeds
 from schedules import notices
+from schedules import meetings
 
 
 def register_all(app: BotApplication) -> None:
     """Add every feature's jobs to the JobQueue."""
+    study.register(app)
+    feeds.register(app)
     notices.register(app)
     meetings.register(app)

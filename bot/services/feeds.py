@@ -1,0 +1,409 @@
+"""RSS 2.0 / Atom feeds of study material: parsing, careful fetching, feed records, drafts."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import xml.etree.ElementTree as ET
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from xml.parsers import expat
+
+import httpx
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models import Member, Role, StudyFeed, StudyItem
+from bot.services import audit, once, study
+from bot.services.errors import Refused
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+FEEDS_MAX = 50
+ERROR_MAX = 500
+SUMMARY_MAX = 1000
+
+
+class FeedError(Exception):
+    """Why a feed could not be read; `code` is shown (translated) in /feeds."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+# ---------------------------------------------------------------- parsing
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    key: str
+    title: str
+    url: str | None
+    summary: str
+    published: datetime | None
+
+
+@dataclass(slots=True)
+class ParsedFeed:
+    title: str
+    entries: list[FeedEntry] = field(default_factory=list)
+
+
+def _refuse_declarations(data: bytes) -> None:
+    """Reject DOCTYPE and ENTITY declarations before building a tree.
+
+    The standard library expands internal entities, so a 'billion laughs' document could
+    eat the memory; a feed has no business declaring any, so they are refused outright.
+    """
+
+    def refuse(*_args: object) -> None:
+        raise FeedError("doctype")
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise FeedError("malformed", str(exc)[:200]) from None
+
+
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"[ \t\r\f\v]+")
+
+
+def plain_text(raw: str | None, limit: int = SUMMARY_MAX) -> str:
+    """Feed summaries are often HTML: keep the words, drop the markup."""
+    if not raw:
+        return ""
+    text = html.unescape(_TAG.sub(" ", raw))
+    lines = [_SPACE.sub(" ", line).strip() for line in text.splitlines()]
+    text = "\n".join(line for line in lines if line)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _text(el: ET.Element | None) -> str:
+    return "".join(el.itertext()).strip() if el is not None else ""
+
+
+def _rss_date(raw: str) -> datetime | None:
+    try:
+        value = parsedate_to_datetime(raw)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _iso_date(raw: str) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _atom_link(entry: ET.Element) -> str | None:
+    links = entry.findall(f"{ATOM}link")
+    for link in links:
+        if link.get("rel", "alternate") == "alternate" and link.get("href"):
+            return link.get("href")
+    return links[0].get("href") if links and links[0].get("href") else None
+
+
+def _entry(
+    key: str, title: str, url: str | None, summary: str, published: datetime | None
+) -> FeedEntry | None:
+    url = url.strip() if url else None
+    if url and not url.lower().startswith(("http://", "https://")):
+        url = None
+    title = plain_text(title, study.TITLE_MAX)
+    key = key.strip() or url or title
+    if not key or not (title or url):
+        return None
+    return FeedEntry(key[:500], title, url, plain_text(summary), published)
+
+
+def parse_feed(data: bytes) -> ParsedFeed:
+    """Parse RSS 2.0 or Atom; newest entries first. Raises FeedError on anything else."""
+    if not data.strip():
+        raise FeedError("malformed", "empty document")
+    _refuse_declarations(data)
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise FeedError("malformed", str(exc)[:200]) from None
+    entries: list[FeedEntry | None] = []
+    if root.tag == "rss" or root.tag.endswith("RDF"):
+        channel = root.find("channel")
+        if channel is None:
+            raise FeedError("malformed", "RSS without a channel")
+        feed = ParsedFeed(plain_text(_text(channel.find("title")), study.TITLE_MAX))
+        for item in channel.iter("item"):
+            link = _text(item.find("link")) or None
+            entries.append(
+                _entry(
+                    _text(item.find("guid")) or link or "",
+                    _text(item.find("title")),
+                    link,
+                    _text(item.find("description")),
+                    _rss_date(_text(item.find("pubDate"))),
+                )
+            )
+    elif root.tag == f"{ATOM}feed":
+        feed = ParsedFeed(plain_text(_text(root.find(f"{ATOM}title")), study.TITLE_MAX))
+        for item in root.iter(f"{ATOM}entry"):
+            link = _atom_link(item)
+            entries.append(
+                _entry(
+                    _text(item.find(f"{ATOM}id")) or link or "",
+                    _text(item.find(f"{ATOM}title")),
+                    link,
+                    _text(item.find(f"{ATOM}summary")) or _text(item.find(f"{ATOM}content")),
+                    _iso_date(
+                        _text(item.find(f"{ATOM}published")) or _text(item.find(f"{ATOM}updated"))
+                    ),
+                )
+            )
+    else:
+        raise FeedError("not_a_feed", root.tag[:100])
+    found = [e for e in entries if e is not None]
+    # Newest first where dates are given; undated entries keep their order after them.
+    oldest = datetime.min.replace(tzinfo=UTC)
+    feed.entries = sorted(found, key=lambda e: e.published or oldest, reverse=True)
+    return feed
+
+
+# ---------------------------------------------------------------- fetching
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    status: str  # "ok" | "not_modified"
+    body: bytes = b""
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def make_client(*, timeout: float, max_redirects: int) -> httpx.AsyncClient:
+    """The HTTP client for feeds: bounded time, bounded redirects, a polite user agent."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=max_redirects > 0,
+        max_redirects=max_redirects,
+        headers={
+            "User-Agent": "dangjian-bot feed reader",
+            "Accept-Encoding": "gzip, deflate",
+            "Accept": "application/rss+xml, application/atom+xml, application/xml, text/xml;q=0.9, */*;q=0.1",
+        },
+    )
+
+
+async def fetch(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    max_bytes: int,
+) -> Fetched:
+    """GET a feed with conditional headers; never reads more than `max_bytes`."""
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        async with client.stream("GET", url, headers=headers) as resp:
+            if resp.status_code == 304:
+                return Fetched("not_modified", etag=etag, last_modified=last_modified)
+            if resp.is_redirect:
+                raise FeedError("redirects")
+            if resp.status_code >= 400:
+                raise FeedError("http", str(resp.status_code))
+            declared = resp.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise FeedError("too_large", declared)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in resp.aiter_raw():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FeedError("too_large", str(size))
+                chunks.append(chunk)
+            body = b"".join(chunks)
+            if resp.headers.get("Content-Encoding", "identity") not in ("identity", ""):
+                # Decoded after the cap, so a small compressed bomb is still bounded below.
+                body = _decode(resp, body, max_bytes)
+            return Fetched(
+                "ok",
+                body,
+                etag=resp.headers.get("ETag"),
+                last_modified=resp.headers.get("Last-Modified"),
+            )
+    except httpx.TimeoutException:
+        raise FeedError("timeout") from None
+    except httpx.TooManyRedirects:
+        raise FeedError("redirects") from None
+    except httpx.InvalidURL as exc:
+        raise FeedError("bad_url", str(exc)[:200]) from None
+    except httpx.HTTPError as exc:
+        raise FeedError("network", type(exc).__name__) from None
+
+
+def _decode(resp: httpx.Response, body: bytes, max_bytes: int) -> bytes:
+    encoding = resp.headers.get("Content-Encoding", "").lower()
+    if encoding not in ("gzip", "deflate"):
+        raise FeedError("network", f"unsupported encoding {encoding[:20]}")
+    wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
+    d = zlib.decompressobj(wbits)
+    try:
+        out = d.decompress(body, max_bytes + 1)
+    except zlib.error as exc:
+        raise FeedError("malformed", str(exc)[:200]) from None
+    if len(out) > max_bytes or d.unconsumed_tail:
+        raise FeedError("too_large", f">{max_bytes}")
+    return out
+
+
+# ---------------------------------------------------------------- feed records
+
+
+def _admin(actor: Member | None) -> Member:
+    if actor is None or actor.role != Role.admin:
+        raise Refused("not_allowed")
+    return actor
+
+
+async def add_feed(
+    session: AsyncSession, *, actor: Member | None, url: str, now: datetime
+) -> StudyFeed:
+    admin = _admin(actor)
+    try:
+        url = study.validate_url(url)
+    except Refused:
+        raise Refused("feed_bad_url", value=url.strip()[:100]) from None
+    if (await session.exec(select(StudyFeed).where(StudyFeed.url == url))).first() is not None:
+        raise Refused("feed_exists", url=url)
+    count = len(list(await session.exec(select(StudyFeed.id))))
+    if count >= FEEDS_MAX:
+        raise Refused("feeds_full", limit=FEEDS_MAX)
+    feed = StudyFeed(url=url, added_by=admin.id, created_at=now)
+    session.add(feed)
+    await session.flush()
+    await audit.record(
+        session,
+        actor_id=admin.id,
+        action="feed.added",
+        now=now,
+        subject=f"feed:{feed.id}",
+        details={"url": url},
+    )
+    return feed
+
+
+async def list_feeds(session: AsyncSession, *, actor: Member | None) -> list[StudyFeed]:
+    _admin(actor)
+    return list(await session.exec(select(StudyFeed).order_by(col(StudyFeed.id))))
+
+
+async def remove_feed(
+    session: AsyncSession, *, actor: Member | None, feed_id: int, now: datetime
+) -> StudyFeed:
+    admin = _admin(actor)
+    feed = await session.get(StudyFeed, feed_id)
+    if feed is None:
+        raise Refused("feed_unknown", id=feed_id)
+    await session.delete(feed)
+    await audit.record(
+        session,
+        actor_id=admin.id,
+        action="feed.removed",
+        now=now,
+        subject=f"feed:{feed_id}",
+        details={"url": feed.url},
+    )
+    return feed
+
+
+async def due_feeds(
+    session: AsyncSession, *, now: datetime, interval: timedelta
+) -> list[StudyFeed]:
+    rows = await session.exec(
+        select(StudyFeed)
+        .where(
+            col(StudyFeed.last_fetched_at).is_(None)
+            | (col(StudyFeed.last_fetched_at) <= now - interval)
+        )
+        .order_by(col(StudyFeed.id))
+    )
+    return list(rows)
+
+
+def _entry_slot(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+async def import_entries(
+    session: AsyncSession,
+    *,
+    feed: StudyFeed,
+    parsed: ParsedFeed,
+    now: datetime,
+    max_new: int,
+) -> list[StudyItem]:
+    """Each entry never seen before becomes a draft (at most `max_new`, the newest)."""
+    assert feed.id is not None
+    drafts: list[StudyItem] = []
+    for entry in parsed.entries:
+        # The claim remembers every entry key, so an entry is drafted once even when it
+        # drops out of the feed and comes back, or two processes import at once.
+        if not await once.claim(
+            session,
+            kind="feed.entry",
+            subject=f"feed:{feed.id}",
+            slot=_entry_slot(entry.key),
+            now=now,
+        ):
+            continue
+        if len(drafts) >= max_new:
+            continue  # remembered as seen: a first fetch must not flood the admins
+        drafts.append(
+            await study.feed_draft(
+                session,
+                feed_id=feed.id,
+                key=entry.key,
+                title=entry.title,
+                url=entry.url,
+                summary=entry.summary,
+                now=now,
+            )
+        )
+    return drafts
+
+
+def record_success(
+    feed: StudyFeed, fetched: Fetched, *, parsed: ParsedFeed | None, new: int, now: datetime
+) -> None:
+    feed.last_fetched_at = now
+    feed.last_ok_at = now
+    feed.last_status = fetched.status
+    feed.last_error = None
+    feed.failures = 0
+    feed.last_new = new
+    feed.etag = (fetched.etag or None) and fetched.etag[:500]
+    feed.last_modified = (fetched.last_modified or None) and fetched.last_modified[:100]
+    if parsed is not None and parsed.title:
+        feed.title = parsed.title
+
+
+def record_failure(feed: StudyFeed, error: FeedError, *, now: datetime) -> None:
+    feed.last_fetched_at = now
+    feed.last_status = "error"
+    feed.last_error = (f"{error.code}:{error.detail}" if error.detail else error.code)[:ERROR_MAX]
+    feed.failures += 1
+    feed.last_new = 0

@@ -1,0 +1,155 @@
+"""Feed import: fetch due RSS/Atom feeds; each new entry becomes a draft for the admins."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+import httpx
+from sqlmodel import select
+
+from bot.context import BotApplication, BotContext, BotData
+from bot.delivery import outbox
+from bot.delivery.message import Button, OutgoingMessage
+from bot.delivery.outbox import Recipient
+from bot.models import Member, MemberStatus, Role, StudyFeed, StudyItem
+from bot.services import feeds
+
+log = logging.getLogger(__name__)
+
+
+async def _tell_admins(
+    data: BotData, feed: StudyFeed, drafts: list[StudyItem], now: datetime
+) -> None:
+    """One message per admin listing the new drafts, each with its publish button."""
+    assert data.sessions is not None
+    assert data.catalogs is not None
+    assert data.settings is not None
+    async with data.sessions() as s:
+        admins = list(
+            await s.exec(
+                select(Member).where(
+                    Member.role == Role.admin, Member.status == MemberStatus.active
+                )
+            )
+        )
+        recipients = []
+        for admin in admins:
+            t = data.catalogs.translator(admin.locale, data.settings.tz)
+            lines = [
+                t.n_(
+                    "📰 {n} new entry from the feed {feed} is ready as a draft:",
+                    "📰 {n} new entries from the feed {feed} are ready as drafts:",
+                    len(drafts),
+                    feed=feed.title or feed.url,
+                ),
+                "",
+            ]
+            buttons = []
+            for d in drafts:
+                lines.append(t._("#{id} {title}", id=d.id, title=d.title))
+                if d.url:
+                    lines.append(t._("{url}", url=d.url))
+                buttons.append(
+                    [
+                        Button(
+                            t.label("Publish #{id} to all branches", id=d.id),
+                            data=f"studypub:{d.id}",
+                        )
+                    ]
+                )
+            recipients.append(
+                Recipient(
+                    admin.telegram_user_id, OutgoingMessage("\n".join(lines), buttons), admin.id
+                )
+            )
+        await outbox.enqueue(
+            s, kind="study.draft", recipients=recipients, now=now, subject_id=feed.id
+        )
+        await s.commit()
+
+
+async def fetch_due_feeds(
+    data: BotData, *, now: datetime, client: httpx.AsyncClient | None = None
+) -> int:
+    """Fetch every feed whose interval has passed; returns how many drafts were made.
+
+    A failing or malformed feed is recorded on its row (shown in /feeds) and never stops
+    the others or the bot.
+    """
+    settings, sessions = data.settings, data.sessions
+    assert settings is not None
+    assert sessions is not None
+    own = client is None
+    http = client or feeds.make_client(
+        timeout=settings.feed_timeout_seconds, max_redirects=settings.feed_max_redirects
+    )
+    made = 0
+    try:
+        async with sessions() as s:
+            due = [
+                (f.id, f.url, f.etag, f.last_modified)
+                for f in await feeds.due_feeds(
+                    s, now=now, interval=timedelta(minutes=settings.feed_interval_minutes)
+                )
+            ]
+        for feed_id, url, etag, last_modified in due:
+            parsed = None
+            error = None
+            fetched = None
+            try:
+                fetched = await feeds.fetch(
+                    http,
+                    url,
+                    etag=etag,
+                    last_modified=last_modified,
+                    max_bytes=settings.feed_max_bytes,
+                )
+                if fetched.status == "ok":
+                    parsed = feeds.parse_feed(fetched.body)
+            except feeds.FeedError as exc:
+                error = exc
+            except Exception as exc:  # a bug in one feed's handling must not stop the rest
+                log.exception("feed %s: unexpected failure", feed_id)
+                error = feeds.FeedError("internal", type(exc).__name__)
+            async with sessions() as s:
+                feed = await s.get(StudyFeed, feed_id)
+                if feed is None:
+                    continue  # removed while we were fetching
+                drafts: list[StudyItem] = []
+                if error is not None or fetched is None:
+                    feeds.record_failure(feed, error or feeds.FeedError("internal"), now=now)
+                else:
+                    if parsed is not None:
+                        drafts = await feeds.import_entries(
+                            s,
+                            feed=feed,
+                            parsed=parsed,
+                            now=now,
+                            max_new=settings.feed_max_new_entries,
+                        )
+                    feeds.record_success(feed, fetched, parsed=parsed, new=len(drafts), now=now)
+                s.add(feed)
+                await s.commit()
+            if drafts:
+                await _tell_admins(data, feed, drafts, now)
+                made += len(drafts)
+    finally:
+        if own:
+            await http.aclose()
+    if made and data.outbox is not None:
+        data.outbox.wake()
+    return made
+
+
+async def feeds_job(context: BotContext) -> None:
+    """JobQueue callback: fetch the feeds that are due."""
+    try:
+        await fetch_due_feeds(context.bot_data, now=context.clock.now())
+    except Exception:
+        log.exception("feed job failed; it will run again")
+
+
+def register(app: BotApplication) -> None:
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(feeds_job, interval=300, first=300, name="feeds")
