@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -49,6 +50,9 @@ COMMANDS = (
     CommandSpec("receipts", N_("who received and confirmed a notice: /receipts [number]"), AUTHORS),
 )
 FORM = "notice"
+# A handler group of its own: PTB runs one handler per group, and other features take
+# files too (meetings: minutes); this one acts only while its form waits for the text.
+MEDIA_GROUP = 11
 PREFIX = "ntc"
 
 TARGET_NAMES = {
@@ -63,41 +67,50 @@ def refusal_text(t: Translator, exc: Refused) -> str:
     p = exc.params
     status = p.get("status")
     status_name = t._(svc.STATUS_NAMES[status]) if status in svc.STATUS_NAMES else ""
-    texts = {
-        "not_allowed": t._(
+    texts: dict[str, Callable[[], str]] = {
+        "not_allowed": lambda: t._(
             "Sorry, this is not available to you. Send /help to see what you can do."
         ),
-        "unknown_notice": t._("There is no such notice. Send /notices to see yours."),
-        "unknown_branch": t._("That branch no longer exists."),
-        "not_draft": t._(
+        "unknown_notice": lambda: t._("There is no such notice. Send /notices to see yours."),
+        "unknown_branch": lambda: t._("That branch no longer exists."),
+        "not_draft": lambda: t._(
             "This notice is already {status}; the preview cannot change any more.",
             status=status_name,
         ),
-        "state": t._("This notice is {status}; that is not possible now.", status=status_name),
-        "not_sent": t._("This notice has not been sent yet (it is {status}).", status=status_name),
-        "text_empty": t._(
+        "state": lambda: t._(
+            "This notice is {status}; that is not possible now.", status=status_name
+        ),
+        "not_sent": lambda: t._(
+            "This notice has not been sent yet (it is {status}).", status=status_name
+        ),
+        "text_empty": lambda: t._(
             "The notice is empty. Please type the text of the notice (formatting is kept)."
         ),
-        "text_too_long": t._(
+        "text_too_long": lambda: t._(
             "That is {length} characters; a notice can have at most {limit} here. "
             "Please shorten it and send it again.",
             **p,
         ),
-        "time_format": t._(
+        "time_format": lambda: t._(
             "Please type the time as YYYY-MM-DD HH:MM, for example 2026-12-01 09:00."
         ),
-        "time_invalid": t._("There is no such date or time. Please check it and type it again."),
-        "time_past": t._("That time has already passed. Please type a time in the future."),
-        "time_far": t._("Please choose a time within the next year."),
-        "no_branch_chosen": t._("Please choose at least one branch first."),
-        "no_recipients": t._("Nobody would receive this notice. Please choose other recipients."),
-        "remind_too_soon": t._(
+        "time_invalid": lambda: t._(
+            "There is no such date or time. Please check it and type it again."
+        ),
+        "time_past": lambda: t._("That time has already passed. Please type a time in the future."),
+        "time_far": lambda: t._("Please choose a time within the next year."),
+        "no_branch_chosen": lambda: t._("Please choose at least one branch first."),
+        "no_recipients": lambda: t._(
+            "Nobody would receive this notice. Please choose other recipients."
+        ),
+        "remind_too_soon": lambda: t._(
             "A reminder was sent less than an hour ago. You can remind again in {minutes} min.",
             **p,
         ),
-        "nobody_waiting": t._("Everyone who received the notice has confirmed it."),
+        "nobody_waiting": lambda: t._("Everyone who received the notice has confirmed it."),
     }
-    return texts.get(exc.code, t._("Sorry, that could not be done."))
+    make = texts.get(exc.code)
+    return make() if make is not None else t._("Sorry, that could not be done.")
 
 
 def plain(text_html: str, limit: int = 40) -> str:
@@ -744,7 +757,7 @@ def register(app: BotApplication) -> None:
     app.add_handler(CommandHandler("receipts", receipts, filters=private))
     app.add_handler(CallbackQueryHandler(notice_button, pattern=rf"^{PREFIX}:"))
     app.add_handler(CallbackQueryHandler(ack_button, pattern=r"^nack:"))
-    # Its own group: files reach every feature's handler; this one acts only in its form.
     app.add_handler(
-        MessageHandler(private & (filters.Document.ALL | filters.PHOTO), notice_media), group=7
+        MessageHandler(private & (filters.Document.ALL | filters.PHOTO), notice_media),
+        group=MEDIA_GROUP,
     )
