@@ -78,76 +78,63 @@ CODE_OF = {rating: code for code, rating in RATING_CODES.items()}
 WRAP = 700
 
 
+REFUSALS = {
+    "not_allowed": N_("Sorry, this is not available to you. Send /help to see what you can do."),
+    "no_branch": N_("You are not in a branch."),
+    "post_empty": N_("Please type the post you hold in your social organisation."),
+    "post_too_long": N_(
+        "That is {length} characters; the post can have at most {limit}. Please type a shorter one."
+    ),
+    "post_multiline": N_("Please type the post on one line."),
+    "duties_empty": N_("Please type your duties; this part cannot be empty."),
+    "duties_too_long": N_(
+        "That is {length} characters; the duties can have at most {limit}. "
+        "Please shorten them and send again."
+    ),
+    "commitments_empty": N_("Please type at least one commitment (one per line, at most {limit})."),
+    "commitments_too_many": N_(
+        "That is {count} commitments; at most {limit} are allowed. "
+        "Please keep the most important ones and send them again."
+    ),
+    "commitment_too_long": N_(
+        "Commitment {number} has {length} characters; each can have at most {limit}. "
+        "Please shorten it and send all commitments again."
+    ),
+    "commitments_invalid": N_("Please type your commitments again, one per line."),
+    "comment_empty": N_("Please type a comment; the member will read it."),
+    "comment_too_long": N_(
+        "That is {length} characters; a comment can have at most {limit}. "
+        "Please type a shorter one."
+    ),
+    "note_empty": N_("Please write the note after the command: /pledge note followed by the text."),
+    "note_too_long": N_(
+        "That is {length} characters; a note can have at most {limit}. Please write a shorter one."
+    ),
+    "no_pledge": N_("You have not submitted a pledge this year. Send /pledge to write it."),
+    "note_not_approved": N_(
+        "Progress notes can be added once your pledge is approved by the branch."
+    ),
+    "already_approved": N_("This pledge is already approved; nothing was changed."),
+    "already_returned": N_("This pledge was already returned; nothing was changed."),
+    "pledge_unknown": N_("This pledge does not exist."),
+    "other_branch": N_("This pledge belongs to another branch; you cannot review it."),
+    "pledge_changed": N_(
+        "The member changed this pledge since. Send /pledges to see the new version."
+    ),
+    "not_pending": N_("This pledge is not waiting for review."),
+    "rate_not_approved": N_("Only approved pledges can be rated."),
+    "nobody_missing": N_("Everyone in the branch has submitted a pledge this year."),
+    "nothing_to_publish": N_("There are no approved pledges to publish yet."),
+    "already_published": N_(
+        "These pledges were already published; nothing new to send. "
+        "Approve more pledges, then publish again."
+    ),
+}
+
+
 def refusal_text(t: Translator, exc: Refused) -> str:
     """The words for each pledge refusal."""
-    p = exc.params
-    texts = {
-        "not_allowed": t._(
-            "Sorry, this is not available to you. Send /help to see what you can do."
-        ),
-        "no_branch": t._("You are not in a branch."),
-        "post_empty": t._("Please type the post you hold in your social organisation."),
-        "post_too_long": t._(
-            "That is {length} characters; the post can have at most {limit}. "
-            "Please type a shorter one.",
-            **p,
-        ),
-        "post_multiline": t._("Please type the post on one line."),
-        "duties_empty": t._("Please type your duties; this part cannot be empty."),
-        "duties_too_long": t._(
-            "That is {length} characters; the duties can have at most {limit}. "
-            "Please shorten them and send again.",
-            **p,
-        ),
-        "commitments_empty": t._(
-            "Please type at least one commitment (one per line, at most {limit}).", **p
-        ),
-        "commitments_too_many": t._(
-            "That is {count} commitments; at most {limit} are allowed. "
-            "Please keep the most important ones and send them again.",
-            **p,
-        ),
-        "commitment_too_long": t._(
-            "Commitment {number} has {length} characters; each can have at most {limit}. "
-            "Please shorten it and send all commitments again.",
-            **p,
-        ),
-        "commitments_invalid": t._("Please type your commitments again, one per line."),
-        "comment_empty": t._("Please type a comment; the member will read it."),
-        "comment_too_long": t._(
-            "That is {length} characters; a comment can have at most {limit}. "
-            "Please type a shorter one.",
-            **p,
-        ),
-        "note_empty": t._(
-            "Please write the note after the command: /pledge note followed by the text."
-        ),
-        "note_too_long": t._(
-            "That is {length} characters; a note can have at most {limit}. "
-            "Please write a shorter one.",
-            **p,
-        ),
-        "no_pledge": t._("You have not submitted a pledge this year. Send /pledge to write it."),
-        "note_not_approved": t._(
-            "Progress notes can be added once your pledge is approved by the branch."
-        ),
-        "already_approved": t._("This pledge is already approved; nothing was changed."),
-        "already_returned": t._("This pledge was already returned; nothing was changed."),
-        "pledge_unknown": t._("This pledge does not exist."),
-        "other_branch": t._("This pledge belongs to another branch; you cannot review it."),
-        "pledge_changed": t._(
-            "The member changed this pledge since. Send /pledges to see the new version."
-        ),
-        "not_pending": t._("This pledge is not waiting for review."),
-        "rate_not_approved": t._("Only approved pledges can be rated."),
-        "nobody_missing": t._("Everyone in the branch has submitted a pledge this year."),
-        "nothing_to_publish": t._("There are no approved pledges to publish yet."),
-        "already_published": t._(
-            "These pledges were already published; nothing new to send. "
-            "Approve more pledges, then publish again."
-        ),
-    }
-    return texts.get(exc.code, t._("Sorry, that could not be done."))
+    return t._(REFUSALS.get(exc.code, N_("Sorry, that could not be done.")), **exc.params)
 
 
 async def _refused(update: Update, context: BotContext, actor: Actor, exc: Refused) -> None:

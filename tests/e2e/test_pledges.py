@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from bot.models import (
@@ -13,7 +14,7 @@ from bot.models import (
     PledgeStatus,
     PledgeVersion,
 )
-from simulator import SimUser
+from simulator import BotAPISimulator, SimUser
 from tests.harness import Branch, Harness, start_bot
 
 COMMITMENTS = "1. 每月参加一次志愿服务\n2、带头学习第一议题\n(3) 联系服务 5 名会员"
@@ -147,3 +148,238 @@ async def test_return_fix_resubmit_approve(h: Harness) -> None:
     view = await h.send(member, "/pledge")
     assert "已通过" in view.text
     assert "修改" not in view.flat_buttons
+
+
+async def test_bad_input_asks_again_and_changes_nothing(h: Harness) -> None:
+    branch = await h.setup_branch(members=1)
+    member = branch.members[0]
+    await h.send(member, "/pledge")
+    reply = await h.send(member, "职" * 101)
+    assert "101" in reply.text
+    assert "100" in reply.text
+    reply = await h.send(member, "秘书长\n兼会计")
+    assert "一行" in reply.text
+    await h.send(member, "*秘书长* <i>& 会计</i>")
+    await h.send(member, "负责 <script>alert(1)</script> & **日常**")
+    reply = await h.send(member, "\n  \n")
+    assert "至少填写一条承诺" in reply.text
+    reply = await h.send(member, "\n".join(f"{i}. 承诺{i}" for i in range(1, 12)))
+    assert "11" in reply.text
+    assert "10" in reply.text
+    reply = await h.send(member, "好的承诺\n" + "长" * 201)
+    assert "第 2 条" in reply.text
+    assert "201" in reply.text
+    async with h.sessions() as s:
+        assert list(await s.exec(select(Pledge))) == []
+    preview = await h.send(member, "1. <b>带头</b> & 服务\n2. _学习_")
+    # Stored as typed, shown escaped: the person sees their own characters, not markup.
+    assert "*秘书长* <i>& 会计</i>" in preview.text
+    assert "<script>alert(1)</script> & **日常**" in preview.text
+    assert "1. <b>带头</b> & 服务" in preview.text
+    assert "&lt;b&gt;" in preview.html
+    await h.press(member, "提交", preview)
+    row = await pledge_row(h, member)
+    assert row.post == "*秘书长* <i>& 会计</i>"
+    assert row.duties == "负责 <script>alert(1)</script> & **日常**"
+    assert row.commitments == ["<b>带头</b> & 服务", "_学习_"]
+    await h.send(branch.secretary, "/pledges")
+    assert "<b>带头</b> & 服务" in branch.secretary.last.text
+
+
+async def test_half_filled_form_survives_restart(sim: BotAPISimulator, engine: AsyncEngine) -> None:
+    async with start_bot(sim, engine) as h1:
+        branch = await h1.setup_branch(members=1)
+        member = branch.members[0]
+        await h1.send(member, "/pledge")
+        await h1.send(member, "项目主管")
+    # The bot process is gone; a new one starts on the same database.
+    async with start_bot(sim, engine) as h2:
+        prompt = await h2.send(member, "负责项目执行")
+        assert "亮承诺" in prompt.text
+        preview = await h2.send(member, "按时完成项目")
+        assert "项目主管" in preview.text
+        assert "负责项目执行" in preview.text
+    async with start_bot(sim, engine) as h3:
+        await h3.press(member, "提交", preview)
+        row = await pledge_row(h3, member)
+        assert (row.status, row.post, row.commitments) == (
+            PledgeStatus.submitted,
+            "项目主管",
+            ["按时完成项目"],
+        )
+
+
+async def test_cancel_keeps_draft_and_edit_one_part(h: Harness) -> None:
+    branch = await h.setup_branch(members=1)
+    member = branch.members[0]
+    await write_pledge(h, member)
+    await h.press(member, "取消")
+    assert "已取消" in member.last.text
+    assert (await pledge_row(h, member)).status == PledgeStatus.draft
+    stale = await h.press(member, "提交", member.last) if member.last.buttons else ""
+    assert stale == ""
+    resumed = await h.send(member, "/pledge")
+    assert "秘书长" in resumed.text
+    assert "提交" in resumed.flat_buttons
+    await h.press(member, "修改", resumed)
+    await h.press(member, "亮身份")
+    preview = await h.send(member, "副秘书长")
+    assert "副秘书长" in preview.text
+    assert "负责协会日常事务" in preview.text
+    await h.press(member, "提交", preview)
+    row = await pledge_row(h, member)
+    assert (row.status, row.post, row.version) == (PledgeStatus.submitted, "副秘书长", 1)
+    # An old preview's 提交 pressed again changes nothing.
+    alert = await h.press(member, "提交", resumed)
+    assert "已经提交" in alert
+    assert (await pledge_row(h, member)).version == 1
+
+
+async def test_other_branch_cannot_review_and_roles_are_checked(h: Harness) -> None:
+    first = await h.setup_branch("第一党支部", members=1)
+    second = await h.setup_branch("第二党支部", members=1)
+    await submit_pledge(h, first.members[0])
+    row = await pledge_row(h, first.members[0])
+    await h.send(second.secretary, "/pledges")
+    msg = second.secretary.last
+    assert "没有待审核" in msg.text
+    alert = await press_data(h, second.secretary, msg.message_id, f"plv:{row.id}:1:ok")
+    assert "其他党支部" in alert
+    alert = await press_data(h, first.members[0], msg.message_id, f"plv:{row.id}:1:ok")
+    assert alert  # a member cannot review, not even their own
+    alert = await press_data(h, second.secretary, msg.message_id, "plv:x:1:ok")
+    assert "失效" in alert
+    assert (await pledge_row(h, first.members[0])).status == PledgeStatus.submitted
+    refused = await h.send(first.members[0], "/pledges")
+    assert "/help" in refused.text
+    refused = await h.send(h.admin, "/pledge")
+    assert "/help" in refused.text
+
+
+async def test_coverage_and_reminders_once_a_day(h: Harness) -> None:
+    branch = await h.setup_branch(members=3)
+    await submit_pledge(h, branch.members[0])
+    cov = await h.send(branch.secretary, "/pledges")
+    cover = branch.secretary.chat[-2]
+    assert "4 人中 1 人已提交" in cover.text
+    assert "第一党支部党员2" in cover.text
+    assert "第一党支部书记" in cover.text
+    assert cov.flat_buttons == ["通过", "退回"]
+    alert = await h.press(branch.secretary, "提醒未提交的党员", cover)
+    assert "3" in alert
+    await h.deliver()
+    for person in (branch.members[1], branch.members[2], branch.secretary):
+        assert "/pledge" in person.last.text
+        assert "提醒" in person.last.text
+    before = len(branch.members[1].bot_messages)
+    alert = await h.press(branch.secretary, "提醒未提交的党员", cover)
+    assert "今天都已提醒过" in alert
+    await h.deliver()
+    assert len(branch.members[1].bot_messages) == before
+    h.clock.advance(days=1)
+    await submit_pledge(h, branch.members[1])
+    submitted_seen = len(branch.members[1].bot_messages)
+    waiting_seen = len(branch.members[2].bot_messages)
+    alert = await h.press(branch.secretary, "提醒未提交的党员", cover)
+    assert alert == "已提醒 2 人。"
+    await h.deliver()
+    assert len(branch.members[1].bot_messages) == submitted_seen
+    assert len(branch.members[2].bot_messages) == waiting_seen + 1
+    assert "提醒" in branch.members[2].last.text
+
+
+async def approve_all(h: Harness, branch: Branch) -> None:
+    await h.send(branch.secretary, "/pledges")
+    while "通过" in branch.secretary.last.flat_buttons:
+        await h.press(branch.secretary, "通过", branch.secretary.last)
+
+
+async def test_publish_sends_each_member_the_approved_pledges_split_and_escaped(
+    h: Harness,
+) -> None:
+    branch = await h.setup_branch(members=3)
+    long_commitments = "\n".join(f"{i}. " + "<&>" * 66 for i in range(1, 11))
+    for member in branch.members[:2]:
+        await submit_pledge(h, member, duties="& <职责> " * 100, commitments=long_commitments)
+    await submit_pledge(h, branch.members[2])
+    nothing = await h.send(branch.secretary, "/pledges publish")
+    assert "还没有" in nothing.text
+    await approve_all(h, branch)
+    preview = await h.send(branch.secretary, "/pledges publish")
+    assert "3 份" in preview.text
+    await h.press(branch.secretary, "确认发送", preview)
+    await h.deliver()
+    for person in [*branch.members, branch.secretary]:
+        parts = [m for m in person.bot_messages if "公示" in m.text and "党员承诺" in m.text]
+        assert len(parts) >= 2, person
+        assert all(len(m.text) <= 4096 for m in parts)
+        joined = "\n".join(m.text for m in parts)
+        assert "& <职责>" in joined
+        assert "<&><&>" in joined
+        assert "每月参加一次志愿服务" in joined
+        assert "(1/" in parts[0].text
+    again = await h.send(branch.secretary, "/pledges publish")
+    assert "已经公示" in again.text
+    alert = await press_data(h, branch.secretary, preview.message_id, "plp:go")
+    assert "已经公示" in alert
+    async with h.sessions() as s:
+        rows = list(await s.exec(select(Pledge)))
+        assert all(p.published and p.published_at is not None for p in rows)
+        deliveries = list(await s.exec(select(Delivery)))
+    # 4 people, each a message in parts; no one got the publication twice.
+    per_chat: dict[int, int] = {}
+    for d in deliveries:
+        if "党员承诺" in d.payload["text"]:
+            per_chat[d.chat_id] = per_chat.get(d.chat_id, 0) + 1
+    assert len(per_chat) == 4
+    assert len(set(per_chat.values())) == 1
+
+
+async def test_progress_notes_rating_and_admin_overview(h: Harness) -> None:
+    branch = await h.setup_branch(members=2)
+    member, other = branch.members
+    await submit_pledge(h, member)
+    await submit_pledge(h, other)
+    early = await h.send(member, "/pledge note 走访了三家会员单位")
+    assert "审核通过后" in early.text
+    await approve_all(h, branch)
+    empty = await h.send(member, "/pledge note")
+    assert "/pledge note" in empty.text
+    done = await h.send(member, "/pledge note 走访了三家<会员>单位")
+    assert "已记录" in done.text
+    again = await h.send(member, "/pledge note 走访了三家<会员>单位")
+    assert "已经记过" in again.text
+    h.clock.advance(days=3)
+    await h.send(member, "/pledge note 讲了一次微党课")
+    view = await h.send(member, "/pledge")
+    assert "走访了三家<会员>单位" in view.text
+    assert "讲了一次微党课" in view.text
+    async with h.sessions() as s:
+        notes = list(await s.exec(select(PledgeNote).order_by(col(PledgeNote.id))))
+    assert [n.noted_on.isoformat() for n in notes] == ["2026-11-27", "2026-11-30"]
+
+    card = await h.send(branch.secretary, "/pledges rate")
+    assert "还剩 2 份" in card.text
+    await h.press(branch.secretary, "优秀", card)
+    await h.send(branch.secretary, "践诺扎实，<继续>保持")
+    assert "优秀" in member.last.text
+    assert "践诺扎实，<继续>保持" in member.last.text
+    card = branch.secretary.last
+    assert "还剩 1 份" in card.text
+    await h.press(branch.secretary, "合格", card)
+    await h.press(branch.secretary, "不写评语")
+    assert "合格" in other.last.text
+    assert "今年审核通过的承诺都已评诺" in branch.secretary.last.text
+    alert = await h.press(branch.secretary, "不写评语")
+    assert "已经记录" in alert
+    view = await h.send(member, "/pledge")
+    assert "评诺结果：优秀" in view.text
+    assert "践诺扎实" in view.text
+    row = await pledge_row(h, member)
+    assert (row.rating, row.rating_comment) == (PledgeRating.excellent, "践诺扎实，<继续>保持")
+    assert await events(h, row.id) == ["submitted", "approved", "note", "note", "rated"]
+
+    overview = await h.send(h.admin, "/pledges")
+    assert "第一党支部" in overview.text
+    assert "3 人中 2 人已提交" in overview.text
+    assert "优秀 1 · 合格 1 · 基本合格 0 · 不合格 0 · 未评 0" in overview.text
