@@ -1,0 +1,314 @@
+"""Delivery engine through the simulator: lanes, spacing, scoped 429s, outcomes, crashes.
+
+Outbox timing runs on the harness's FixedClock (backoff, leases); only the pacing tests
+take real time, bounded by the simulator's short limits (about a second each).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+from telegram.ext import ExtBot
+
+from bot.delivery import outbox
+from bot.delivery.limiter import DeliveryRateLimiter, Lane, Limits
+from bot.delivery.message import Button, OutgoingMessage
+from bot.delivery.outbox import OutboxWorker, Recipient
+from bot.delivery.sender import send
+from bot.models import BatchState, Delivery, DeliveryBatch, DeliveryStatus, Member, MemberStatus
+from simulator import BotAPISimulator, RateLimits
+from tests.harness import Harness
+
+
+@pytest.fixture
+async def paced_bot(sim: BotAPISimulator) -> AsyncIterator[ExtBot[None]]:
+    """A bare bot with our limiter at 20/s overall and 2/s per chat, the simulator enforcing it."""
+    sim.limits = RateLimits(enabled=True, global_per_second=20, per_chat_per_second=2)
+    limiter = DeliveryRateLimiter(Limits(per_second=20, per_chat_per_second=2))
+    bot: ExtBot[None] = ExtBot(sim.token, base_url=sim.base_url, rate_limiter=limiter)
+    await bot.initialize()
+    yield bot
+    await bot.shutdown()
+
+
+def ok_sends(sim: BotAPISimulator) -> list[tuple[float, int | None, str]]:
+    return [
+        (c.t, c.chat_id, str(c.params.get("text")))
+        for c in sim.calls
+        if c.method == "sendMessage" and c.ok
+    ]
+
+
+async def test_a_reply_overtakes_a_queued_fan_out(
+    sim: BotAPISimulator, paced_bot: ExtBot[None]
+) -> None:
+    people = [sim.user(5000 + i, f"p{i}") for i in range(30)]
+    asker = sim.user(4999, "asker")
+    bulk = [
+        asyncio.create_task(send(paced_bot, p.id, OutgoingMessage(text="notice"), lane=Lane.bulk))
+        for p in people
+    ]
+    await asyncio.sleep(0.1)  # the fan-out is queued in the pacer (30 at 20/s)
+    await send(paced_bot, asker.id, OutgoingMessage(text="reply"))
+    await asyncio.gather(*bulk)
+    order = [text for _, _, text in ok_sends(sim)]
+    assert order.index("reply") <= 4, order  # a few notices left before it, not 28 more
+    assert sim.stats["429"] == 0
+
+
+async def test_sends_into_one_chat_are_spaced(
+    sim: BotAPISimulator, paced_bot: ExtBot[None]
+) -> None:
+    p = sim.user(6000, "p")
+    await asyncio.gather(*(send(paced_bot, p.id, OutgoingMessage(text=f"m{i}")) for i in range(3)))
+    times = [t for t, chat, _ in ok_sends(sim) if chat == p.id]
+    assert len(times) == 3
+    assert all(b - a >= 0.5 for a, b in itertools.pairwise(times)), times
+    assert sim.stats["429"] == 0
+
+
+async def test_a_429_pauses_only_its_chat(sim: BotAPISimulator, paced_bot: ExtBot[None]) -> None:
+    flooded = sim.user(7000, "flooded")
+    others = [sim.user(7001 + i, f"o{i}") for i in range(8)]
+    sim.faults.add("sendMessage", "flood", chat_id=flooded.id, delay=2)
+    start = time.monotonic()
+    await asyncio.gather(
+        send(paced_bot, flooded.id, OutgoingMessage(text="to flooded"), lane=Lane.bulk),
+        *(send(paced_bot, o.id, OutgoingMessage(text="to other"), lane=Lane.bulk) for o in others),
+    )
+    refused = [c for c in sim.calls if c.error_code == 429]
+    assert len(refused) == 1
+    sends = ok_sends(sim)
+    flooded_at = next(t for t, chat, _ in sends if chat == flooded.id)
+    others_done = max(t for t, chat, _ in sends if chat != flooded.id)
+    assert flooded_at - refused[0].t >= 2.0  # it waited out retry_after …
+    assert others_done - start < 1.0  # … while the other chats went on at the overall pace
+    assert paced_bot.rate_limiter is not None
+    pacer = paced_bot.rate_limiter.pacer  # type: ignore[attr-defined]
+    assert pacer.stats.chat_pauses == 1
+    assert pacer.stats.global_pauses == 0
+
+
+async def fan_out(h: Harness, chat_ids: list[int], kind: str = "test.notice", **kw: object) -> int:
+    async with h.sessions() as s:
+        batch = await outbox.enqueue(
+            s,
+            kind=kind,
+            recipients=[
+                Recipient(c, OutgoingMessage(text="请确认", buttons=[[Button("收到", "ack:1")]]))
+                for c in chat_ids
+            ],
+            now=h.clock.now(),
+            **kw,  # type: ignore[arg-type]
+        )
+        await s.commit()
+        assert batch.id is not None
+        return batch.id
+
+
+async def rows(h: Harness, batch_id: int) -> dict[int, Delivery]:
+    async with h.sessions() as s:
+        found = await s.exec(select(Delivery).where(Delivery.batch_id == batch_id))
+        return {d.chat_id: d for d in found}
+
+
+def worker(h: Harness) -> OutboxWorker:
+    assert h.app.bot_data.outbox is not None
+    return h.app.bot_data.outbox
+
+
+async def test_fan_out_sends_once_with_buttons_and_records_message_ids(h: Harness) -> None:
+    people = [h.person(f"p{i}") for i in range(5)]
+    batch_id = await fan_out(h, [p.id for p in people] + [people[0].id])  # duplicate chat
+    assert await h.deliver() == 5
+    for p in people:
+        assert [m.text for m in p.bot_messages] == ["请确认"]
+        assert p.last.flat_buttons == ["收到"]
+    found = await rows(h, batch_id)
+    assert all(d.status == DeliveryStatus.sent and d.message_id for d in found.values())
+    async with h.sessions() as s:
+        progress = await outbox.progress(s, batch_id)
+    assert (progress.total, progress.sent, progress.finished) == (5, 5, True)
+    assert outbox.eta_seconds(progress, 30) == 0
+
+
+async def test_blocked_person_is_marked_and_not_retried(h: Harness) -> None:
+    branch = await h.setup_branch(members=2)
+    gone, stays = branch.members
+    gone.blocked = True  # blocked without the bot hearing of it: the 403 is the news
+    seen: list[int] = []
+
+    async def on_blocked(_s: object, d: Delivery, _b: DeliveryBatch) -> None:
+        seen.append(d.chat_id)
+
+    h.app.bot_data.hooks.on("test.notice", "blocked", on_blocked)
+    batch_id = await fan_out(h, [gone.id, stays.id])
+    await h.deliver()
+    h.clock.advance(hours=1)
+    await h.deliver()
+    found = await rows(h, batch_id)
+    assert found[gone.id].status == DeliveryStatus.blocked
+    assert found[gone.id].attempts == 1
+    assert found[stays.id].status == DeliveryStatus.sent
+    assert len([c for c in h.sim.calls if c.chat_id == gone.id and c.error_code == 403]) == 1
+    assert seen == [gone.id]
+    async with h.sessions() as s:
+        member = (await s.exec(select(Member).where(Member.telegram_user_id == gone.id))).one()
+    assert member.status == MemberStatus.blocked
+
+
+async def test_server_errors_are_retried_with_backoff_then_failed(h: Harness) -> None:
+    p = h.person("unlucky")
+    h.sim.faults.add("sendMessage", "error500", count=50, chat_id=p.id)
+    batch_id = await fan_out(h, [p.id])
+    waits = []
+    for _ in range(10):
+        await h.deliver()
+        d = (await rows(h, batch_id))[p.id]
+        if d.status != DeliveryStatus.pending:
+            break
+        waits.append((d.next_attempt_at - h.clock.now()).total_seconds())
+        h.clock.advance(seconds=waits[-1] - 1)
+        assert await worker(h).drain() == 0  # not due yet: backoff holds
+        h.clock.advance(seconds=1)
+    assert waits == [2.0, 4.0, 8.0, 16.0]
+    assert d.status == DeliveryStatus.failed
+    assert d.attempts == 5
+    assert d.last_error is not None
+    assert "Internal Server Error" in d.last_error
+    assert len([c for c in h.sim.calls if c.chat_id == p.id]) == 5
+
+
+async def test_a_lost_response_is_retried_and_counted_ambiguous(h: Harness) -> None:
+    p, q = h.person("p"), h.person("q")
+    h.sim.faults.add("sendMessage", "drop_after", chat_id=p.id)
+    batch_id = await fan_out(h, [p.id, q.id])
+    await h.deliver()
+    d = (await rows(h, batch_id))[p.id]
+    assert d.status == DeliveryStatus.pending
+    assert d.ambiguous
+    h.clock.advance(seconds=2)
+    await h.deliver()
+    async with h.sessions() as s:
+        progress = await outbox.progress(s, batch_id)
+    assert (progress.sent, progress.ambiguous) == (2, 1)
+    assert len(p.bot_messages) == 2  # the one duplicate the Bot API cannot prevent, counted
+
+
+async def test_unknown_chat_fails_at_once(h: Harness) -> None:
+    batch_id = await fan_out(h, [987654321])
+    await h.deliver()
+    d = (await rows(h, batch_id))[987654321]
+    assert d.status == DeliveryStatus.failed
+    assert d.attempts == 1
+    assert d.last_error is not None
+    assert "chat not found" in d.last_error.lower()
+
+
+async def test_paused_batches_wait_and_cancelled_ones_withdraw(h: Harness) -> None:
+    people = [h.person(f"p{i}") for i in range(3)]
+    batch_id = await fan_out(h, [p.id for p in people])
+    async with h.sessions() as s:
+        await outbox.set_batch_state(
+            s, batch_id=batch_id, state=BatchState.paused, now=h.clock.now()
+        )
+        await s.commit()
+        assert outbox.eta_seconds(await outbox.progress(s, batch_id), 30) is None
+    assert await h.deliver() == 0
+    async with h.sessions() as s:
+        await outbox.set_batch_state(
+            s, batch_id=batch_id, state=BatchState.cancelled, now=h.clock.now()
+        )
+        await s.commit()
+        progress = await outbox.progress(s, batch_id)
+    assert (progress.cancelled, progress.sent, progress.finished) == (3, 0, True)
+    assert await h.deliver() == 0
+    assert all(not p.bot_messages for p in people)
+
+
+async def test_crash_resume_loses_nothing_and_counts_ambiguous(h: Harness) -> None:
+    people = [h.person(f"p{i}") for i in range(6)]
+    batch_id = await fan_out(h, [p.id for p in people])
+    w = worker(h)
+    in_flight = await w.claim(2)  # the process dies while these two are being sent
+    assert [d.status for d in in_flight] == [DeliveryStatus.sending] * 2
+    assert await w.recover() == 0  # leases still live: another process may be sending them
+    h.clock.advance(minutes=3)
+    assert await w.recover() == 2
+    await h.deliver()
+    found = await rows(h, batch_id)
+    assert all(d.status == DeliveryStatus.sent for d in found.values())
+    assert sum(d.ambiguous for d in found.values()) == 2
+    assert all(len(p.bot_messages) == 1 for p in people)
+
+
+async def test_run_keeps_sending_until_everything_is_recorded(h: Harness) -> None:
+    people = [h.person(f"p{i}") for i in range(60)]
+    w = worker(h)
+    w.concurrency = 8
+    stop = asyncio.Event()
+    task = asyncio.create_task(w.run(stop, poll_interval=0.05))
+    batch_id = await fan_out(h, [p.id for p in people])
+    w.wake()
+    for _ in range(200):
+        async with h.sessions() as s:
+            if (await outbox.progress(s, batch_id)).finished:
+                break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(task, 10)
+    assert Counter(len(p.bot_messages) for p in people) == Counter({1: 60})
+    assert w.stats.sent == 60
+    assert w.stats.in_flight == 0
+
+
+async def test_paid_broadcast_asks_for_paid_limits(h: Harness) -> None:
+    p = h.person("p")
+    w = worker(h)
+    w.paid_broadcast = True
+    await fan_out(h, [p.id])
+    await h.deliver()
+    call = next(c for c in h.sim.calls if c.method == "sendMessage" and c.chat_id == p.id)
+    assert call.params.get("allow_paid_broadcast") is True
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"), reason="row locks need PostgreSQL (TEST_DATABASE_URL)"
+)
+async def test_two_workers_never_send_the_same_row(h: Harness) -> None:
+    people = [h.person(f"p{i}") for i in range(150)]
+    batch_id = await fan_out(h, [p.id for p in people])
+    first = worker(h)
+    second = OutboxWorker(first.bot, h.sessions, h.clock, concurrency=16, worker_id="second")
+    first.concurrency = 16
+    handled = await asyncio.gather(first.drain(), second.drain())
+    assert sum(handled) == 150
+    assert all(handled)
+    assert Counter(len(p.bot_messages) for p in people) == Counter({1: 150})
+    found = await rows(h, batch_id)
+    assert all(d.status == DeliveryStatus.sent and not d.ambiguous for d in found.values())
+
+
+async def test_expired_lease_returns_for_any_worker(h: Harness) -> None:
+    p = h.person("p")
+    await fan_out(h, [p.id])
+    w = worker(h)
+    (row,) = await w.claim(10)
+    h.clock.advance(minutes=1)
+    assert await w.renew_leases() == 1  # run() does this while its sends wait in the pacer
+    h.clock.advance(minutes=1, seconds=30)
+    assert await w.recover() == 0
+    h.clock.advance(minutes=1)
+    assert await w.recover() == 1
+    assert row.attempts == 1
+    await h.deliver()
+    assert len(p.bot_messages) == 1
+    assert timedelta(minutes=2) == w.lease
