@@ -51,7 +51,8 @@ async def test_admin_broadcast_confirm_and_receipts(h: Harness) -> None:
     assert "已经" in again or "已记录" in again
 
     report = await h.send(h.admin, "/receipts")
-    assert "第一党支部" in report.text and "第二党支部" in report.text
+    assert "第一党支部" in report.text
+    assert "第二党支部" in report.text
     assert "第一党支部党员2" in report.text  # not yet confirmed, by name
     async with h.sessions() as s:
         acked = list(
@@ -235,7 +236,8 @@ async def test_remind_at_most_hourly_and_export(h: Harness) -> None:
     assert "3 人" in toast
     await h.deliver()
     reminded = one.members[1].last
-    assert "提醒" in reminded.text and "请确认" in reminded.text
+    assert "提醒" in reminded.text
+    assert "请确认" in reminded.text
     assert _notice_messages(one.members[0], "提醒") == []
     # The reminder's 收到 records the same receipt.
     await h.press(one.members[1], "收到", reminded)
