@@ -28,4 +28,5 @@ Scene = Callable[[Stage, Cast], Awaitable[None]]
 # Each capability adds its scene here (bot/demo/<capability>.py).
 SCENES: list[tuple[str, str]] = [
     ("org", "bot.demo.org"),
+    ("notices", "bot.demo.notices"),
 ]
