@@ -20,7 +20,7 @@ from bot.context import (
 )
 from bot.delivery import sender
 from bot.delivery.message import Keyboard, OutgoingMessage, split_text
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translator, escape
 from bot.models import (
     Attendance,
     Branch,
@@ -168,11 +168,16 @@ LEAVE_REJECTED = N_(
 
 
 def refusal_text(t: Translator, exc: Refused) -> str:
-    """The words for a meetings refusal; times in the person's zone."""
+    """The words for a meetings refusal as plain text (button alerts); times in the person's zone."""
     params: dict[str, Any] = {
         k: t.datetime(v, "short") if isinstance(v, datetime) else v for k, v in exc.params.items()
     }
-    return t._(REFUSALS.get(exc.code, N_("Sorry, that could not be done.")), **params)
+    return t.label(REFUSALS.get(exc.code, N_("Sorry, that could not be done.")), **params)
+
+
+def refusal_html(t: Translator, exc: Refused) -> str:
+    """A refusal for a message: plain sentences that show syntax like <id>, all escaped."""
+    return escape(refusal_text(t, exc))
 
 
 def texts_for(context: BotContext) -> svc.TextsFor:
@@ -365,7 +370,7 @@ async def newmeeting(update: Update, context: BotContext) -> None:
             else:
                 draft, step = svc.Draft(), "kind"
         except Refused as exc:
-            await reply(update, context, refusal_text(actor.t, exc))
+            await reply(update, context, refusal_html(actor.t, exc))
             return
         state = await forms.start(
             s,
@@ -418,7 +423,7 @@ async def form_text(update: Update, context: BotContext, state: FormState) -> No
             else:
                 raise Refused("choose_button")
         except Refused as exc:
-            await reply(update, context, refusal_text(actor.t, exc))
+            await reply(update, context, refusal_html(actor.t, exc))
             await _ask(s, update, context, actor, state)
             return
         await forms.advance(
@@ -689,7 +694,7 @@ async def leave_reason_text(update: Update, context: BotContext, state: FormStat
                 s, member=actor.member, meeting_id=meeting_id, reason=text, now=now
             )
         except Refused as exc:
-            await reply(update, context, refusal_text(t, exc))
+            await reply(update, context, refusal_html(t, exc))
             if exc.code not in ("reason_empty", "reason_too_long"):
                 await forms.clear(s, telegram_user_id=actor.telegram_user_id)
                 await s.commit()
@@ -799,7 +804,7 @@ async def checkin(update: Update, context: BotContext) -> None:
             result = await svc.check_in_code(s, member=actor.member, code=args[0], now=now)
         except Refused as exc:
             await s.commit()  # a wrong code is counted
-            await reply(update, context, refusal_text(t, exc))
+            await reply(update, context, refusal_html(t, exc))
             return
         await s.commit()
     when = t.time(result.at)
@@ -858,8 +863,10 @@ async def meetings(update: Update, context: BotContext) -> None:
             if rows:
                 lines += [
                     "",
-                    t._(
-                        "Details: /attendance <id>. Change: /reschedule, /cancelmeeting, /minutes."
+                    escape(
+                        t.label(
+                            "Details: /attendance <id>. Change: /reschedule, /cancelmeeting, /minutes."
+                        )
                     ),
                 ]
         else:
@@ -893,7 +900,7 @@ async def _one_id(update: Update, context: BotContext, actor: Actor, usage: str)
     args = command_args(context)
     meeting_id = parse_id(args[0].lstrip("#")) if len(args) == 1 else None
     if meeting_id is None:
-        await reply(update, context, actor.t._(usage))
+        await reply(update, context, escape(actor.t.label(usage)))
     return meeting_id
 
 
@@ -910,7 +917,7 @@ async def cancelmeeting(update: Update, context: BotContext) -> None:
         t = actor.t
         meeting = await s.get(Meeting, meeting_id)
         if meeting is None or meeting.branch_id != actor.member.branch_id:
-            await reply(update, context, refusal_text(t, Refused("no_such_meeting", id=meeting_id)))
+            await reply(update, context, refusal_html(t, Refused("no_such_meeting", id=meeting_id)))
             return
         await reply(
             update,
@@ -972,7 +979,11 @@ async def reschedule(update: Update, context: BotContext) -> None:
         args = command_args(context)
         meeting_id = parse_id(args[0].lstrip("#")) if len(args) == 3 else None
         if meeting_id is None:
-            await reply(update, context, t._("Use /reschedule <meeting id> <YYYY-MM-DD> <HH:MM>."))
+            await reply(
+                update,
+                context,
+                escape(t.label("Use /reschedule <meeting id> <YYYY-MM-DD> <HH:MM>.")),
+            )
             return
         try:
             meeting, sent = await svc.reschedule(
@@ -987,7 +998,7 @@ async def reschedule(update: Update, context: BotContext) -> None:
                 now=now,
             )
         except Refused as exc:
-            await reply(update, context, refusal_text(t, exc))
+            await reply(update, context, refusal_html(t, exc))
             return
         await s.commit()
     context.outbox.wake()
@@ -1020,7 +1031,7 @@ async def minutes(update: Update, context: BotContext) -> None:
                 s, actor=actor.member, meeting_id=meeting_id, now=now
             )
         except Refused as exc:
-            await reply(update, context, refusal_text(t, exc))
+            await reply(update, context, refusal_html(t, exc))
             return
         await forms.start(
             s,
@@ -1074,7 +1085,7 @@ async def minutes_text(update: Update, context: BotContext, state: FormState) ->
                 now=now,
             )
         except Refused as exc:
-            await reply(update, context, refusal_text(actor.t, exc))
+            await reply(update, context, refusal_html(actor.t, exc))
             return
         await forms.clear(s, telegram_user_id=actor.telegram_user_id)
         await s.commit()
@@ -1110,7 +1121,7 @@ async def minutes_document(update: Update, context: BotContext) -> None:
                 text=message.caption, media=media, now=now,
             )  # fmt: skip
         except Refused as exc:
-            await reply(update, context, refusal_text(actor.t, exc))
+            await reply(update, context, refusal_html(actor.t, exc))
             return
         await forms.clear(s, telegram_user_id=actor.telegram_user_id)
         await s.commit()
@@ -1301,7 +1312,7 @@ async def attendance(update: Update, context: BotContext) -> None:
                 b = await s.get(Branch, branch_id)
                 text = render_period_report(t, b.name if b else "", preport)
         except Refused as exc:
-            await reply(update, context, refusal_text(t, exc))
+            await reply(update, context, refusal_html(t, exc))
             return
     chunks = split_text(text)
     for i, chunk in enumerate(chunks):
@@ -1480,7 +1491,9 @@ async def _groups_view(s: AsyncSession, actor: Actor) -> tuple[str, Keyboard]:
         lines.append(
             t._("• {group}: {names}", group=g.name, names="、".join(names) or t.label("nobody yet"))
         )
-    lines.append(t._("New group: /groups new <name>. Press a group to choose its members."))
+    lines.append(
+        escape(t.label("New group: /groups new <name>. Press a group to choose its members."))
+    )
     return "\n".join(lines), [[button(g.name, "pgl", g.id, 0)] for g in groups]
 
 
@@ -1497,12 +1510,14 @@ async def groups(update: Update, context: BotContext) -> None:
             try:
                 await svc.create_group(s, actor=actor.member, name=" ".join(args[1:]), now=now)
             except Refused as exc:
-                await reply(update, context, refusal_text(actor.t, exc))
+                await reply(update, context, refusal_html(actor.t, exc))
                 return
             await s.commit()
         elif args:
             await reply(
-                update, context, actor.t._("Use /groups to list groups, or /groups new <name>.")
+                update,
+                context,
+                escape(actor.t.label("Use /groups to list groups, or /groups new <name>.")),
             )
             return
         text, keyboard = await _groups_view(s, actor)

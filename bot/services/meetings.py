@@ -828,12 +828,12 @@ async def check_in_code(
     if all(a.code_tries >= MAX_CODE_TRIES for _, a in candidates):
         raise Refused("code_locked")
     meeting, a = next((m, x) for m, x in candidates if x.code_tries < MAX_CODE_TRIES)
+    left = MAX_CODE_TRIES - a.code_tries - 1
     await session.execute(
         update(Attendance)
         .where(col(Attendance.id) == a.id)
         .values(code_tries=Attendance.code_tries + 1)
     )
-    left = MAX_CODE_TRIES - a.code_tries - 1
     raise Refused("code_wrong", left=left)
 
 
