@@ -29,4 +29,5 @@ Scene = Callable[[Stage, Cast], Awaitable[None]]
 SCENES: list[tuple[str, str]] = [
     ("org", "bot.demo.org"),
     ("notices", "bot.demo.notices"),
+    ("study", "bot.demo.study"),
 ]

@@ -103,14 +103,13 @@ class StudyRules:
         candidate = max(published_at, self.at(published_at, study_minute))
         if not self.is_quiet(candidate):
             return candidate
-        # In the evening part of the quiet hours the morning is tomorrow.
-        days = 1 if self.local_minute(candidate) >= self.quiet_end else 0
-        if self.quiet_start < self.quiet_end:
-            days = 0
-        morning = self.at(candidate, study_minute, days)
-        if self.is_quiet(morning):
-            morning = self.at(candidate, self.quiet_end, days)
-        return max(morning, published_at)
+        quiet_ends = self.at(candidate, self.quiet_end)
+        if quiet_ends <= candidate:
+            quiet_ends = self.at(candidate, self.quiet_end, days=1)
+        morning = self.at(quiet_ends, study_minute)
+        if morning < quiet_ends or self.is_quiet(morning):
+            return quiet_ends
+        return morning
 
 
 # ---------------------------------------------------------------- access
