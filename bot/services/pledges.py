@@ -47,9 +47,10 @@ NOTE_MAX = 500
 PLEDGERS = (Role.member, Role.secretary)
 
 # One leading list marker: "1." "1、" "1)" "(1)" "（1）" "①" or a bullet followed by a blank.
-# The digits must not run on into more digits, so "2026年…" and "10.5 小时" stay whole.
+# At most two digits, and a dot or colon not followed by a digit, so "2026年…", "10.5 小时"
+# and "8:30 到岗" stay whole.
 _MARKER = re.compile(
-    r"^(?:[(（]\s*\d{1,2}\s*[)）]|\d{1,2}\s*[.．、)）:：](?!\d)|[①-⑩]|[-•*·–—]\s)\s*"
+    r"^(?:[(（]\s*\d{1,2}\s*[)）]|\d{1,2}\s*(?:[.．:：](?!\d)|[、)）])|[①-⑩]|[-•*·–—]\s)\s*"
 )
 
 
