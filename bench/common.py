@@ -24,7 +24,6 @@ from telegram.ext import BaseRateLimiter
 
 import bot.models  # noqa: F401  (registers every table)
 import handlers
-import schedules
 from bot.app import build_application
 from bot.config import Settings
 from bot.context import BotApplication
@@ -123,8 +122,8 @@ def bench_settings(sim: BotAPISimulator, database_url: str, **overrides: Any) ->
 
 
 def register_all(app: BotApplication) -> None:
+    """Every handler; no scheduled jobs, whose periodic work would blur the measurement."""
     handlers.register_all(app)
-    schedules.register_all(app)
 
 
 @asynccontextmanager
