@@ -30,4 +30,5 @@ SCENES: list[tuple[str, str]] = [
     ("org", "bot.demo.org"),
     ("notices", "bot.demo.notices"),
     ("study", "bot.demo.study"),
+    ("pledges", "bot.demo.pledges"),
 ]

@@ -386,3 +386,27 @@ async def test_progress_notes_rating_and_admin_overview(h: Harness) -> None:
     assert "第一党支部" in overview.text
     assert "3 人中 2 人已提交" in overview.text
     assert "优秀 1 · 合格 1 · 基本合格 0 · 不合格 0 · 未评 0" in overview.text
+
+
+async def test_demo_scene_acts_out_the_cycle(h: Harness) -> None:
+    from bot.demo import Cast
+    from bot.demo.pledges import scene
+
+    branch = await h.setup_branch(members=3)
+    await scene(h, Cast(admin=h.admin, branch=branch))
+    row = await pledge_row(h, branch.members[0])
+    assert (row.status, row.version, row.rating) == (
+        PledgeStatus.approved,
+        2,
+        PledgeRating.excellent,
+    )
+    assert await events(h, row.id) == [
+        "submitted",
+        "returned",
+        "resubmitted",
+        "approved",
+        "published",
+        "note",
+        "rated",
+    ]
+    assert "优秀 1 · 合格 2" in h.admin.last.text
