@@ -1,0 +1,99 @@
+"""Delivery engine units: pacing arithmetic on an injected clock, retry policy, ETA."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from telegram.error import BadRequest, NetworkError, TimedOut
+
+from bot.delivery.limiter import HEADROOM, Limits, Pacer, maybe_delivered
+from bot.delivery.message import Button, OutgoingMessage
+from bot.delivery.outbox import BatchProgress, backoff, eta_seconds
+from bot.models import BatchState
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.t = 100.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_global_slots_are_spaced_below_the_limit_without_a_burst() -> None:
+    clock = FakeClock()
+    pacer = Pacer(Limits(per_second=30), clock=clock)
+    granted = 0
+    # Simulate the pacer granting whenever allowed, on a 1 ms timer, for one second.
+    for _ in range(1000):
+        if clock.t >= pacer._tat:
+            pacer._grant(None, clock.t)
+            granted += 1
+        clock.t += 0.001
+    assert granted <= 30
+    assert granted >= int(30 * HEADROOM) - 1
+
+
+def test_private_chat_and_group_windows() -> None:
+    clock = FakeClock()
+    pacer = Pacer(Limits(per_chat_per_second=1, group_per_minute=2), clock=clock)
+    pacer._grant(7, clock.t)
+    assert pacer._ready_at(7, clock.t) == pytest.approx(clock.t + 1 / HEADROOM)
+    assert pacer._ready_at(8, clock.t) <= clock.t  # other chats are not held
+    pacer._grant(-5, 100.0)
+    clock.t = 102.0
+    pacer._grant(-5, 102.0)
+    # the third message into the group waits for the first to leave the minute (+ margin)
+    assert pacer._ready_at(-5, 103.0) == pytest.approx(161.0)
+
+
+def test_429_scope_is_the_chat_unless_many_chats_are_refused_at_once() -> None:
+    clock = FakeClock()
+    pacer = Pacer(Limits(), clock=clock)
+    pacer.on_retry_after(1, 5)
+    pacer.on_retry_after(2, 5)
+    assert pacer._global_paused_until == 0.0
+    assert pacer._ready_at(1, clock.t) == pytest.approx(105.0)
+    assert pacer._ready_at(3, clock.t) <= clock.t
+    pacer.on_retry_after(3, 5)  # three chats within a second: the overall budget is spent
+    assert pacer._global_paused_until == pytest.approx(105.0)
+    assert pacer.stats.global_pauses == 1
+
+
+def test_which_failures_may_have_reached_the_person() -> None:
+    assert maybe_delivered(TimedOut())
+    assert not maybe_delivered(TimedOut("Pool timeout: all connections are occupied"))
+    assert not maybe_delivered(NetworkError("Internal Server Error (500)"))
+    assert not maybe_delivered(BadRequest("Chat not found"))
+    dropped = NetworkError("httpx.RemoteProtocolError")
+    dropped.__cause__ = httpx.RemoteProtocolError("connection closed mid-response")
+    assert maybe_delivered(dropped)
+    refused = NetworkError("httpx.ConnectError")
+    refused.__cause__ = httpx.ConnectError("refused")
+    assert not maybe_delivered(refused)
+
+
+def test_backoff_doubles_and_is_capped() -> None:
+    assert [backoff(a) for a in (1, 2, 3, 4)] == [2, 4, 8, 16]
+    assert backoff(20) == 300
+
+
+def test_eta_from_progress_and_rate() -> None:
+    p = BatchProgress(batch_id=1, state=BatchState.active, total=100, pending=55, sending=5)
+    assert eta_seconds(p, 30) == 2
+    p.state = BatchState.paused
+    assert eta_seconds(p, 30) is None
+    p.pending = p.sending = 0
+    assert eta_seconds(p, 30) == 0
+
+
+def test_messages_round_trip_through_json() -> None:
+    msg = OutgoingMessage(
+        text="<b>通知</b>",
+        buttons=[[Button("收到", "ack:1"), Button("详情", url="https://example.org")]],
+        media_id=3,
+        media_kind="document",
+    )
+    assert OutgoingMessage.from_json(msg.to_json()) == msg
+    with pytest.raises(ValueError, match="64 bytes"):
+        Button("x", "y" * 65)
