@@ -31,4 +31,5 @@ SCENES: list[tuple[str, str]] = [
     ("notices", "bot.demo.notices"),
     ("study", "bot.demo.study"),
     ("pledges", "bot.demo.pledges"),
+    ("meetings", "bot.demo.meetings"),
 ]
