@@ -152,7 +152,9 @@ def _quarter_of(month: int) -> int:
 
 
 def _month_end(year: int, month: int) -> date:
-    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    if month == 12:  # also keeps 9999-12 from overflowing into year 10000
+        return date(year, 12, 31)
+    nxt = date(year, month + 1, 1)
     return nxt - timedelta(days=1)
 
 
