@@ -39,9 +39,9 @@ class BaselineLimiter(AIORateLimiter):
         return await super().process_request(callback, args, kwargs, endpoint, data, None)
 
 
-def baseline_limiter() -> AIORateLimiter:
+def baseline_limiter(rate: float = RATE) -> AIORateLimiter:
     return BaselineLimiter(
-        overall_max_rate=RATE,
+        overall_max_rate=rate,
         overall_time_period=1,
         group_max_rate=GROUP_PER_MINUTE,
         group_time_period=60,
@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--baseline", action="store_true")
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--rate", type=float, default=RATE)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="bot %(levelname)s %(name)s: %(message)s")
     settings = Settings(  # type: ignore[call-arg]
@@ -65,7 +66,7 @@ def main() -> None:
         bot_api_url=args.api,
         bot_api_file_url=args.file_api,
         database_url=args.database_url,
-        rate_global_per_second=RATE,
+        rate_global_per_second=args.rate,
         rate_per_chat_per_second=PER_CHAT,
         rate_group_per_minute=GROUP_PER_MINUTE,
         delivery_concurrency=args.concurrency,
@@ -74,7 +75,7 @@ def main() -> None:
     app = build_application(settings, register=register_all, migrate=False, run_outbox=True)
     if args.baseline:
         # Swapped before initialize(), which is when the bot starts using its limiter.
-        app.bot._rate_limiter = baseline_limiter()
+        app.bot._rate_limiter = baseline_limiter(args.rate)
     app.run_polling(poll_interval=0, timeout=1, close_loop=False)
 
 

@@ -43,10 +43,10 @@ RECIPIENTS = 5_000
 FIRST_RECIPIENT = 1_000_000
 
 
-def scaled_limits() -> RateLimits:
+def scaled_limits(rate: float = RATE) -> RateLimits:
     return RateLimits(
         enabled=True,
-        global_per_second=RATE,
+        global_per_second=rate,
         per_chat_per_second=PER_CHAT,
         per_group_per_minute=GROUP_PER_MINUTE,
     )
@@ -193,7 +193,14 @@ def percentile(values: list[float], p: float) -> float:
 class BotProcess:
     """The bot in a child process (bench/botproc.py), so it has a core of its own."""
 
-    def __init__(self, sim: BotAPISimulator, database_url: str, *, baseline: bool = False) -> None:
+    def __init__(
+        self,
+        sim: BotAPISimulator,
+        database_url: str,
+        *,
+        baseline: bool = False,
+        rate: float = RATE,
+    ) -> None:
         self.sim = sim
         self.args = [
             sys.executable,
@@ -207,6 +214,8 @@ class BotProcess:
             sim.token,
             "--database-url",
             database_url,
+            "--rate",
+            str(rate),
         ]
         if baseline:
             self.args.append("--baseline")
