@@ -326,18 +326,28 @@ async def test_admin_publishes_for_chosen_branches(h: Harness) -> None:
         assert (await s.exec(select(func.count()).select_from(DeliveryBatch))).one() == 1
 
 
-async def test_draft_form_survives_a_restart(sim: BotAPISimulator, engine: AsyncEngine) -> None:
+async def test_forms_survive_a_restart(sim: BotAPISimulator, engine: AsyncEngine) -> None:
     async with start_bot(sim, engine) as h1:
         branch = await h1.setup_branch("第一党支部", members=1)
+        member = branch.members[0]
+        await publish_as_secretary(h1, branch, title="重启前发布")
+        await h1.deliver()
+        await h1.press(member, "写心得")
         ask = await h1.send(branch.secretary, "/newstudy 重启前的标题")
         assert "摘要" in ask.text
     async with start_bot(sim, engine) as h2:
+        # Both half-filled forms were kept in the database.
+        recorded = await h2.send(member, "重启后写的心得")
+        assert "已记录" in recorded.text
         preview = await h2.send(branch.secretary, "重启后写的摘要")
         assert "预览" in preview.text
         assert "重启前的标题" in preview.text
         await h2.press(branch.secretary, "发布", preview)
         await h2.deliver()
-        assert pushes(branch.members[0], "重启前的标题")
+        assert pushes(member, "重启前的标题")
+        async with h2.sessions() as s:
+            record = (await s.exec(select(StudyRecord))).one()
+            assert record.reflection == "重启后写的心得"
 
 
 async def test_push_to_many_is_one_batch(h: Harness) -> None:
