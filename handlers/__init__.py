@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from bot.context import BotApplication
-from handlers import audit, errors, org
-from handlers import study, feeds
-from handlers import pledges
-from handlers import notices
-from handlers import meetings
+from handlers import audit, errors, feeds, meetings, notices, org, pledges, study
 
 
 def register_all(app: BotApplication) -> None:

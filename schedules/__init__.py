@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from bot.context import BotApplication
-from schedules import study, feeds
-from schedules import notices
-from schedules import meetings
+from schedules import feeds, meetings, notices, study
 
 
 def register_all(app: BotApplication) -> None:

@@ -28,8 +28,8 @@ Scene = Callable[[Stage, Cast], Awaitable[None]]
 # Each capability adds its scene here (bot/demo/<capability>.py).
 SCENES: list[tuple[str, str]] = [
     ("org", "bot.demo.org"),
-    ("notices", "bot.demo.notices"),
+    ("meetings", "bot.demo.meetings"),
     ("study", "bot.demo.study"),
     ("pledges", "bot.demo.pledges"),
-    ("meetings", "bot.demo.meetings"),
+    ("notices", "bot.demo.notices"),
 ]

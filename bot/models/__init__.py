@@ -2,7 +2,6 @@
 
 from bot.models.base import UtcDateTime
 from bot.models.delivery import BatchState, Delivery, DeliveryBatch, DeliveryStatus, MediaFile
-from bot.models.notices import Notice, NoticeReceipt, NoticeStatus, NoticeTarget
 from bot.models.meetings import (
     Attendance,
     CheckinBy,
@@ -14,6 +13,7 @@ from bot.models.meetings import (
     PartyGroup,
     Rsvp,
 )
+from bot.models.notices import Notice, NoticeReceipt, NoticeStatus, NoticeTarget
 from bot.models.once import ReminderLog
 from bot.models.org import (
     AuditLog,
