@@ -23,7 +23,7 @@ class _App:
     """Just enough of an Application for register() to record commands."""
 
     def __init__(self) -> None:
-        self.bot_data = BotData()
+        self.bot_data = BotData(settings=Settings(_env_file=None))  # type: ignore[call-arg]
         self.job_queue = _Recorder()
 
     def add_handler(self, *args: object, **kwargs: object) -> None:
