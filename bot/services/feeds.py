@@ -17,7 +17,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Member, Role, StudyFeed, StudyItem
-from bot.services import audit, once, study
+from bot.services import access, audit, once, study
 from bot.services.errors import Refused
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -273,16 +273,10 @@ def _decode(resp: httpx.Response, body: bytes, max_bytes: int) -> bytes:
 # ---------------------------------------------------------------- feed records
 
 
-def _admin(actor: Member | None) -> Member:
-    if actor is None or actor.role != Role.admin:
-        raise Refused("not_allowed")
-    return actor
-
-
 async def add_feed(
     session: AsyncSession, *, actor: Member | None, url: str, now: datetime
 ) -> StudyFeed:
-    admin = _admin(actor)
+    admin = access.require(actor, Role.admin)
     try:
         url = study.validate_url(url)
     except Refused:
@@ -307,14 +301,14 @@ async def add_feed(
 
 
 async def list_feeds(session: AsyncSession, *, actor: Member | None) -> list[StudyFeed]:
-    _admin(actor)
+    access.require(actor, Role.admin)
     return list(await session.exec(select(StudyFeed).order_by(col(StudyFeed.id))))
 
 
 async def remove_feed(
     session: AsyncSession, *, actor: Member | None, feed_id: int, now: datetime
 ) -> StudyFeed:
-    admin = _admin(actor)
+    admin = access.require(actor, Role.admin)
     feed = await session.get(StudyFeed, feed_id)
     if feed is None:
         raise Refused("feed_unknown", id=feed_id)

@@ -38,7 +38,7 @@ from bot.models import (
     Role,
     Rsvp,
 )
-from bot.services import audit, once
+from bot.services import access, audit, once
 from bot.services.errors import Refused
 
 TextsFor = Callable[[str | None], Translator]
@@ -190,17 +190,6 @@ def parse_period(text: str, today: date) -> Period:
 
 
 # --------------------------------------------------------------------------- people
-def _require_secretary(actor: Member | None) -> Member:
-    if (
-        actor is None
-        or actor.role != Role.secretary
-        or actor.status == MemberStatus.left
-        or actor.branch_id is None
-    ):
-        raise Refused("not_allowed")
-    return actor
-
-
 async def branch_people(session: AsyncSession, branch_id: int) -> list[Member]:
     """Everyone of the branch who can be invited (not left), secretaries first."""
     rows = await session.exec(
@@ -228,7 +217,7 @@ async def create_group(
     session: AsyncSession, *, actor: Member | None, name: str, now: datetime
 ) -> PartyGroup:
     """A new 党小组 in the secretary's branch."""
-    secretary = _require_secretary(actor)
+    secretary = access.require(actor, Role.secretary, in_branch=True)
     name = name.strip()
     if not name:
         raise Refused("group_name_empty")
@@ -273,7 +262,7 @@ async def set_committee(
     session: AsyncSession, *, actor: Member | None, member_id: int, on: bool, now: datetime
 ) -> Member:
     """Mark or unmark a person of the branch as 支委 (branch committee member)."""
-    secretary = _require_secretary(actor)
+    secretary = access.require(actor, Role.secretary, in_branch=True)
     person = await _own_person(session, secretary, member_id)
     if person.is_committee != on:
         person.is_committee = on
@@ -297,7 +286,7 @@ async def set_group(
     now: datetime,
 ) -> Member:
     """Put a person into a 党小组 of the branch (or take them out with None)."""
-    secretary = _require_secretary(actor)
+    secretary = access.require(actor, Role.secretary, in_branch=True)
     person = await _own_person(session, secretary, member_id)
     if group_id is not None:
         group = await session.get(PartyGroup, group_id)
@@ -391,7 +380,7 @@ async def quick_draft(
     session: AsyncSession, *, actor: Member | None, args: list[str], tz: ZoneInfo, now: datetime
 ) -> Draft:
     """`<kind> <YYYY-MM-DD> <HH:MM> [place]`; a 党小组会 names its group first when there are several."""
-    secretary = _require_secretary(actor)
+    secretary = access.require(actor, Role.secretary, in_branch=True)
     assert secretary.branch_id is not None
     if len(args) < 3:
         raise Refused("quick_usage")
@@ -528,7 +517,7 @@ async def schedule(
     now: datetime,
 ) -> tuple[Meeting, int]:
     """Save the meeting, one Attendance per invitee, and a notice to each in the outbox."""
-    secretary = _require_secretary(actor)
+    secretary = access.require(actor, Role.secretary, in_branch=True)
     assert secretary.branch_id is not None
     if draft.kind is None or draft.day is None or draft.at is None:
         raise Refused("draft_incomplete")
@@ -712,7 +701,7 @@ async def decide_leave(
     now: datetime,
 ) -> LeaveDecision:
     """批准 / 不批准 a pending leave request of the secretary's own branch."""
-    secretary = _require_secretary(actor)
+    secretary = access.require(actor, Role.secretary, in_branch=True)
     a = (
         await session.exec(
             select(Attendance).where(Attendance.id == attendance_id).with_for_update()
@@ -855,7 +844,7 @@ async def mark(
     now: datetime,
 ) -> tuple[Attendance, Member]:
     """The secretary marks a person present or absent by hand (once check-in has opened)."""
-    secretary = _require_secretary(actor)
+    secretary = access.require(actor, Role.secretary, in_branch=True)
     a = await session.get(Attendance, attendance_id)
     meeting = await session.get(Meeting, a.meeting_id) if a else None
     if a is None or meeting is None or meeting.branch_id != secretary.branch_id:
@@ -905,7 +894,7 @@ async def cancel(
     now: datetime,
 ) -> tuple[Meeting, int]:
     """Call a meeting off before it starts; every invitee is told."""
-    secretary = _require_secretary(actor)
+    secretary = access.require(actor, Role.secretary, in_branch=True)
     meeting = await _meeting_of_branch(session, secretary, meeting_id)
     if meeting.status == MeetingStatus.cancelled:
         raise Refused("cancelled")
@@ -944,7 +933,7 @@ async def reschedule(
     now: datetime,
 ) -> tuple[Meeting, int]:
     """Move a meeting (same length); answers and leave decisions carry over."""
-    secretary = _require_secretary(actor)
+    secretary = access.require(actor, Role.secretary, in_branch=True)
     meeting = await _meeting_of_branch(session, secretary, meeting_id)
     if meeting.status == MeetingStatus.cancelled:
         raise Refused("cancelled")
@@ -980,7 +969,7 @@ async def meeting_for_minutes(
     session: AsyncSession, *, actor: Member | None, meeting_id: int, now: datetime
 ) -> Meeting:
     """A meeting of the branch that has started and was not cancelled."""
-    secretary = _require_secretary(actor)
+    secretary = access.require(actor, Role.secretary, in_branch=True)
     meeting = await _meeting_of_branch(session, secretary, meeting_id)
     if meeting.status == MeetingStatus.cancelled:
         raise Refused("cancelled")

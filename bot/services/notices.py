@@ -39,7 +39,7 @@ from bot.models import (
     NoticeTarget,
     Role,
 )
-from bot.services import audit
+from bot.services import access, audit
 from bot.services.errors import Refused
 
 KIND = "notice"
@@ -62,22 +62,11 @@ STATUS_NAMES = {
 
 
 # ---------------------------------------------------------------- who may do what
-def _author(actor: Member | None) -> Member:
-    """Admins, and secretaries of a branch, may write notices."""
-    if actor is None or actor.status == MemberStatus.left:
-        raise Refused("not_allowed")
-    if actor.role == Role.admin:
-        return actor
-    if actor.role == Role.secretary and actor.branch_id is not None:
-        return actor
-    raise Refused("not_allowed")
-
-
 async def _own_notice(
     session: AsyncSession, actor: Member | None, notice_id: int, *, lock: bool = False
 ) -> tuple[Member, Notice]:
     """The notice, if it exists and this person may manage it (its author, or any admin)."""
-    author = _author(actor)
+    author = access.require_leader(actor)
     query = select(Notice).where(Notice.id == notice_id)
     if lock:
         query = query.with_for_update()
@@ -120,7 +109,7 @@ async def create_draft(
     media_kind: str | None = None,
 ) -> Notice:
     """A draft notice; admins default to everyone, secretaries to their own branch."""
-    author = _author(actor)
+    author = access.require_leader(actor)
     text = check_text(text_html, plain_length, with_media=media is not None)
     if media is not None:
         session.add(media)
@@ -704,7 +693,7 @@ class Report:
 
 async def latest(session: AsyncSession, *, actor: Member | None) -> Notice | None:
     """The newest notice this person sent (admins: anyone's)."""
-    author = _author(actor)
+    author = access.require_leader(actor)
     query = select(Notice).where(col(Notice.batch_id).is_not(None))
     if author.role != Role.admin:
         query = query.where(Notice.created_by == author.id)
@@ -862,7 +851,7 @@ def receipts_xlsx(t: Translator, rep: Report) -> bytes:
 # ---------------------------------------------------------------- lists
 async def listing(session: AsyncSession, *, actor: Member | None) -> list[Notice]:
     """Scheduled notices first (cancellable until their time), then the recent ones."""
-    author = _author(actor)
+    author = access.require_leader(actor)
     query = select(Notice).where(Notice.status != NoticeStatus.draft)
     if author.role != Role.admin:
         query = query.where(Notice.created_by == author.id)

@@ -11,7 +11,7 @@ from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Branch, Invite, Member, MemberStatus, Role
-from bot.services import audit
+from bot.services import access, audit
 from bot.services.errors import Refused
 
 NAME_MAX = 64
@@ -80,12 +80,6 @@ def validate_name(raw: str) -> str:
     return name
 
 
-def _require(actor: Member | None, *roles: Role) -> Member:
-    if actor is None or actor.role not in roles or actor.status == MemberStatus.left:
-        raise Refused("not_allowed")
-    return actor
-
-
 def _new_token() -> str:
     # 16 random bytes = 128 bits; URL-safe text fits Telegram's 64-character /start payload.
     return secrets.token_urlsafe(16)
@@ -100,7 +94,7 @@ async def create_branch(
     invite_ttl: timedelta,
 ) -> tuple[Branch, Invite]:
     """Create a branch and a one-time invite for its secretary (admins only)."""
-    admin = _require(actor, Role.admin)
+    admin = access.require(actor, Role.admin)
     name = name.strip()
     if not name:
         raise Refused("branch_name_empty")
@@ -152,7 +146,7 @@ class BranchRow:
 
 async def branch_overview(session: AsyncSession, *, actor: Member | None) -> list[BranchRow]:
     """Every branch with its secretaries and the count of active members (admins only)."""
-    _require(actor, Role.admin)
+    access.require(actor, Role.admin)
     branches = list(await session.exec(select(Branch).order_by(col(Branch.name))))
     counts = dict(
         (
@@ -185,7 +179,7 @@ async def create_invite(
     max_uses: int,
 ) -> Invite:
     """A member invite for the secretary's own branch."""
-    secretary = _require(actor, Role.secretary)
+    secretary = access.require(actor, Role.secretary)
     if secretary.branch_id is None:
         raise Refused("no_branch")
     invite = Invite(
@@ -211,7 +205,7 @@ async def create_invite(
 
 async def revoke_invites(session: AsyncSession, *, actor: Member | None, now: datetime) -> int:
     """Revoke every open invite of the secretary's branch; returns how many."""
-    secretary = _require(actor, Role.secretary)
+    secretary = access.require(actor, Role.secretary)
     result = await session.exec(
         update(Invite)
         .where(
@@ -321,7 +315,7 @@ async def set_blocked(
 
 async def roster(session: AsyncSession, *, actor: Member | None) -> tuple[Branch, list[Member]]:
     """The secretary's branch and its people, secretaries first, then by name."""
-    secretary = _require(actor, Role.secretary)
+    secretary = access.require(actor, Role.secretary)
     branch = await session.get(Branch, secretary.branch_id) if secretary.branch_id else None
     if branch is None:
         raise Refused("no_branch")

@@ -34,7 +34,7 @@ from bot.models import (
     PledgeVersion,
     Role,
 )
-from bot.services import audit, once
+from bot.services import access, audit, once
 from bot.services.errors import Refused
 
 POST_MAX = 100
@@ -122,22 +122,6 @@ def validate_comment(text: str, *, required: bool) -> str | None:
     return comment
 
 
-def _pledger(member: Member | None) -> Member:
-    if member is None or member.role not in PLEDGERS or member.status == MemberStatus.left:
-        raise Refused("not_allowed")
-    if member.branch_id is None:
-        raise Refused("no_branch")
-    return member
-
-
-def _secretary(actor: Member | None) -> Member:
-    if actor is None or actor.role != Role.secretary or actor.status == MemberStatus.left:
-        raise Refused("not_allowed")
-    if actor.branch_id is None:
-        raise Refused("no_branch")
-    return actor
-
-
 def _event(
     session: AsyncSession,
     pledge: Pledge,
@@ -182,7 +166,7 @@ async def start_form(
     session: AsyncSession, *, member: Member | None, now: datetime, tz: ZoneInfo
 ) -> Pledge | None:
     """Check the member may write or edit this year's pledge; returns it if it exists."""
-    pledger = _pledger(member)
+    pledger = access.require(member, *PLEDGERS, in_branch=True)
     pledge = await current(session, member=pledger, now=now, tz=tz)
     if pledge is not None and pledge.status == PledgeStatus.approved:
         raise Refused("already_approved")
@@ -200,7 +184,7 @@ async def save_draft(
     tz: ZoneInfo,
 ) -> Pledge | None:
     """Keep a not-yet-submitted pledge as a draft; a submitted one is left untouched."""
-    pledger = _pledger(member)
+    pledger = access.require(member, *PLEDGERS, in_branch=True)
     year = pledge_year(now, tz)
     pledge = await pledge_of(session, member=pledger, year=year)
     if pledge is not None and pledge.status != PledgeStatus.draft:
@@ -246,7 +230,7 @@ async def submit(
 
     `compose` writes the branch secretaries' heads-up, sent through the outbox.
     """
-    pledger = _pledger(member)
+    pledger = access.require(member, *PLEDGERS, in_branch=True)
     post = validate_post(post)
     duties = validate_duties(duties)
     items = validate_commitments(commitments)
@@ -326,7 +310,7 @@ async def submit(
 async def _reviewable(
     session: AsyncSession, *, actor: Member | None, pledge_id: int, version: int
 ) -> tuple[Member, Pledge]:
-    secretary = _secretary(actor)
+    secretary = access.require(actor, Role.secretary, in_branch=True)
     pledge = await session.get(Pledge, pledge_id)
     if pledge is None:
         raise Refused("pledge_unknown")
@@ -438,7 +422,7 @@ async def pending(
     session: AsyncSession, *, actor: Member | None, now: datetime, tz: ZoneInfo
 ) -> list[Pledge]:
     """Pledges of the secretary's branch waiting for review, oldest first."""
-    secretary = _secretary(actor)
+    secretary = access.require(actor, Role.secretary, in_branch=True)
     rows = await session.exec(
         select(Pledge)
         .where(
@@ -455,7 +439,7 @@ async def add_note(
     session: AsyncSession, *, member: Member | None, text: str, now: datetime, tz: ZoneInfo
 ) -> tuple[PledgeNote, bool]:
     """践诺: a dated progress note on the approved pledge; (note, newly added)."""
-    pledger = _pledger(member)
+    pledger = access.require(member, *PLEDGERS, in_branch=True)
     body = text.strip()
     if not body:
         raise Refused("note_empty")
@@ -559,7 +543,7 @@ async def coverage(
     session: AsyncSession, *, actor: Member | None, now: datetime, tz: ZoneInfo
 ) -> Coverage:
     """The secretary's branch: each person with this year's pledge (or None)."""
-    secretary = _secretary(actor)
+    secretary = access.require(actor, Role.secretary, in_branch=True)
     branch = await session.get(Branch, secretary.branch_id)
     if branch is None:
         raise Refused("no_branch")
@@ -716,7 +700,7 @@ async def rateable(
     session: AsyncSession, *, actor: Member | None, now: datetime, tz: ZoneInfo
 ) -> list[Pledge]:
     """Approved pledges of the branch not rated yet, oldest first."""
-    secretary = _secretary(actor)
+    secretary = access.require(actor, Role.secretary, in_branch=True)
     rows = await session.exec(
         select(Pledge)
         .where(
@@ -732,7 +716,7 @@ async def rateable(
 
 async def check_rateable(session: AsyncSession, *, actor: Member | None, pledge_id: int) -> Pledge:
     """Whether this secretary may rate this pledge (an approved one of their branch)."""
-    secretary = _secretary(actor)
+    secretary = access.require(actor, Role.secretary, in_branch=True)
     pledge = await session.get(Pledge, pledge_id)
     if pledge is None:
         raise Refused("pledge_unknown")

@@ -29,7 +29,7 @@ from bot.models import (
     StudyStatus,
     StudyTarget,
 )
-from bot.services import audit, once
+from bot.services import access, audit, once
 from bot.services.errors import Refused
 
 TITLE_MAX = 200
@@ -115,16 +115,6 @@ class StudyRules:
 # ---------------------------------------------------------------- access
 
 
-def _secretary_or_admin(actor: Member | None) -> Member:
-    if actor is None or actor.status == MemberStatus.left:
-        raise Refused("not_allowed")
-    if actor.role == Role.admin:
-        return actor
-    if actor.role == Role.secretary and actor.branch_id is not None:
-        return actor
-    raise Refused("not_allowed")
-
-
 def _active(member: Member | None) -> Member:
     if member is None or member.status == MemberStatus.left or member.branch_id is None:
         raise Refused("not_in_scope")
@@ -140,7 +130,7 @@ async def get_item(session: AsyncSession, item_id: int) -> StudyItem:
 
 async def _own_draft(session: AsyncSession, actor: Member | None, item_id: int) -> StudyItem:
     """A draft this person may edit: their own, or (for admins) any admin's or a feed's."""
-    actor = _secretary_or_admin(actor)
+    actor = access.require_leader(actor)
     item = await get_item(session, item_id)
     if item.status != StudyStatus.draft:
         raise Refused("already_published", title=item.title)
@@ -192,7 +182,7 @@ async def start_draft(
     now: datetime,
 ) -> StudyItem:
     """A new draft item; a secretary's is for their branch, an admin's for all by default."""
-    actor = _secretary_or_admin(actor)
+    actor = access.require_leader(actor)
     item = StudyItem(
         title=validate_title(title),
         url=validate_url(url) if url else None,
@@ -704,7 +694,7 @@ async def recent_items(
     session: AsyncSession, *, actor: Member | None, limit: int = 10
 ) -> list[StudyItem]:
     """Published items the actor may query, newest first."""
-    actor = _secretary_or_admin(actor)
+    actor = access.require_leader(actor)
     query = select(StudyItem).where(StudyItem.status == StudyStatus.published)
     if actor.role == Role.secretary:
         query = query.join(StudyTarget, col(StudyTarget.item_id) == col(StudyItem.id)).where(
@@ -717,7 +707,7 @@ async def status_of(
     session: AsyncSession, *, actor: Member | None, item_id: int
 ) -> tuple[StudyItem, list[BranchCompletion]]:
     """Secretary: their branch's completion of an item; admin: every branch's."""
-    actor = _secretary_or_admin(actor)
+    actor = access.require_leader(actor)
     item = await session.get(StudyItem, item_id)
     if item is None or item.status != StudyStatus.published:
         raise Refused("item_unknown")
