@@ -5,11 +5,16 @@ from __future__ import annotations
 import logging
 import time
 
+from sqlmodel import col, select
 from telegram import Update
 
 from bot.context import BotApplication, BotContext
+from bot.delivery import outbox
+from bot.delivery.message import OutgoingMessage
+from bot.delivery.outbox import Recipient
+from bot.models import Member
 from bot.services import org
-from handlers.common import answer, reply, send_to, translator_for
+from handlers.common import answer, reply, translator_for
 
 log = logging.getLogger("dangjian.errors")
 
@@ -52,7 +57,10 @@ def _what_failed(update: Update) -> str:
 
 
 async def _report_to_admins(update: Update, context: BotContext) -> None:
-    """A short report with no personal data and never the token, at most one per interval."""
+    """A short report with no personal data and never the token, at most one per interval.
+
+    It goes through the outbox like any fan-out, each admin in their own language.
+    """
     data = context.bot_data
     now = time.monotonic()
     if data.last_error_report and now - data.last_error_report < (
@@ -60,18 +68,36 @@ async def _report_to_admins(update: Update, context: BotContext) -> None:
     ):
         return
     data.last_error_report = now
-    detail = type(context.error).__name__
-    t = translator_for(context, None)
-    text = t._(
-        "⚠️ Error while handling {what}: {detail}. The traceback is in the log.",
-        what=_what_failed(update),
-        detail=detail,
-    )
-    for admin_id in context.settings.admin_ids:
-        try:
-            await send_to(context, admin_id, text)
-        except Exception:
-            log.warning("could not send the error report to an admin")
+    admin_ids = sorted(context.settings.admin_ids)
+    if not admin_ids:
+        return
+    try:
+        async with context.sessions() as s:
+            admins = {
+                m.telegram_user_id: m
+                for m in await s.exec(
+                    select(Member).where(col(Member.telegram_user_id).in_(admin_ids))
+                )
+            }
+            recipients = []
+            for admin_id in admin_ids:
+                admin = admins.get(admin_id)
+                t = translator_for(context, admin)
+                text = t._(
+                    "⚠️ Error while handling {what}: {detail}. The traceback is in the log.",
+                    what=_what_failed(update),
+                    detail=type(context.error).__name__,
+                )
+                recipients.append(
+                    Recipient(admin_id, OutgoingMessage(text), admin.id if admin else None)
+                )
+            await outbox.enqueue(
+                s, kind="error.report", recipients=recipients, now=context.clock.now()
+            )
+            await s.commit()
+        context.outbox.wake()
+    except Exception:
+        log.exception("could not queue the error report for the admins")
 
 
 def register(app: BotApplication) -> None:

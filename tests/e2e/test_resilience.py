@@ -24,6 +24,7 @@ async def test_a_crashing_handler_apologises_and_reports(
     reply = await h.send(branch.secretary, "/members")
     assert "出了点问题" in reply.text
     assert "没有丢失" in reply.text
+    await h.deliver()  # the report goes through the outbox
     report = h.admin.last
     assert "/members" in report.text
     assert "RuntimeError" in report.text
