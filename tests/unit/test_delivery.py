@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import aiohttp
 import httpx
 import pytest
+from aiohttp.client_reqrep import ConnectionKey
 from telegram.error import BadRequest, NetworkError, TimedOut
 
+from bot.delivery.http import POOL_TIMEOUT
 from bot.delivery.limiter import HEADROOM, Limits, Pacer, maybe_delivered
 from bot.delivery.message import Button, OutgoingMessage
 from bot.delivery.outbox import BatchProgress, backoff, eta_seconds
@@ -71,6 +74,23 @@ def test_which_failures_may_have_reached_the_person() -> None:
     refused = NetworkError("httpx.ConnectError")
     refused.__cause__ = httpx.ConnectError("refused")
     assert not maybe_delivered(refused)
+
+
+def test_which_aiohttp_failures_may_have_reached_the_person() -> None:
+    dropped = NetworkError("aiohttp.ServerDisconnectedError")
+    dropped.__cause__ = aiohttp.ServerDisconnectedError()
+    assert maybe_delivered(dropped)
+    refused = NetworkError("aiohttp.ClientConnectorError")
+    refused.__cause__ = aiohttp.ClientConnectorError(
+        ConnectionKey("127.0.0.1", 1, False, True, None, None, None), OSError(111, "refused")
+    )
+    assert not maybe_delivered(refused)
+    no_connection = TimedOut(POOL_TIMEOUT)
+    no_connection.__cause__ = aiohttp.ConnectionTimeoutError()
+    assert not maybe_delivered(no_connection)
+    read_timeout = TimedOut()
+    read_timeout.__cause__ = aiohttp.SocketTimeoutError()
+    assert maybe_delivered(read_timeout)
 
 
 def test_backoff_doubles_and_is_capped() -> None:
