@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from bot.demo.stage import ADMIN_ID, START, Branch, Stage, invite_token, running_bot
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import handlers
 import schedules
 from bot.context import BotApplication
+from bot.demo.stage import ADMIN_ID, START, Branch, Stage, invite_token, running_bot
 from simulator import BotAPISimulator
 
 Harness = Stage
