@@ -11,9 +11,12 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.context import BotApplication
+
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
 def register_features(app: BotApplication) -> None:
@@ -89,8 +92,23 @@ def cmd_run(settings: Settings) -> int:
         return fail(problem, 1)
     setup_logging(settings)
     app = build_application(settings, register=register_features)
-    app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+    if settings.webhook_url and settings.webhook_secret:
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=webhook_path(settings.webhook_url),
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    else:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
     return 0
+
+
+def webhook_path(url: str) -> str:
+    """The path part of the public webhook URL, which the bot serves under."""
+    return urlsplit(url).path.lstrip("/")
 
 
 def cmd_demo() -> int:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/dangjian.db"
@@ -44,6 +45,14 @@ class Settings(BaseSettings):
 
     error_report_interval_seconds: int = Field(default=300, ge=0)
 
+    # Webhook instead of long polling (the way to run several bot processes on one
+    # PostgreSQL behind a load balancer). Telegram needs an https URL on port 443, 80, 88
+    # or 8443; the bot listens on WEBHOOK_LISTEN:WEBHOOK_PORT behind your TLS proxy.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+
     # 三会一课: remind invitees this many minutes before a meeting starts (24 h and 1 h).
     meeting_reminder_minutes: Annotated[tuple[int, ...], NoDecode] = (1440, 60)
 
@@ -61,7 +70,24 @@ class Settings(BaseSettings):
     feed_max_redirects: int = Field(default=3, ge=0, le=10)
     feed_max_new_entries: int = Field(default=10, ge=1, le=50)
 
-    @field_validator("bot_token", "bot_api_file_url", mode="before")
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{16,256}", value.get_secret_value()
+        ):
+            raise ValueError("must be 16–256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+        return self
+
+    @field_validator(
+        "bot_token", "bot_api_file_url", "webhook_url", "webhook_secret", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -99,7 +125,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
-    @field_validator("bot_api_url", "bot_api_file_url")
+    @field_validator("bot_api_url", "bot_api_file_url", "webhook_url")
     @classmethod
     def _check_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -133,5 +159,7 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         err = exc.errors()[0]
-        key = str(err["loc"][0]).upper() if err["loc"] else "?"
-        raise ConfigError(f"configuration error: {key}: {err['msg']}") from None
+        message = str(err["msg"]).removeprefix("Value error, ")
+        if not err["loc"]:  # a rule across keys names them itself
+            raise ConfigError(f"configuration error: {message}") from None
+        raise ConfigError(f"configuration error: {str(err['loc'][0]).upper()}: {message}") from None

@@ -28,6 +28,7 @@ from simulator import BotAPISimulator, SimMessage, SimUser
 ADMIN_ID = 1000
 # Friday 2026-11-27 10:00 in Asia/Shanghai.
 START = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+WEBHOOK_TEST_SECRET = "stage-webhook-secret-0123456789"
 INVITE_LINK = re.compile(r"https://t\.me/\w+\?start=([A-Za-z0-9_-]+)")
 
 
@@ -137,9 +138,14 @@ async def running_bot(
     *,
     run_outbox: bool = False,
     clock: FixedClock | None = None,
+    webhook_port: int | None = None,
     **settings_overrides: object,
 ) -> AsyncIterator[Stage]:
-    """Build and start the real application against `sim`; stop it afterwards."""
+    """Build and start the real application against `sim`; stop it afterwards.
+
+    With `webhook_port` the bot receives updates by webhook on 127.0.0.1 (secret
+    WEBHOOK_TEST_SECRET) instead of long polling.
+    """
     values: dict[str, object] = {
         "bot_token": sim.token,
         "bot_api_url": sim.base_url,
@@ -167,7 +173,16 @@ async def running_bot(
     await app.post_init(app)
     await app.start()
     assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1)
+    if webhook_port is None:
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+    else:
+        await app.updater.start_webhook(
+            listen="127.0.0.1",
+            port=webhook_port,
+            url_path="hook",
+            webhook_url=f"http://127.0.0.1:{webhook_port}/hook",
+            secret_token=WEBHOOK_TEST_SECRET,
+        )
     try:
         yield Stage(sim, app, clock, engine)
     finally:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Settings, load_settings
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
@@ -49,3 +52,30 @@ def test_token_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
     s = load_settings()
     assert "SECRET" not in repr(s)
     assert "SECRET" not in str(s.model_dump())
+
+
+def test_webhook_needs_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/telegram")
+    monkeypatch.delenv("WEBHOOK_SECRET", raising=False)
+    with pytest.raises(ConfigError, match="WEBHOOK_SECRET"):
+        load_settings()
+    monkeypatch.setenv("WEBHOOK_SECRET", "short")
+    with pytest.raises(ConfigError, match="WEBHOOK_SECRET"):
+        load_settings()
+    monkeypatch.setenv("WEBHOOK_SECRET", "a-long-enough_secret-123")
+    assert load_settings().webhook_secret is not None
+
+
+def test_env_example_is_a_valid_env_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    for key in list(os.environ):
+        if key in {name.upper() for name in Settings.model_fields}:
+            monkeypatch.delenv(key)
+    s = load_settings()
+    assert s.webhook_url is None
+    assert s.bot_token is None
+    assert s.timezone == "Asia/Shanghai"
