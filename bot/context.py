@@ -47,6 +47,7 @@ class BotData:
     outbox: OutboxWorker | None = None
     commands: list[CommandSpec] = field(default_factory=list)
     forms: dict[str, FormHandler] = field(default_factory=dict)
+    form_media: dict[str, FormHandler] = field(default_factory=dict)
     me_sections: list[MeSection] = field(default_factory=list)
     last_error_report: float = 0.0
 
@@ -87,9 +88,14 @@ def add_commands(app: BotApplication, *specs: CommandSpec) -> None:
     app.bot_data.commands.extend(specs)
 
 
-def add_form(app: BotApplication, name: str, handler: FormHandler) -> None:
-    """Register the handler for free text while a person is in guided form `name`."""
+def add_form(
+    app: BotApplication, name: str, handler: FormHandler, *, media: FormHandler | None = None
+) -> None:
+    """Register what handles a person's messages while they are in guided form `name`:
+    `handler` for text, `media` (optional) for a document or photo."""
     app.bot_data.forms[name] = handler
+    if media is not None:
+        app.bot_data.form_media[name] = media
 
 
 def add_me_section(app: BotApplication, section: MeSection) -> None:

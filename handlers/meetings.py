@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import (
     BotApplication,
@@ -61,7 +61,6 @@ FORM = "meeting"
 LEAVE_FORM = "meeting_leave"
 MINUTES_FORM = "meeting_minutes"
 PAGE = 20
-MINUTES_GROUP = 7
 MINUTES_FILE_MAX = 20 * 1024 * 1024
 
 COMMANDS = (
@@ -1092,7 +1091,7 @@ async def minutes_text(update: Update, context: BotContext, state: FormState) ->
     await _after_minutes(update, context, actor, meeting)
 
 
-async def minutes_document(update: Update, context: BotContext) -> None:
+async def minutes_document(update: Update, context: BotContext, state: FormState) -> None:
     """Minutes sent as a document while the minutes form is open."""
     message = update.effective_message
     user = update.effective_user
@@ -1100,9 +1099,6 @@ async def minutes_document(update: Update, context: BotContext) -> None:
         return
     now = context.clock.now()
     async with context.sessions() as s:
-        state = await forms.current(s, telegram_user_id=user.id)
-        if state is None or state.form != MINUTES_FORM:
-            return
         actor = await load_actor(s, update, context)
         doc = message.document
         if doc.file_size and doc.file_size > MINUTES_FILE_MAX:
@@ -1646,7 +1642,7 @@ def register(app: BotApplication) -> None:
     add_commands(app, *COMMANDS)
     add_form(app, FORM, form_text)
     add_form(app, LEAVE_FORM, leave_reason_text)
-    add_form(app, MINUTES_FORM, minutes_text)
+    add_form(app, MINUTES_FORM, minutes_text, media=minutes_document)
     add_me_section(app, me_section)
     private = filters.ChatType.PRIVATE
     for name, callback in (
@@ -1677,6 +1673,3 @@ def register(app: BotApplication) -> None:
     ):
         app.add_handler(CallbackQueryHandler(callback, pattern=rf"^{prefix}:"))
     # Its own group, so documents other features expect still reach them.
-    app.add_handler(
-        MessageHandler(private & filters.Document.ALL, minutes_document), group=MINUTES_GROUP
-    )

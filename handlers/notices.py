@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Message, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotApplication, BotContext, CommandSpec, add_commands, add_form, roles
 from bot.delivery.message import Button, Keyboard
@@ -50,9 +50,6 @@ COMMANDS = (
     CommandSpec("receipts", N_("who received and confirmed a notice: /receipts [number]"), AUTHORS),
 )
 FORM = "notice"
-# A handler group of its own: PTB runs one handler per group, and other features take
-# files too (meetings: minutes); this one acts only while its form waits for the text.
-MEDIA_GROUP = 11
 PREFIX = "ntc"
 
 TARGET_NAMES = {
@@ -305,17 +302,23 @@ async def notice_text(update: Update, context: BotContext, state: FormState) -> 
     await _send_preview(update, context, actor, notice_id)
 
 
-async def notice_media(update: Update, context: BotContext) -> None:
+async def notice_media(update: Update, context: BotContext, state: FormState) -> None:
     """A document or photo sent while the notice form waits for the text: it is attached."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None:
         return
     async with context.sessions() as s:
-        state = await forms.current(s, telegram_user_id=user.id)
-        if state is None or state.form != FORM or state.step != "text":
-            return  # not ours: another feature may want this file
         actor = await load_actor(s, update, context)
+        if state.step != "text":  # a file only goes with the notice's text
+            await reply(
+                update,
+                context,
+                actor.t._(
+                    "This step needs a typed answer, not a file. Please type it, or send /cancel."
+                ),
+            )
+            return
         if message.document is not None:
             file_id = message.document.file_id
             filename, kind = message.document.file_name or "document", "document"
@@ -750,14 +753,10 @@ async def notices_list(update: Update, context: BotContext) -> None:
 
 def register(app: BotApplication) -> None:
     add_commands(app, *COMMANDS)
-    add_form(app, FORM, notice_text)
+    add_form(app, FORM, notice_text, media=notice_media)
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("broadcast", broadcast, filters=private))
     app.add_handler(CommandHandler("notices", notices_list, filters=private))
     app.add_handler(CommandHandler("receipts", receipts, filters=private))
     app.add_handler(CallbackQueryHandler(notice_button, pattern=rf"^{PREFIX}:"))
     app.add_handler(CallbackQueryHandler(ack_button, pattern=r"^nack:"))
-    app.add_handler(
-        MessageHandler(private & (filters.Document.ALL | filters.PHOTO), notice_media),
-        group=MEDIA_GROUP,
-    )

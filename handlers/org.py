@@ -402,21 +402,31 @@ async def cancel(update: Update, context: BotContext) -> None:
     )
 
 
-async def free_text(update: Update, context: BotContext) -> None:
-    """Route text to the open guided form, or explain what the bot understands."""
-    user = update.effective_user
+async def on_message(update: Update, context: BotContext) -> None:
+    """Route a message to the person's open guided form, or explain what the bot understands."""
+    user, message = update.effective_user, update.effective_message
     assert user is not None
+    assert message is not None
+    has_file = message.document is not None or bool(message.photo)
     async with context.sessions() as s:
         state = await forms.current(s, telegram_user_id=user.id)
-        if state is None or state.form not in context.bot_data.forms:
+        handler = None
+        if state is not None:
+            registry = context.bot_data.form_media if has_file else context.bot_data.forms
+            handler = registry.get(state.form)
+        if state is None or handler is None:
             actor = await load_actor(s, update, context)
-            await reply(
-                update,
-                context,
-                actor.t._("I did not understand that. Send /help to see what you can do."),
-            )
-            return
-    await context.bot_data.forms[state.form](update, context, state)
+    if state is not None and handler is not None:
+        await handler(update, context, state)
+        return
+    t = actor.t
+    if state is not None and has_file:
+        text = t._("This step needs a typed answer, not a file. Please type it, or send /cancel.")
+    elif has_file:
+        text = t._("I cannot use this file here. Send /help to see what you can do.")
+    else:
+        text = t._("I did not understand that. Send /help to see what you can do.")
+    await reply(update, context, text)
 
 
 async def chat_member(update: Update, context: BotContext) -> None:
@@ -458,9 +468,7 @@ def register(app: BotApplication) -> None:
 
 
 def register_fallbacks(app: BotApplication) -> None:
-    """Catch-alls, added after every feature so they only see what nobody handled."""
-    app.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, free_text),
-        group=1,
-    )
-    app.add_handler(CallbackQueryHandler(unknown_button), group=1)
+    """Catch-alls, added after every feature (same group, so only what nobody handled)."""
+    messages = (filters.TEXT & ~filters.COMMAND) | filters.Document.ALL | filters.PHOTO
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & messages, on_message))
+    app.add_handler(CallbackQueryHandler(unknown_button))

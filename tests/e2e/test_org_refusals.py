@@ -188,3 +188,27 @@ async def test_invite_expiry_is_shown_in_local_time(h: Harness) -> None:
     branch = await h.setup_branch(members=0)
     link = (await h.send(branch.secretary, "/invite")).text
     assert "2026-12-04 10:00" in link  # 10:00 Asia/Shanghai, seven days on
+
+
+async def test_every_press_is_answered_once(h: Harness, sim: BotAPISimulator) -> None:
+    branch = await h.setup_branch(members=1)
+    member = branch.members[0]
+    await h.send(member, "/lang")
+    before = len(sim.calls_to("answerCallbackQuery"))
+    await h.press(member, "English")
+    assert len(sim.calls_to("answerCallbackQuery")) == before + 1
+
+
+async def test_a_file_nobody_expects_gets_an_answer(h: Harness) -> None:
+    branch = await h.setup_branch(members=1)
+    member = branch.members[0]
+    await member.send_document("notes.txt", b"hello")
+    await h.settle()
+    assert "用不到这个文件" in member.last.text
+    token = invite_token((await h.send(branch.secretary, "/invite")).text)
+    newcomer = h.person("周九")
+    await h.send(newcomer, f"/start {token}")
+    await newcomer.send_document("photo.txt", b"x")  # the name form wants text
+    await h.settle()
+    assert "需要输入文字" in newcomer.last.text
+    assert "登记完成" in (await h.send(newcomer, "周九")).text
