@@ -22,6 +22,7 @@ from bot.context import (
     add_form,
     roles,
 )
+from bot.delivery.message import split_text
 from bot.i18n import N_, Translator
 from bot.models import FormState, Invite, MemberStatus, Role
 from bot.services import forms, org
@@ -51,7 +52,8 @@ COMMANDS = (
     CommandSpec("branches", N_("list branches with secretaries and members"), roles(Role.admin)),
     CommandSpec("invite", N_("invite link for members (/invite revoke)"), roles(Role.secretary)),
     CommandSpec("members", N_("the branch roster"), roles(Role.secretary)),
-    CommandSpec("lang", N_("中文 / English"), EVERYONE),
+    # A guest has no member row to keep a language in; Telegram's own language serves them.
+    CommandSpec("lang", N_("中文 / English"), MEMBERS),
     CommandSpec("cancel", N_("leave the current form"), EVERYONE),
 )
 
@@ -75,6 +77,10 @@ REFUSALS = {
         "This invite link was withdrawn. Please ask your secretary for a new one."
     ),
     "already_member": N_("You have already joined {branch}. Send /help to see what you can do."),
+    "admin_no_join": N_(
+        "You are an admin of the committee: invite links are for people joining a branch. "
+        "Send /help to see what you can do."
+    ),
     "name_empty": N_("The name cannot be empty. Please type your real name."),
     "name_too_long": N_(
         "That is {length} characters; a name can have at most {limit}. Please type a shorter one."
@@ -113,6 +119,8 @@ async def start(update: Update, context: BotContext) -> None:
                 )
             else:
                 await reply(update, context, help_text(context, actor))
+                # Bootstrap admins never pass through joining, where menus are published.
+                await publish_menu(context, actor)
             return
         try:
             member = await org.accept_invite(
@@ -181,6 +189,10 @@ async def name_button(update: Update, context: BotContext) -> None:
     async with context.sessions() as s:
         actor = await load_actor(s, update, context)
         state = await forms.current(s, telegram_user_id=actor.telegram_user_id)
+        if actor.member is not None and state is None:
+            # A second press (or a redelivered one): the name was saved by the first.
+            await answer(update, actor.t.label("Already saved: {name}", name=actor.member.name))
+            return
         if actor.member is None or state is None or state.form != NAME_FORM:
             await stale_button(update, actor)
             return
@@ -196,6 +208,9 @@ async def help_command(update: Update, context: BotContext) -> None:
     async with context.sessions() as s:
         actor = await load_actor(s, update, context)
     await reply(update, context, help_text(context, actor))
+    if actor.role != GUEST:
+        # Keeps the Telegram menu in step with the role (admins get theirs here first).
+        await publish_menu(context, actor)
 
 
 async def me(update: Update, context: BotContext) -> None:
@@ -276,7 +291,8 @@ async def branches(update: Update, context: BotContext) -> None:
                 count=row.members,
             )
         )
-    await reply(update, context, "\n".join(lines))
+    for part in split_text("\n".join(lines)):
+        await reply(update, context, part)
 
 
 async def invite(update: Update, context: BotContext) -> None:
@@ -350,13 +366,18 @@ async def members(update: Update, context: BotContext) -> None:
                 date=t.date(m.joined_at),
             )
         )
-    await reply(update, context, "\n".join(lines))
+    # A branch of a few hundred people is longer than one message (4096 characters).
+    for part in split_text("\n".join(lines)):
+        await reply(update, context, part)
 
 
 async def lang(update: Update, context: BotContext) -> None:
     """Offer the two languages."""
     async with context.sessions() as s:
         actor = await load_actor(s, update, context)
+    if actor.role == GUEST:
+        await not_allowed(update, context, actor)
+        return
     await reply(
         update,
         context,

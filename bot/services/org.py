@@ -244,6 +244,8 @@ async def accept_invite(
     ).first()
     if invite is None:
         raise Refused("invite_unknown")
+    if existing is not None and existing.role == Role.admin:
+        raise Refused("admin_no_join")
     if existing is not None and existing.status != MemberStatus.left:
         branch = await session.get(Branch, existing.branch_id) if existing.branch_id else None
         raise Refused("already_member", branch=branch.name if branch else "")

@@ -120,12 +120,13 @@ async def test_accepting_the_telegram_name(h: Harness) -> None:
     person = h.person("赵六")
     await h.join(person, token)  # presses “使用“赵六””
     assert "赵六" in (await h.send(person, "/me")).text
-    # The pressed message lost its button; a stale client pressing it again changes nothing.
+    # The pressed message lost its button; a stale client pressing it again changes nothing
+    # and is told the name is already saved.
     welcome = next(m for m in person.bot_messages if "姓名：赵六" in m.text)
     assert welcome.buttons == []
     await person.press_data(welcome.message_id, "name:ok")
     await h.settle()
-    assert "失效" in person.callback_answers[-1]
+    assert "已保存" in person.callback_answers[-1]
     assert "赵六" in (await h.send(person, "/me")).text
 
 
