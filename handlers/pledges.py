@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
@@ -280,6 +282,12 @@ async def pledge_command(update: Update, context: BotContext) -> None:
             return
         pledge = await svc.current(s, member=actor.member, now=now, tz=tz) if actor.member else None
         state = await forms.current(s, telegram_user_id=actor.telegram_user_id)
+        if (
+            state is not None
+            and state.form == FORM
+            and not await _form_still_open(s, actor, now=now, tz=tz)
+        ):
+            state = None
         if state is not None and state.form == FORM:
             if state.step == "preview":
                 await _preview(update, context, s, actor, state)
@@ -336,6 +344,17 @@ async def pledge_command(update: Update, context: BotContext) -> None:
     await reply(update, context, parts[-1], buttons)
 
 
+async def _form_still_open(s: AsyncSession, actor: Actor, *, now: datetime, tz: ZoneInfo) -> bool:
+    """Whether the open pledge form may still be submitted; a form that may not is closed."""
+    try:
+        await svc.start_form(s, member=actor.member, now=now, tz=tz)
+    except Refused:
+        await forms.clear(s, telegram_user_id=actor.telegram_user_id)
+        await s.commit()
+        return False
+    return True
+
+
 async def _member_view(
     s: AsyncSession, t: Translator, pledge: Pledge, member: Member | None
 ) -> list[str]:
@@ -365,7 +384,11 @@ async def _member_view(
 
 
 def escape_wrapped(text: str) -> str:
-    return "\n".join(escape(line) for line in wrap(text))
+    return escape_lines(wrap(text))
+
+
+def escape_lines(lines: Sequence[str]) -> str:
+    return "\n".join(escape(line) for line in lines)
 
 
 async def _add_note(
@@ -407,6 +430,14 @@ async def form_text(update: Update, context: BotContext, state: FormState) -> No
             await not_allowed(update, context, actor)
             return
         t = actor.t
+        try:
+            await svc.start_form(s, member=actor.member, now=now, tz=context.settings.tz)
+        except Refused as exc:
+            # Approved while the member was editing: what they type now cannot change it.
+            await forms.clear(s, telegram_user_id=actor.telegram_user_id)
+            await s.commit()
+            await reply(update, context, refusal_text(t, exc))
+            return
         if state.step == "preview":
             await reply(update, context, t._("Please use the buttons under your pledge."))
             await _preview(update, context, s, actor, state)
@@ -525,6 +556,10 @@ async def form_button(update: Update, context: BotContext) -> None:
                 compose=lambda secretary, pledge: _heads_up(context, secretary, actor),
             )
         except Refused as exc:
+            if exc.code == "already_approved":
+                # The form can never be submitted now; /pledge shows what was approved.
+                await forms.clear(s, telegram_user_id=actor.telegram_user_id)
+                await s.commit()
             await _refused(update, context, actor, exc)
             return
         await forms.clear(s, telegram_user_id=actor.telegram_user_id)
@@ -661,12 +696,10 @@ async def _coverage(update: Update, context: BotContext, s: AsyncSession, actor:
     missing = cov.missing
     buttons: Keyboard = []
     if missing:
+        # Names in short lines, so a branch of hundreds is split between them, never inside one.
+        names = ["、".join(m.name for m in missing[i : i + 10]) for i in range(0, len(missing), 10)]
         lines.append(
-            t._(
-                "Not submitted yet ({n}): {names}",
-                n=len(missing),
-                names="、".join(m.name for m in missing),
-            )
+            t._("Not submitted yet ({n}): {names}", n=len(missing), names=Html(escape_lines(names)))
         )
         buttons = [[button(t.label("Remind them"), "plc", "remind")]]
     else:
@@ -676,7 +709,10 @@ async def _coverage(update: Update, context: BotContext, s: AsyncSession, actor:
         t._("/pledges publish sends the approved pledges to the branch."),
         t._("/pledges rate rates the approved pledges at year end."),
     ]
-    await reply(update, context, "\n".join(lines), buttons)
+    parts = split_text("\n".join(lines))
+    for part in parts[:-1]:
+        await reply(update, context, part)
+    await reply(update, context, parts[-1], buttons)
 
 
 def _coverage_line(t: Translator, cov: svc.Coverage) -> str:
@@ -943,16 +979,21 @@ async def publish_button(update: Update, context: BotContext) -> None:
         assert actor.member is not None
         branch = await svc.branch_name(s, actor.member)
         year = svc.pledge_year(now, context.settings.tz)
+        # The same words for everyone who reads the language: written once per language,
+        # since a branch of hundreds would otherwise hold the bot up for seconds.
+        written: dict[str, list[OutgoingMessage]] = {}
+
+        def compose(m: Member, public: list[svc.PublicPledge]) -> list[OutgoingMessage]:
+            mt = translator_for(context, m)
+            if mt.locale not in written:
+                written[mt.locale] = [
+                    OutgoingMessage(text) for text in publication(mt, branch, year, public)
+                ]
+            return written[mt.locale]
+
         try:
             result = await svc.publish(
-                s,
-                actor=actor.member,
-                now=now,
-                tz=context.settings.tz,
-                compose=lambda m, public: [
-                    OutgoingMessage(text)
-                    for text in publication(translator_for(context, m), branch, year, public)
-                ],
+                s, actor=actor.member, now=now, tz=context.settings.tz, compose=compose
             )
         except Refused as exc:
             await _refused(update, context, actor, exc)

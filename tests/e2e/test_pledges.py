@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
@@ -410,3 +411,115 @@ async def test_demo_scene_acts_out_the_cycle(h: Harness) -> None:
         "rated",
     ]
     assert "优秀 1 · 合格 2" in h.admin.last.text
+
+
+async def add_people(h: Harness, branch: Branch, count: int, name: str) -> list[int]:
+    """`count` more members in the branch, written straight to the database (ids returned)."""
+    from bot.models import Member
+    from bot.services.org import member_by_telegram_id
+
+    async with h.sessions() as s:
+        secretary = await member_by_telegram_id(s, branch.secretary.user_id)
+        assert secretary is not None
+        people = [
+            Member(
+                telegram_user_id=900_000 + i,
+                branch_id=secretary.branch_id,
+                name=name.format(i=i),
+                joined_at=h.clock.now(),
+            )
+            for i in range(count)
+        ]
+        s.add_all(people)
+        await s.commit()
+        return [p.id for p in people if p.id is not None]
+
+
+async def test_coverage_of_300_people_fits_telegram(h: Harness) -> None:
+    branch = await h.setup_branch(members=1)
+    await add_people(h, branch, 300, "社会组织联合党支部党员&<{i:03d}>")
+    before = len(branch.secretary.bot_messages)
+    await h.send(branch.secretary, "/pledges")
+    sent = branch.secretary.bot_messages[before:]
+    assert all(len(m.text) <= 4096 for m in sent)
+    listed = "\n".join(m.text for m in sent)
+    assert "302 人中 0 人已提交" in listed
+    assert "社会组织联合党支部党员&<000>" in listed
+    assert "社会组织联合党支部党员&<299>" in listed
+    remind = [m for m in sent if "提醒未提交的党员" in m.flat_buttons]
+    assert len(remind) == 1
+    alert = await h.press(branch.secretary, "提醒未提交的党员", remind[0])
+    assert "302" in alert
+
+
+async def test_edit_left_open_is_closed_once_the_pledge_is_approved(h: Harness) -> None:
+    branch = await h.setup_branch(members=1)
+    member = branch.members[0]
+    await submit_pledge(h, member)
+    view = await h.send(member, "/pledge")
+    await h.press(member, "修改", view)
+    await h.press(member, "亮身份")
+    preview = await h.send(member, "副秘书长")
+    # The secretary approves the version they saw while the member is still editing.
+    await approve_all(h, branch)
+    alert = await h.press(member, "提交", preview)
+    assert "已通过" in alert
+    view = await h.send(member, "/pledge")
+    # The member sees what was approved, not the unsent edit with a 提交 button.
+    assert "已通过" in view.text
+    assert "秘书长" in view.text
+    assert "副秘书长" not in view.text
+    assert "提交" not in view.flat_buttons
+    row = await pledge_row(h, member)
+    assert (row.status, row.post, row.version) == (PledgeStatus.approved, "秘书长", 1)
+    async with h.sessions() as s:
+        from bot.services import forms
+
+        assert await forms.current(s, telegram_user_id=member.user_id) is None
+
+
+async def test_edit_of_approved_pledge_typed_later_is_closed(h: Harness) -> None:
+    branch = await h.setup_branch(members=1)
+    member = branch.members[0]
+    await submit_pledge(h, member)
+    view = await h.send(member, "/pledge")
+    await h.press(member, "修改", view)
+    await h.press(member, "亮职责")
+    await approve_all(h, branch)
+    # The member comes back and types the new duties into a form that no longer applies.
+    reply = await h.send(member, "负责会员服务")
+    assert "已通过" in reply.text
+    row = await pledge_row(h, member)
+    assert (row.status, row.duties) == (PledgeStatus.approved, "负责协会日常事务")
+    view = await h.send(member, "/pledge")
+    assert "已通过" in view.text
+    assert "提交" not in view.flat_buttons
+
+
+async def test_publication_is_written_once_per_language_not_per_person(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """300 people × 300 pledges rendered per person kept the bot busy for seconds."""
+    import handlers.pledges as pledge_handlers
+
+    branch = await h.setup_branch(members=2)
+    await add_people(h, branch, 40, "党员{i}")
+    await h.send(branch.members[1], "/lang")
+    await h.press(branch.members[1], "English")
+    await submit_pledge(h, branch.members[0])
+    await approve_all(h, branch)
+    rendered: list[str] = []
+    original = pledge_handlers.publication
+
+    def counting(t, *args, **kw):  # type: ignore[no-untyped-def]
+        rendered.append(t.locale)
+        return original(t, *args, **kw)
+
+    monkeypatch.setattr(pledge_handlers, "publication", counting)
+    preview = await h.send(branch.secretary, "/pledges publish")
+    await h.press(branch.secretary, "确认发送", preview)
+    await h.deliver()
+    assert sorted(rendered) == ["en", "zh_CN"]
+    assert "党员承诺" in branch.members[0].last.text
+    assert "秘书长" in branch.members[1].last.text
+    assert "党员承诺" not in branch.members[1].last.text
