@@ -16,7 +16,7 @@ from bot.context import (
     add_me_section,
     roles,
 )
-from bot.delivery.message import Keyboard
+from bot.delivery.message import Keyboard, split_text
 from bot.i18n import N_, Html, Translator
 from bot.models import FormState, Role
 from bot.services import forms, org, study
@@ -422,7 +422,11 @@ async def study_list(update: Update, context: BotContext) -> None:
                     button(f"{n}. {undo}", "study", iid, "undo"),
                 ]
             )
-    await reply(update, context, "\n".join(lines), rows)
+    # Twenty long titles with links can pass Telegram's limit; the buttons go with the last part.
+    parts = split_text("\n".join(lines))
+    for part in parts[:-1]:
+        await reply(update, context, part)
+    await reply(update, context, parts[-1], rows)
 
 
 async def study_button(update: Update, context: BotContext) -> None:
@@ -611,7 +615,9 @@ async def studystatus(update: Update, context: BotContext) -> None:
                 text = await _details(s, actor, arg)
         except Refused as exc:
             text = refusal_text(t, exc)
-    await reply(update, context, text)
+    # A branch of 300 with their reflections runs to many messages.
+    for part in split_text(text):
+        await reply(update, context, part)
 
 
 # ---------------------------------------------------------------- branch settings

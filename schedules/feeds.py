@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import httpx
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import BotApplication, BotContext, BotData
 from bot.delivery import outbox
@@ -19,54 +20,81 @@ log = logging.getLogger(__name__)
 
 
 async def _tell_admins(
-    data: BotData, feed: StudyFeed, drafts: list[StudyItem], now: datetime
+    s: AsyncSession, data: BotData, feed: StudyFeed, drafts: list[StudyItem], now: datetime
 ) -> None:
     """One message per admin listing the new drafts, each with its publish button."""
-    assert data.sessions is not None
     assert data.catalogs is not None
     assert data.settings is not None
-    async with data.sessions() as s:
-        admins = list(
-            await s.exec(
-                select(Member).where(
-                    Member.role == Role.admin, Member.status == MemberStatus.active
-                )
-            )
+    admins = list(
+        await s.exec(
+            select(Member).where(Member.role == Role.admin, Member.status == MemberStatus.active)
         )
-        recipients = []
-        for admin in admins:
-            t = data.catalogs.translator(admin.locale, data.settings.tz)
-            lines = [
-                t.n_(
-                    "📰 {n} new entry from the feed {feed} is ready as a draft:",
-                    "📰 {n} new entries from the feed {feed} are ready as drafts:",
-                    len(drafts),
-                    feed=feed.title or feed.url,
-                ),
-                "",
-            ]
-            buttons = []
-            for d in drafts:
-                lines.append(t._("#{id} {title}", id=d.id, title=d.title))
-                if d.url:
-                    lines.append(t._("{url}", url=d.url))
-                buttons.append(
-                    [
-                        Button(
-                            t.label("Publish #{id} to all branches", id=d.id),
-                            data=f"studypub:{d.id}",
-                        )
-                    ]
-                )
-            recipients.append(
-                Recipient(
-                    admin.telegram_user_id, OutgoingMessage("\n".join(lines), buttons), admin.id
-                )
+    )
+    recipients = []
+    for admin in admins:
+        t = data.catalogs.translator(admin.locale, data.settings.tz)
+        lines = [
+            t.n_(
+                "📰 {n} new entry from the feed {feed} is ready as a draft:",
+                "📰 {n} new entries from the feed {feed} are ready as drafts:",
+                len(drafts),
+                feed=feed.title or feed.url,
+            ),
+            "",
+        ]
+        buttons = []
+        for d in drafts:
+            lines.append(t._("#{id} {title}", id=d.id, title=d.title))
+            if d.url:
+                lines.append(t._("{url}", url=d.url))
+            buttons.append(
+                [
+                    Button(
+                        t.label("Publish #{id} to all branches", id=d.id),
+                        data=f"studypub:{d.id}",
+                    )
+                ]
             )
-        await outbox.enqueue(
-            s, kind="study.draft", recipients=recipients, now=now, subject_id=feed.id
+        recipients.append(
+            Recipient(admin.telegram_user_id, OutgoingMessage("\n".join(lines), buttons), admin.id)
         )
+    await outbox.enqueue(s, kind="study.draft", recipients=recipients, now=now, subject_id=feed.id)
+
+
+async def _record(
+    data: BotData,
+    feed_id: int,
+    fetched: feeds.Fetched | None,
+    parsed: feeds.ParsedFeed | None,
+    error: feeds.FeedError | None,
+    now: datetime,
+) -> int:
+    """Store one fetch's outcome; new drafts and the admins' message in the same commit."""
+    settings, sessions = data.settings, data.sessions
+    assert settings is not None
+    assert sessions is not None
+    async with sessions() as s:
+        feed = await s.get(StudyFeed, feed_id)
+        if feed is None:
+            return 0  # removed while we were fetching
+        drafts: list[StudyItem] = []
+        if error is not None or fetched is None:
+            feeds.record_failure(feed, error or feeds.FeedError("internal"), now=now)
+        else:
+            if parsed is not None:
+                drafts = await feeds.import_entries(
+                    s,
+                    feed=feed,
+                    parsed=parsed,
+                    now=now,
+                    max_new=settings.feed_max_new_entries,
+                )
+            feeds.record_success(feed, fetched, parsed=parsed, new=len(drafts), now=now)
+        s.add(feed)
+        if drafts:
+            await _tell_admins(s, data, feed, drafts, now)
         await s.commit()
+    return len(drafts)
 
 
 async def fetch_due_feeds(
@@ -94,6 +122,7 @@ async def fetch_due_feeds(
                 )
             ]
         for feed_id, url, etag, last_modified in due:
+            assert feed_id is not None
             parsed = None
             error = None
             fetched = None
@@ -112,28 +141,15 @@ async def fetch_due_feeds(
             except Exception as exc:  # a bug in one feed's handling must not stop the rest
                 log.exception("feed %s: unexpected failure", feed_id)
                 error = feeds.FeedError("internal", type(exc).__name__)
-            async with sessions() as s:
-                feed = await s.get(StudyFeed, feed_id)
-                if feed is None:
-                    continue  # removed while we were fetching
-                drafts: list[StudyItem] = []
-                if error is not None or fetched is None:
-                    feeds.record_failure(feed, error or feeds.FeedError("internal"), now=now)
-                else:
-                    if parsed is not None:
-                        drafts = await feeds.import_entries(
-                            s,
-                            feed=feed,
-                            parsed=parsed,
-                            now=now,
-                            max_new=settings.feed_max_new_entries,
-                        )
-                    feeds.record_success(feed, fetched, parsed=parsed, new=len(drafts), now=now)
-                s.add(feed)
-                await s.commit()
-            if drafts:
-                await _tell_admins(data, feed, drafts, now)
-                made += len(drafts)
+            try:
+                made += await _record(data, feed_id, fetched, parsed, error, now)
+            except Exception as exc:
+                # Nothing of this feed was kept (drafts, claims and messages are one
+                # transaction), so the next run imports the same entries again.
+                log.exception("feed %s: could not record the fetch", feed_id)
+                await _record(
+                    data, feed_id, None, None, feeds.FeedError("internal", type(exc).__name__), now
+                )
     finally:
         if own:
             await http.aclose()

@@ -36,6 +36,7 @@ TITLE_MAX = 200
 URL_MAX = 2000
 SUMMARY_MAX = 2000
 REFLECTION_MAX = 1000
+NAMES_MAX_CHARS = 3000
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -813,7 +814,15 @@ def completion_text(t: Translator, item: StudyItem, row: BranchCompletion) -> st
         ),
     ]
     if row.not_done:
-        lines.append(t._("Not finished: {names}", names="、".join(row.not_done)))
+        # A branch of 300 must still fit one message; the full list is in /studystatus.
+        names = row.not_done
+        while len("、".join(names)) > NAMES_MAX_CHARS:
+            names = names[: len(names) * 3 // 4]
+        listed = "、".join(names)
+        if len(names) < len(row.not_done):
+            listed += t._(" … and {n} more", n=len(row.not_done) - len(names))
+        lines.append(t._("Not finished: {names}", names=listed))
+    lines.append(t._("Details and reflections: /studystatus {id}", id=item.id))
     return "\n".join(lines)
 
 
@@ -900,20 +909,40 @@ async def send_digests(
             now=now,
         ):
             continue
+        # Two queries per branch, not one per member: a branch may have hundreds.
+        items = list(
+            await session.exec(
+                select(StudyItem)
+                .join(StudyTarget, col(StudyTarget.item_id) == col(StudyItem.id))
+                .where(
+                    StudyTarget.branch_id == row.branch_id,
+                    col(StudyTarget.pushed_at).is_not(None),
+                    StudyItem.status == StudyStatus.published,
+                    col(StudyItem.due_at) > now,
+                )
+                .order_by(col(StudyItem.due_at), col(StudyItem.id))
+            )
+        )
+        if not items:
+            continue
+        done = set(
+            await session.exec(
+                select(StudyRecord.item_id, StudyRecord.member_id).where(
+                    col(StudyRecord.item_id).in_([i.id for i in items]),
+                    col(StudyRecord.completed_at).is_not(None),
+                )
+            )
+        )
         recipients = []
         for m in await _branch_members(session, [row.branch_id]):
-            open_items = [
-                i for i in await my_items(session, member=m, now=now) if i.completed_at is None
-            ]
+            open_items = [i for i in items if (i.id, m.id) not in done]
             if not open_items:
                 continue
             t = translator(catalogs, rules, m)
             lines = [t._("📚 <b>Study items still open this week</b>"), ""]
             for i in open_items:
-                assert i.item.due_at is not None
-                lines.append(
-                    t._("• {title} (due {due})", title=i.item.title, due=t.date(i.item.due_at))
-                )
+                assert i.due_at is not None
+                lines.append(t._("• {title} (due {due})", title=i.title, due=t.date(i.due_at)))
             lines += ["", t._("Send /study to mark them or write a reflection.")]
             recipients.append(
                 Recipient(m.telegram_user_id, OutgoingMessage("\n".join(lines)), m.id)

@@ -1,0 +1,48 @@
+"""Feeds: a failure while announcing new drafts loses nothing and stops no other feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlmodel import func, select
+
+import schedules.feeds
+from bot.models import StudyFeed, StudyItem
+from schedules.feeds import fetch_due_feeds
+from tests.e2e.test_feeds import feed_url  # noqa: F401  (the local feed server fixture)
+from tests.harness import Harness
+
+
+async def test_drafts_and_their_announcement_are_one_transaction(
+    h: Harness,
+    feed_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await h.setup_branch("第一党支部", members=1)
+    await h.send(h.admin, f"/feeds add {feed_url}/rss")
+    await h.send(h.admin, f"/feeds add {feed_url}/broken")
+    real = schedules.feeds.outbox.enqueue
+    calls = 0
+
+    async def flaky(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("database went away")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(schedules.feeds.outbox, "enqueue", flaky)
+    assert await fetch_due_feeds(h.app.bot_data, now=h.clock.now()) == 0
+    async with h.sessions() as s:
+        # Nothing half-done: no draft without its message; the other feed was still read.
+        assert (await s.exec(select(func.count()).select_from(StudyItem))).one() == 0
+        statuses = {f.url.rsplit("/", 1)[1]: f.last_status for f in await s.exec(select(StudyFeed))}
+        assert statuses == {"rss": "error", "broken": "error"}
+    h.clock.advance(hours=2)
+    assert await fetch_due_feeds(h.app.bot_data, now=h.clock.now()) == 4
+    await h.deliver()
+    assert "4 条新内容" in h.admin.last.text
+    assert len(h.admin.last.flat_buttons) == 4
+    h.clock.advance(hours=2)
+    assert await fetch_due_feeds(h.app.bot_data, now=h.clock.now()) == 0

@@ -1,0 +1,113 @@
+"""第一议题 study: what a first real user found (long lists, big branches, lost drafts)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import event
+
+from bot.models import Member, StudyRecord
+from bot.services.org import member_by_telegram_id
+from schedules.study import run_study_jobs
+from tests.e2e.test_study import publish_as_secretary
+from tests.harness import Harness
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=TZ).astimezone(UTC)
+
+
+async def add_members(h: Harness, secretary_id: int, n: int, name: str = "m{i}") -> list[int]:
+    async with h.sessions() as s:
+        sec = await member_by_telegram_id(s, secretary_id)
+        assert sec is not None
+        rows = [
+            Member(
+                telegram_user_id=900_000 + i,
+                branch_id=sec.branch_id,
+                name=name.format(i=i),
+                joined_at=h.clock.now(),
+            )
+            for i in range(n)
+        ]
+        s.add_all(rows)
+        await s.commit()
+        return [m.id for m in rows if m.id is not None]
+
+
+async def test_status_of_a_300_member_branch_with_reflections_is_split(h: Harness) -> None:
+    branch = await h.setup_branch("第一党支部", members=1)
+    ids = await add_members(h, branch.secretary.user_id, 300)
+    item_id = await publish_as_secretary(h, branch)
+    async with h.sessions() as s:
+        s.add_all(
+            StudyRecord(
+                item_id=item_id,
+                member_id=mid,
+                completed_at=h.clock.now(),
+                reflection=f"心得{n} " + "学" * 200,
+                updated_at=h.clock.now(),
+            )
+            for n, mid in enumerate(ids[:150])
+        )
+        await s.commit()
+    before = len(branch.secretary.bot_messages)
+    await h.send(branch.secretary, f"/studystatus {item_id}")
+    parts = branch.secretary.bot_messages[before:]
+    assert len(parts) > 1
+    text = "\n".join(p.text for p in parts)
+    assert "心得0 " in text
+    assert "心得149 " in text
+    assert "m299" in text  # who has not finished, all of them
+
+
+async def test_due_report_for_a_big_branch_fits_one_message(h: Harness) -> None:
+    branch = await h.setup_branch("第一党支部", members=1)
+    await add_members(h, branch.secretary.user_id, 300, name="很长的名字" * 10 + "{i}")
+    item_id = await publish_as_secretary(h, branch)
+    h.clock.advance(days=7, hours=1)
+    assert (await run_study_jobs(h.app.bot_data, now=h.clock.now())).reported == 1
+    await h.deliver()
+    report = branch.secretary.last
+    assert "今天到期" in report.text
+    assert "很长的名字" * 10 + "0" in report.text
+    assert "等 " in report.text  # … and how many more are left out here
+    assert f"/studystatus {item_id}" in report.text  # where the full list is
+
+
+async def test_study_list_with_many_long_items_is_split(h: Harness) -> None:
+    branch = await h.setup_branch("第一党支部", members=1)
+    for n in range(20):
+        await publish_as_secretary(h, branch, title=f"{n:02d}" + "长" * 198, summary=None)
+    await h.deliver()
+    member = branch.members[0]
+    before = len(member.bot_messages)
+    await h.send(member, "/study")
+    parts = member.bot_messages[before:]
+    assert len(parts) > 1
+    assert "19" + "长" * 10 in "\n".join(p.text for p in parts)
+    assert len(parts[-1].flat_buttons) == 40  # the buttons come with the last part
+
+
+async def test_digest_does_not_query_per_member(h: Harness) -> None:
+    branch = await h.setup_branch("第一党支部", members=1)
+    await h.send(branch.secretary, "/studysettings digest mon 08:30")
+    await add_members(h, branch.secretary.user_id, 60)
+    await publish_as_secretary(h, branch, title="周汇总学习")
+    await h.deliver()
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(h.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        now = local(2026, 11, 30, 8, 30)
+        assert (await run_study_jobs(h.app.bot_data, now=now)).digested == 62
+    finally:
+        event.remove(h.engine.sync_engine, "before_cursor_execute", count)
+    study_selects = [q for q in statements if "FROM study_item" in q]
+    assert len(study_selects) < 10, len(study_selects)
