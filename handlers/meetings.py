@@ -61,6 +61,8 @@ FORM = "meeting"
 LEAVE_FORM = "meeting_leave"
 MINUTES_FORM = "meeting_minutes"
 PAGE = 20
+PICK_PAGE = 60  # names a picker shows at once (Telegram allows 100 buttons a message)
+NAMES_SHOWN = 30
 MINUTES_FILE_MAX = 20 * 1024 * 1024
 
 COMMANDS = (
@@ -275,7 +277,7 @@ async def _ask(
             ]
         ]
     elif step == "invitees":
-        text, buttons = await _invitee_picker(s, actor, draft)
+        text, buttons = await _invitee_picker(s, actor, draft, int(state.data.get("inv_page") or 0))
     elif step == "edit":
         text = t._("What would you like to change?")
         pairs = [button(t.label(label), "mf", "field", name) for name, label in EDITABLE]
@@ -287,7 +289,9 @@ async def _ask(
     await reply(update, context, text, [*buttons, cancel_row])
 
 
-async def _invitee_picker(s: AsyncSession, actor: Actor, draft: svc.Draft) -> tuple[str, Keyboard]:
+async def _invitee_picker(
+    s: AsyncSession, actor: Actor, draft: svc.Draft, page: int = 0
+) -> tuple[str, Keyboard]:
     t = actor.t
     assert actor.member is not None
     assert actor.member.branch_id is not None
@@ -300,10 +304,18 @@ async def _invitee_picker(s: AsyncSession, actor: Actor, draft: svc.Draft) -> tu
         n=len(chosen),
         total=len(people),
     )
-    # Telegram allows 100 buttons a message: large branches keep the kind's default list.
-    shown = people[:90]
+    # Telegram allows 100 buttons a message: a large branch is shown a page at a time.
+    page = min(page, max(0, (len(people) - 1) // PICK_PAGE))
+    shown = people[page * PICK_PAGE : (page + 1) * PICK_PAGE]
     names = [button(("✓ " if p.id in chosen else "· ") + p.name, "mf", "inv", p.id) for p in shown]
     rows = [names[i : i + 3] for i in range(0, len(names), 3)]
+    nav = []
+    if page > 0:
+        nav.append(button("◀", "mf", "invpg", page - 1))
+    if (page + 1) * PICK_PAGE < len(people):
+        nav.append(button("▶", "mf", "invpg", page + 1))
+    if nav:
+        rows.append(nav)
     rows.append([button(t.label("Done"), "mf", "invdone", "0")])
     return text, rows
 
@@ -383,6 +395,14 @@ async def newmeeting(update: Update, context: BotContext) -> None:
         await _ask(s, update, context, actor, state)
 
 
+async def _require_groups(s: AsyncSession, actor: Actor, kind: MeetingKind) -> None:
+    """A 党小组会 needs a party group to choose; without one the form would be stuck."""
+    assert actor.member is not None
+    assert actor.member.branch_id is not None
+    if kind == MeetingKind.group and not await svc.groups_of(s, actor.member.branch_id):
+        raise Refused("no_groups")
+
+
 async def form_text(update: Update, context: BotContext, state: FormState) -> None:
     """Typed answers while the meeting form is open."""
     text = await _text_of(update)
@@ -400,6 +420,7 @@ async def form_text(update: Update, context: BotContext, state: FormState) -> No
         try:
             if step == "kind":
                 draft.kind = svc.parse_kind(text)
+                await _require_groups(s, actor, draft.kind)
                 draft.invitees = None
             elif step == "day":
                 day = svc.parse_date(text)
@@ -453,6 +474,7 @@ async def form_button(update: Update, context: BotContext) -> None:
             "dur": "duration",
             "ci": "checkin",
             "inv": "invitees",
+            "invpg": "invitees",
             "invdone": "invitees",
             "ok": "preview",
             "edit": "preview",
@@ -474,6 +496,11 @@ async def form_button(update: Update, context: BotContext) -> None:
                 draft.kind = MeetingKind(value)
             except ValueError:
                 await stale_button(update, actor)
+                return
+            try:
+                await _require_groups(s, actor, draft.kind)
+            except Refused as exc:
+                await answer(update, refusal_text(t, exc), alert=True)
                 return
             draft.invitees = None
             nxt = _next_step("kind", draft, editing)
@@ -513,7 +540,22 @@ async def form_button(update: Update, context: BotContext) -> None:
             draft.invitees = [p.id for p in people if p.id in current and p.id is not None]
             await forms.advance(s, state=state, step="invitees", now=now, **draft.to_data())
             await s.commit()
-            text, buttons = await _invitee_picker(s, actor, draft)
+            text, buttons = await _invitee_picker(
+                s, actor, draft, int(state.data.get("inv_page") or 0)
+            )
+            await answer(update)
+            await edit_pressed(
+                update, context, text, [*buttons, [button(t.label("Cancel"), "mf", "cancel", "0")]]
+            )
+            return
+        elif action == "invpg":
+            page = parse_id(value)
+            if page is None:
+                await stale_button(update, actor)
+                return
+            await forms.advance(s, state=state, step="invitees", now=now, inv_page=page)
+            await s.commit()
+            text, buttons = await _invitee_picker(s, actor, draft, page)
             await answer(update)
             await edit_pressed(
                 update, context, text, [*buttons, [button(t.label("Cancel"), "mf", "cancel", "0")]]
@@ -842,7 +884,9 @@ async def meetings(update: Update, context: BotContext) -> None:
         t = actor.t
         lines: list[str] = []
         if actor.is_secretary:
-            rows = await svc.branch_meetings(s, branch_id=actor.member.branch_id, since=since)
+            rows = await svc.branch_meetings(
+                s, branch_id=actor.member.branch_id, since=since, now=now
+            )
             counts = await svc.counts(s, [m.id for m in rows if m.id is not None])
             lines.append(t._("<b>Meetings</b> (the last 30 days and upcoming)"))
             for m in rows:
@@ -869,7 +913,7 @@ async def meetings(update: Update, context: BotContext) -> None:
                     ),
                 ]
         else:
-            mine = await svc.member_meetings(s, member=actor.member, since=since)
+            mine = await svc.member_meetings(s, member=actor.member, since=since, now=now)
             lines.append(t._("<b>Your meetings</b> (the last 30 days and upcoming)"))
             for m, a in mine:
                 lines.append(_meeting_line(t, m))
@@ -1411,7 +1455,7 @@ async def mark_button(update: Update, context: BotContext) -> None:
 
 
 # --------------------------------------------------------------------------- 支委 and 党小组
-async def _committee_view(s: AsyncSession, actor: Actor) -> tuple[str, Keyboard]:
+async def _committee_view(s: AsyncSession, actor: Actor, page: int = 0) -> tuple[str, Keyboard]:
     assert actor.member is not None
     assert actor.member.branch_id is not None
     t = actor.t
@@ -1421,18 +1465,28 @@ async def _committee_view(s: AsyncSession, actor: Actor) -> tuple[str, Keyboard]
         "<b>Branch committee</b> ({n}): {names}\nPress a name to add or remove them. "
         "Branch committee meetings invite them and the secretaries.",
         n=len(on),
-        names="、".join(p.name for p in on) or t.label("nobody yet"),
+        names=_some_names(t, [p.name for p in on]),
     )
+    page = min(page, max(0, (len(people) - 1) // PICK_PAGE))
     names = [
         button(
             ("✓ " if p.is_committee else "· ") + p.name,
             "cm",
             p.id,
             "off" if p.is_committee else "on",
+            page,
         )
-        for p in people[:90]
+        for p in people[page * PICK_PAGE : (page + 1) * PICK_PAGE]
     ]
-    return text, [names[i : i + 3] for i in range(0, len(names), 3)]
+    keyboard = [names[i : i + 3] for i in range(0, len(names), 3)]
+    nav = []
+    if page > 0:
+        nav.append(button("◀", "cmp", page - 1))
+    if (page + 1) * PICK_PAGE < len(people):
+        nav.append(button("▶", "cmp", page + 1))
+    if nav:
+        keyboard.append(nav)
+    return text, keyboard
 
 
 async def committee(update: Update, context: BotContext) -> None:
@@ -1448,12 +1502,13 @@ async def committee(update: Update, context: BotContext) -> None:
 
 async def committee_button(update: Update, context: BotContext) -> None:
     """Toggle one person's 支委 mark."""
-    parts = callback_parts(update, "cm", 2)
+    parts = callback_parts(update, "cm", 3)
     now = context.clock.now()
     async with context.sessions() as s:
         actor = await load_actor(s, update, context)
         member_id = parse_id(parts[0]) if parts else None
-        if parts is None or member_id is None or parts[1] not in ("on", "off"):
+        page = parse_id(parts[2]) if parts else None
+        if parts is None or member_id is None or page is None or parts[1] not in ("on", "off"):
             await stale_button(update, actor)
             return
         try:
@@ -1464,7 +1519,7 @@ async def committee_button(update: Update, context: BotContext) -> None:
             await refuse(update, context, actor, refusal_text(actor.t, exc))
             return
         await s.commit()
-        text, keyboard = await _committee_view(s, actor)
+        text, keyboard = await _committee_view(s, actor, page)
     t = actor.t
     await answer(
         update,
@@ -1472,6 +1527,20 @@ async def committee_button(update: Update, context: BotContext) -> None:
         if person.is_committee
         else t.label("{name} is no longer on the branch committee.", name=person.name),
     )
+    await edit_pressed(update, context, text, keyboard)
+
+
+async def committee_page_button(update: Update, context: BotContext) -> None:
+    """Another page of the branch for marking 支委."""
+    parts = callback_parts(update, "cmp", 1)
+    async with context.sessions() as s:
+        actor = await load_actor(s, update, context)
+        page = parse_id(parts[0]) if parts else None
+        if page is None or not actor.is_secretary:
+            await stale_button(update, actor)
+            return
+        text, keyboard = await _committee_view(s, actor, page)
+    await answer(update)
     await edit_pressed(update, context, text, keyboard)
 
 
@@ -1485,12 +1554,27 @@ async def _groups_view(s: AsyncSession, actor: Actor) -> tuple[str, Keyboard]:
     for g in groups:
         names = [p.name for p in people if p.party_group_id == g.id]
         lines.append(
-            t._("• {group}: {names}", group=g.name, names="、".join(names) or t.label("nobody yet"))
+            t._(
+                "• {group} ({n}): {names}",
+                group=g.name,
+                n=len(names),
+                names=_some_names(t, names),
+            )
         )
     lines.append(
         escape(t.label("New group: /groups new <name>. Press a group to choose its members."))
     )
     return "\n".join(lines), [[button(g.name, "pgl", g.id, 0)] for g in groups]
+
+
+def _some_names(t: Translator, names: list[str], limit: int = NAMES_SHOWN) -> str:
+    """Up to `limit` names, so a group of 300 keeps the message under Telegram's limit."""
+    if not names:
+        return t.label("nobody yet")
+    text = "、".join(names[:limit])
+    if len(names) > limit:
+        text += t.label(" … (and {n} more)", n=len(names) - limit)
+    return text
 
 
 async def groups(update: Update, context: BotContext) -> None:
@@ -1517,7 +1601,9 @@ async def groups(update: Update, context: BotContext) -> None:
             )
             return
         text, keyboard = await _groups_view(s, actor)
-    await reply(update, context, text, keyboard)
+    chunks = split_text(text)
+    for i, chunk in enumerate(chunks):
+        await reply(update, context, chunk, keyboard if i == len(chunks) - 1 else None)
 
 
 async def _group_members_view(
@@ -1532,7 +1618,7 @@ async def _group_members_view(
         "(a person is in one group at most).",
         group=group.name,
     )
-    shown = people[page * 60 : (page + 1) * 60]
+    shown = people[page * PICK_PAGE : (page + 1) * PICK_PAGE]
     names = [
         button(
             ("✓ " if p.party_group_id == group.id else "· ") + p.name, "pg", group.id, p.id, page
@@ -1543,7 +1629,7 @@ async def _group_members_view(
     nav = []
     if page > 0:
         nav.append(button("◀", "pgl", group.id, page - 1))
-    if (page + 1) * 60 < len(people):
+    if (page + 1) * PICK_PAGE < len(people):
         nav.append(button("▶", "pgl", group.id, page + 1))
     if nav:
         keyboard.append(nav)
@@ -1668,6 +1754,7 @@ def register(app: BotApplication) -> None:
         ("mmn", mark_page_button),
         ("mm", mark_button),
         ("cm", committee_button),
+        ("cmp", committee_page_button),
         ("pgl", group_list_button),
         ("pg", group_member_button),
     ):

@@ -944,6 +944,13 @@ async def reschedule(
     old = meeting.starts_at
     meeting.starts_at, meeting.ends_at, meeting.changed_at = starts, starts + length, now
     session.add(meeting)
+    # Answers carry over; check-ins made in the 30 minutes before the old start do not
+    # (nobody has attended the meeting at its new time yet).
+    await session.execute(
+        update(Attendance)
+        .where(col(Attendance.meeting_id) == meeting.id)
+        .values(checked_in_at=None, method=None, late=False, marked_absent=False, code_tries=0)
+    )
     sent = await _notify(
         session,
         kind="meeting.rescheduled",
@@ -1053,7 +1060,12 @@ async def send_due_reminders(
     cache = TextsCache(texts, default_locale)
     total = 0
     for meeting in meetings:
-        reached = [m for m in offsets_minutes if meeting.starts_at - timedelta(minutes=m) <= now]
+        # A mark that passed before the notice (or the reschedule notice) went out is
+        # covered by that notice: a meeting set up 3 h ahead gets no "24 h" reminder.
+        told_at = max(meeting.created_at, meeting.changed_at or meeting.created_at)
+        reached = [
+            m for m in offsets_minutes if told_at <= meeting.starts_at - timedelta(minutes=m) <= now
+        ]
         if not reached:
             continue
         offset = min(reached)
@@ -1088,7 +1100,7 @@ async def send_due_reminders(
             meeting=meeting,
             members=due,
             texts=cache,
-            headline=_reminder_headline(offset),
+            headline=_reminder_headline(meeting.starts_at - now),
             with_buttons=True,
             now=now,
             created_by=None,
@@ -1096,30 +1108,41 @@ async def send_due_reminders(
     return total
 
 
-def _reminder_headline(offset: int) -> Callable[[Translator], str]:
+def _reminder_headline(left: timedelta) -> Callable[[Translator], str]:
+    # The time actually left, not the offset: a bot that was down at the 24 h mark and
+    # reminds 19 h before the start must not say "in 24 hours".
+    minutes = max(1, round(left.total_seconds() / 60))
+
     def headline(t: Translator) -> str:
-        return t._("⏰ <b>Reminder</b>: the meeting starts {when}.", when=_in_how_long(t, offset))
+        return t._("⏰ <b>Reminder</b>: the meeting starts {when}.", when=_in_how_long(t, minutes))
 
     return headline
 
 
 def _in_how_long(t: Translator, minutes: int) -> str:
-    if minutes % 60 == 0:
-        return t.n_("in {n} hour", "in {n} hours", minutes // 60)
+    if minutes >= 55:  # the job ticks every minute: 59.5 minutes before is "in 1 hour"
+        return t.n_("in {n} hour", "in {n} hours", round(minutes / 60))
     return t.n_("in {n} minute", "in {n} minutes", minutes)
 
 
 # --------------------------------------------------------------------------- lookups
 async def branch_meetings(
-    session: AsyncSession, *, branch_id: int, since: datetime, limit: int = 20
+    session: AsyncSession, *, branch_id: int, since: datetime, now: datetime, limit: int = 20
 ) -> list[Meeting]:
-    rows = await session.exec(
-        select(Meeting)
-        .where(Meeting.branch_id == branch_id, col(Meeting.ends_at) >= since)
-        .order_by(col(Meeting.starts_at))
+    """The next `limit` meetings that have not ended and up to `limit` ended since `since`.
+
+    Two queries, so a busy month of past meetings never pushes the upcoming ones out.
+    """
+    base = select(Meeting).where(Meeting.branch_id == branch_id)
+    upcoming = await session.exec(
+        base.where(col(Meeting.ends_at) >= now).order_by(col(Meeting.starts_at)).limit(limit)
+    )
+    recent = await session.exec(
+        base.where(col(Meeting.ends_at) >= since, col(Meeting.ends_at) < now)
+        .order_by(col(Meeting.starts_at).desc())
         .limit(limit)
     )
-    return list(rows)
+    return [*reversed(list(recent)), *upcoming]
 
 
 async def counts(session: AsyncSession, meeting_ids: Sequence[int]) -> dict[int, dict[str, int]]:
@@ -1156,16 +1179,23 @@ async def counts(session: AsyncSession, meeting_ids: Sequence[int]) -> dict[int,
 
 
 async def member_meetings(
-    session: AsyncSession, *, member: Member, since: datetime, limit: int = 20
+    session: AsyncSession, *, member: Member, since: datetime, now: datetime, limit: int = 20
 ) -> list[tuple[Meeting, Attendance]]:
-    rows = await session.exec(
+    """Like branch_meetings, for the meetings the member is invited to."""
+    base = (
         select(Meeting, Attendance)
         .join(Attendance, col(Attendance.meeting_id) == col(Meeting.id))
-        .where(Attendance.member_id == member.id, col(Meeting.ends_at) >= since)
-        .order_by(col(Meeting.starts_at))
+        .where(Attendance.member_id == member.id)
+    )
+    upcoming = await session.exec(
+        base.where(col(Meeting.ends_at) >= now).order_by(col(Meeting.starts_at)).limit(limit)
+    )
+    recent = await session.exec(
+        base.where(col(Meeting.ends_at) >= since, col(Meeting.ends_at) < now)
+        .order_by(col(Meeting.starts_at).desc())
         .limit(limit)
     )
-    return [(m, a) for m, a in rows.all()]
+    return [*((m, a) for m, a in reversed(recent.all())), *((m, a) for m, a in upcoming.all())]
 
 
 async def branch_by_name(session: AsyncSession, name: str) -> Branch | None:

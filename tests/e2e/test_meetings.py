@@ -165,7 +165,7 @@ async def test_reminders_once_each_and_not_to_approved_leave(sim, engine) -> Non
         assert await send_due_reminders(h.app.bot_data, now=h.clock.now()) == 0
         await h.deliver()
         assert "提醒" in a.last.text
-        assert "24 小时后" in a.last.text
+        assert "23 小时后" in a.last.text  # the time actually left, not the 24 h mark
         assert a.last.flat_buttons == ["出席", "请假", "签到"]
         assert len(b.bot_messages) == before[b.id]  # approved leave: no reminder
     async with start_bot(sim, engine) as h:
@@ -175,7 +175,7 @@ async def test_reminders_once_each_and_not_to_approved_leave(sim, engine) -> Non
         assert await send_due_reminders(h.app.bot_data, now=h.clock.now()) == 2
         assert await send_due_reminders(h.app.bot_data, now=h.clock.now()) == 0
         await h.deliver()
-        assert "1 小时后" in a.last.text
+        assert "50 分钟后" in a.last.text
         assert "签到将于 2026-12-01 14:00 开始" in await h.press(a, "签到")
         h.clock.set(MEETING_AT - timedelta(minutes=20))
         assert "已签到" in await h.press(a, "签到")
