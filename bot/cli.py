@@ -80,6 +80,41 @@ async def check_bot_api(settings: Settings) -> str | None:
     return None
 
 
+async def check_database(settings: Settings) -> str | None:
+    """Connect to DATABASE_URL (and, for PostgreSQL, see it is migrated); a reason or None."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.db import is_sqlite, make_engine
+    from bot.migrate import head_revision
+
+    try:
+        # A short connect timeout: an unreachable server should fail start-up in seconds.
+        extra = {} if is_sqlite(settings.database_url) else {"connect_args": {"timeout": 10}}
+        engine = make_engine(settings.database_url, **extra)
+    except OSError as exc:
+        return f"cannot create the database file of DATABASE_URL ({exc.strerror or exc})"
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+            if is_sqlite(settings.database_url):
+                return None  # SQLite is created and migrated at start-up
+            try:
+                current = (
+                    await conn.execute(text("SELECT version_num FROM alembic_version"))
+                ).scalar()
+            except DBAPIError:
+                current = None
+    except (OSError, DBAPIError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip() or type(exc).__name__
+        return f"cannot connect to the database at DATABASE_URL ({reason})"
+    finally:
+        await engine.dispose()
+    if current != head_revision(settings.database_url):
+        return "the database at DATABASE_URL is not migrated; run `dangjian db upgrade` first"
+    return None
+
+
 def cmd_run(settings: Settings) -> int:
     from bot.app import build_application
 
@@ -87,7 +122,7 @@ def cmd_run(settings: Settings) -> int:
         return fail(
             "configuration error: BOT_TOKEN: required for `dangjian run` (see .env.example)"
         )
-    problem = asyncio.run(check_bot_api(settings))
+    problem = asyncio.run(check_bot_api(settings)) or asyncio.run(check_database(settings))
     if problem:
         return fail(problem, 1)
     setup_logging(settings)

@@ -8,6 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.cli import check_database
+from bot.config import load_settings
+from bot.db import make_engine
 from simulator import BotAPISimulator
 
 
@@ -63,3 +70,34 @@ async def test_rejected_token(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "BOT_TOKEN" in one_line(result)
     assert "WRONG-TOKEN" not in result.stderr + result.stdout
+
+
+async def test_unreachable_database(tmp_path: Path) -> None:
+    async with BotAPISimulator(token="123456:RIGHT") as sim:
+        env = {
+            "BOT_TOKEN": "123456:RIGHT",
+            "BOT_API_URL": sim.base_url,
+            "DATABASE_URL": "postgresql+asyncpg://postgres:DB-SECRET@127.0.0.1:9/nowhere",
+        }
+        result = await asyncio.to_thread(run_cli, "run", env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "DATABASE_URL" in one_line(result)
+    assert "DB-SECRET" not in result.stderr + result.stdout
+
+
+async def test_unmigrated_postgresql_is_named() -> None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("TEST_DATABASE_URL not set (CI sets it)")
+    # A database of its own with no schema, beside the one the other tests use.
+    name = f"{make_url(url).database}_unmigrated"
+    admin = make_engine(url, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    scratch = make_url(url).set(database=name).render_as_string(hide_password=False)
+    settings = load_settings(_env_file=None, bot_token="1:x", database_url=scratch)
+    problem = await check_database(settings)
+    assert problem is not None
+    assert "dangjian db upgrade" in problem

@@ -43,14 +43,16 @@ def test_migrations_match_models_on_postgresql() -> None:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         pytest.skip("TEST_DATABASE_URL not set (CI sets it)")
-    # A database of its own, so other tests' tables don't interfere.
-    scratch = make_url(url).set(database="dangjian_migrations")
+    # A database of its own, so other tests' tables don't interfere; named after the test
+    # database, so two suites on two test databases never drop each other's.
+    name = f"{make_url(url).database}_migrations"
+    scratch = make_url(url).set(database=name)
 
     async def recreate() -> None:
         admin = make_engine(url, isolation_level="AUTOCOMMIT")
         async with admin.connect() as conn:
-            await conn.execute(text("DROP DATABASE IF EXISTS dangjian_migrations"))
-            await conn.execute(text("CREATE DATABASE dangjian_migrations"))
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
         await admin.dispose()
 
     asyncio.run(recreate())
