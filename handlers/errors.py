@@ -7,6 +7,7 @@ import time
 
 from sqlmodel import col, select
 from telegram import Update
+from telegram.error import BadRequest
 
 from bot.context import BotApplication, BotContext
 from bot.delivery import outbox
@@ -14,7 +15,7 @@ from bot.delivery.message import OutgoingMessage
 from bot.delivery.outbox import Recipient
 from bot.models import Member
 from bot.services import org
-from handlers.common import answer, reply, translator_for
+from handlers.common import reply, translator_for
 
 log = logging.getLogger("dangjian.errors")
 
@@ -29,11 +30,16 @@ async def on_error(update: object, context: BotContext) -> None:
         async with context.sessions() as s:
             member = await org.member_by_telegram_id(s, user.id)
         t = translator_for(context, member, user.language_code)
+        apologised = False
         if update.callback_query is not None:
-            await answer(
-                update, t.label("Sorry, something went wrong. Please try again."), alert=True
-            )
-        elif update.effective_chat is not None:
+            try:
+                await update.callback_query.answer(
+                    t.label("Sorry, something went wrong. Please try again."), show_alert=True
+                )
+                apologised = True
+            except BadRequest:
+                pass  # the handler answered the press before it failed: say it in the chat
+        if not apologised and update.effective_chat is not None:
             await reply(
                 update,
                 context,

@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from bot.models import Member
 from bot.services import org
+from handlers import org as org_handlers
 from simulator import BotAPISimulator
 from tests.harness import Harness, invite_token, start_bot
 
@@ -48,3 +49,19 @@ async def test_name_form_survives_a_restart(sim: BotAPISimulator, engine: AsyncE
                 await s.exec(select(Member).where(Member.telegram_user_id == person.id))
             ).one()
         assert member.name == "孙八真名"
+
+
+async def test_a_press_that_fails_after_its_answer_still_gets_an_apology(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    branch = await h.setup_branch(members=0)
+    token = invite_token((await h.send(branch.secretary, "/invite")).text)
+    person = h.person("冯十二")
+    await h.send(person, f"/start {token}")
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("after the press was answered")
+
+    monkeypatch.setattr(org_handlers, "help_text", broken)
+    await h.press(person, "使用“冯十二”")  # answered, then the welcome fails
+    assert "出了点问题" in person.last.text
