@@ -518,25 +518,35 @@ class Coverage:
         return Counter(p.rating for _, p in self.people if p is not None and p.rating is not None)
 
 
-async def _coverage(session: AsyncSession, branch: Branch, year: int) -> Coverage:
-    people = list(
-        await session.exec(
-            select(Member)
-            .where(
-                Member.branch_id == branch.id,
-                col(Member.role).in_(PLEDGERS),
-                Member.status != MemberStatus.left,
-            )
-            .order_by(col(Member.name), col(Member.id))
+async def _coverages(
+    session: AsyncSession, branches: Sequence[Branch], year: int
+) -> list[Coverage]:
+    """Coverage of each branch, in two queries however many branches there are."""
+    ids = [b.id for b in branches]
+    people = await session.exec(
+        select(Member)
+        .where(
+            col(Member.branch_id).in_(ids),
+            col(Member.role).in_(PLEDGERS),
+            Member.status != MemberStatus.left,
         )
+        .order_by(col(Member.name), col(Member.id))
     )
     pledges = {
-        p.member_id: p
+        (p.branch_id, p.member_id): p
         for p in await session.exec(
-            select(Pledge).where(Pledge.branch_id == branch.id, Pledge.year == year)
+            select(Pledge).where(col(Pledge.branch_id).in_(ids), Pledge.year == year)
         )
     }
-    return Coverage(branch, year, [(m, pledges.get(m.id or 0)) for m in people])
+    result = {b.id: Coverage(b, year) for b in branches}
+    for m in people:
+        if m.branch_id is not None and m.branch_id in result:
+            result[m.branch_id].people.append((m, pledges.get((m.branch_id, m.id or 0))))
+    return list(result.values())
+
+
+async def _coverage(session: AsyncSession, branch: Branch, year: int) -> Coverage:
+    return (await _coverages(session, [branch], year))[0]
 
 
 async def coverage(
@@ -557,8 +567,8 @@ async def overview(
     if actor is None or actor.role != Role.admin:
         raise Refused("not_allowed")
     year = pledge_year(now, tz)
-    branches = await session.exec(select(Branch).order_by(col(Branch.name)))
-    return [await _coverage(session, b, year) for b in branches]
+    branches = list(await session.exec(select(Branch).order_by(col(Branch.name))))
+    return await _coverages(session, branches, year)
 
 
 @dataclass(frozen=True, slots=True)
@@ -699,17 +709,21 @@ async def publish(
 async def rateable(
     session: AsyncSession, *, actor: Member | None, now: datetime, tz: ZoneInfo
 ) -> list[Pledge]:
-    """Approved pledges of the branch not rated yet, oldest first."""
+    """Approved pledges of the branch not rated yet, oldest first.
+
+    Last year's count too: 评诺 of a year is often held in the January after it.
+    """
     secretary = access.require(actor, Role.secretary, in_branch=True)
+    year = pledge_year(now, tz)
     rows = await session.exec(
         select(Pledge)
         .where(
             Pledge.branch_id == secretary.branch_id,
-            Pledge.year == pledge_year(now, tz),
+            col(Pledge.year).in_((year - 1, year)),
             Pledge.status == PledgeStatus.approved,
             col(Pledge.rating).is_(None),
         )
-        .order_by(col(Pledge.submitted_at), col(Pledge.id))
+        .order_by(col(Pledge.year), col(Pledge.submitted_at), col(Pledge.id))
     )
     return list(rows)
 

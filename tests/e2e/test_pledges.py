@@ -523,3 +523,48 @@ async def test_publication_is_written_once_per_language_not_per_person(
     assert "党员承诺" in branch.members[0].last.text
     assert "秘书长" in branch.members[1].last.text
     assert "党员承诺" not in branch.members[1].last.text
+
+
+async def test_rating_after_new_year_still_reaches_last_years_pledges(h: Harness) -> None:
+    """评诺 often happens in January (民主评议): the year just ended must still be rateable."""
+    branch = await h.setup_branch(members=1)
+    member = branch.members[0]
+    await submit_pledge(h, member)
+    await approve_all(h, branch)
+    # 00:30 on 2 January in Shanghai is still 1 January in UTC.
+    h.clock.set(h.clock.now().replace(year=2027, month=1, day=1, hour=16, minute=30))
+    card = await h.send(branch.secretary, "/pledges rate")
+    assert "2026" in card.text
+    assert "优秀" in card.flat_buttons
+    await h.press(branch.secretary, "基本合格", card)
+    await h.press(branch.secretary, "不写评语")
+    assert "2026" in member.last.text
+    assert "基本合格" in member.last.text
+    row = await pledge_row(h, member)
+    assert (row.year, row.rating) == (2026, PledgeRating.basic)
+
+
+async def test_admin_overview_does_not_query_per_branch(h: Harness) -> None:
+    from sqlalchemy import event
+
+    from bot.models import Branch as BranchRow
+
+    first = await h.setup_branch(members=2)
+    await submit_pledge(h, first.members[0])
+    async with h.sessions() as s:
+        s.add_all(BranchRow(name=f"第{i}联合党支部", created_at=h.clock.now()) for i in range(30))
+        await s.commit()
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(h.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        overview = await h.send(h.admin, "/pledges")
+    finally:
+        event.remove(h.engine.sync_engine, "before_cursor_execute", count)
+    assert "第一党支部" in "\n".join(m.text for m in h.admin.bot_messages[-3:])
+    assert "第29联合党支部" in overview.text
+    pledge_selects = [q for q in statements if "FROM pledge" in q]
+    assert len(pledge_selects) <= 2, len(pledge_selects)
