@@ -159,6 +159,10 @@ REFUSALS = {
         "Admins name the branch first: /attendance <branch> [meeting id | period]"
     ),
     "choose_button": N_("Please choose with the buttons above."),
+    "form_open": N_(
+        "You are in the middle of another form. Finish it, or send /cancel, "
+        "then press “Request leave” again."
+    ),
 }
 
 
@@ -694,6 +698,11 @@ async def notice_button(update: Update, context: BotContext) -> None:
                 )
                 return
             await svc.can_request_leave(s, member=actor.member, meeting_id=meeting_id, now=now)
+            other = await forms.current(s, telegram_user_id=actor.telegram_user_id)
+            if other is not None and other.form != LEAVE_FORM:
+                # The reason would replace a half-filled form, and what they type next
+                # for that form would become the reason.
+                raise Refused("form_open")
         except Refused as exc:
             await answer(
                 update,
@@ -1235,6 +1244,25 @@ OUTCOME_TITLES = (
 )
 
 
+def _pieces(text: str, limit: int = 3000) -> list[str]:
+    """The lines of a long text, each cut so that it stays under `limit` once escaped.
+
+    split_text cuts an over-long line anywhere, which can split "&amp;" and make
+    Telegram refuse the whole message; cutting before escaping cannot.
+    """
+    out: list[str] = []
+    for line in text.split("\n"):
+        piece, size = "", 0
+        for ch in line:
+            width = len(escape(ch))
+            if size + width > limit:
+                out.append(piece)
+                piece, size = "", 0
+            piece, size = piece + ch, size + width
+        out.append(piece)
+    return out
+
+
 def render_meeting_report(t: Translator, report: att.MeetingReport) -> str:
     m = report.meeting
     lines = [t._("<b>Attendance</b>"), svc.meeting_summary(t, m)]
@@ -1273,7 +1301,9 @@ def render_meeting_report(t: Translator, report: att.MeetingReport) -> str:
     if m.minutes_filename:
         lines.append(t._("Minutes: document “{name}”", name=m.minutes_filename))
     if m.minutes_text:
-        lines.append(t._("Minutes: {text}", text=m.minutes_text))
+        first, *rest = _pieces(m.minutes_text)
+        lines.append(t._("Minutes: {text}", text=first))
+        lines += [escape(piece) for piece in rest]
     if not m.minutes_filename and not m.minutes_text:
         lines.append(t._("Minutes: not recorded yet (/minutes {id})", id=m.id))
     return "\n".join(lines)

@@ -147,3 +147,33 @@ async def test_large_branch_groups_committee_and_invitees(h: Harness) -> None:
     assert "· <b>党员&299号</b>" in sec.last.flat_buttons
     await h.press(sec, "完成")
     assert "参会人（301）" in sec.last.text
+
+
+async def test_long_minutes_with_html_characters_are_shown(h: Harness) -> None:
+    branch = await h.setup_branch("第一党支部", members=1)
+    sec = branch.secretary
+    meeting_id = await schedule_quick(h, sec)
+    h.clock.set(MEETING_AT + timedelta(hours=3))
+    await h.send(sec, f"/minutes {meeting_id}")
+    minutes = ("A&B<c> " * 600)[:3990] + "完"
+    await h.send(sec, minutes)
+    assert "会议记录已保存" in sec.last.text
+    await h.send(sec, f"/attendance {meeting_id}")  # was: Telegram refused a cut "&amp;"
+    shown = "".join(m.text.replace("\n", "") for m in sec.bot_messages[-3:])
+    assert minutes.replace("\n", "") in shown
+
+
+async def test_leave_button_does_not_swallow_a_half_filled_form(h: Harness) -> None:
+    branch = await h.setup_branch("第一党支部", members=1)
+    sec = branch.secretary
+    await schedule_quick(h, sec)
+    await h.deliver()
+    notice = sec.last
+    await h.send(sec, "/newmeeting")
+    await h.press(sec, "党课")
+    await h.send(sec, "2026-12-09")
+    assert "请先完成" in await h.press(sec, "请假", notice)
+    await h.send(sec, "14:30")  # still the start time of the new meeting, not a leave reason
+    assert "多长时间" in sec.last.text
+    async with h.sessions() as s:
+        assert all(a.rsvp is None for a in (await s.exec(select(Attendance))).all())
