@@ -661,7 +661,8 @@ async def pledges_command(update: Update, context: BotContext) -> None:
     async with context.sessions() as s:
         actor = await load_actor(s, update, context)
         if actor.is_admin:
-            await _admin_overview(update, context, s, actor)
+            year = int(args[0]) if args and args[0].isdigit() and len(args[0]) == 4 else None
+            await _admin_overview(update, context, s, actor, year)
             return
         if not actor.is_secretary:
             await not_allowed(update, context, actor)
@@ -1189,11 +1190,11 @@ async def _finish_rating(
 
 
 async def _admin_overview(
-    update: Update, context: BotContext, s: AsyncSession, actor: Actor
+    update: Update, context: BotContext, s: AsyncSession, actor: Actor, year: int | None
 ) -> None:
     t = actor.t
     rows = await svc.overview(
-        s, actor=actor.member, now=context.clock.now(), tz=context.settings.tz
+        s, actor=actor.member, now=context.clock.now(), tz=context.settings.tz, year=year
     )
     if not rows:
         await reply(update, context, t._("No branches yet."))
@@ -1214,6 +1215,8 @@ async def _admin_overview(
                 none=cov.count(PledgeStatus.approved) - sum(ratings.values()),
             ),
         ]
+    # 评诺 of a year often ends in the next January: the year before is one command away.
+    lines += ["", t._("Another year: /pledges {year}", year=rows[0].year - 1)]
     for part in split_text("\n".join(lines)):
         await reply(update, context, part)
 

@@ -561,12 +561,16 @@ async def coverage(
 
 
 async def overview(
-    session: AsyncSession, *, actor: Member | None, now: datetime, tz: ZoneInfo
+    session: AsyncSession,
+    *,
+    actor: Member | None,
+    now: datetime,
+    tz: ZoneInfo,
+    year: int | None = None,
 ) -> list[Coverage]:
-    """Admins: coverage and ratings of every branch."""
-    if actor is None or actor.role != Role.admin:
-        raise Refused("not_allowed")
-    year = pledge_year(now, tz)
+    """Admins: coverage and ratings of every branch, this year or the year asked for."""
+    access.require(actor, Role.admin)
+    year = year or pledge_year(now, tz)
     branches = list(await session.exec(select(Branch).order_by(col(Branch.name))))
     return await _coverages(session, branches, year)
 

@@ -542,6 +542,13 @@ async def test_rating_after_new_year_still_reaches_last_years_pledges(h: Harness
     assert "基本合格" in member.last.text
     row = await pledge_row(h, member)
     assert (row.year, row.rating) == (2026, PledgeRating.basic)
+    # The admin still sees how the year just ended was rated.
+    now = await h.send(h.admin, "/pledges")
+    assert "2027" in now.text
+    assert "查看其他年份：/pledges 2026" in now.text
+    last = await h.send(h.admin, "/pledges 2026")
+    assert "2026" in last.text
+    assert "优秀 0 · 合格 0 · 基本合格 1 · 不合格 0 · 未评 0" in last.text
 
 
 async def test_admin_overview_does_not_query_per_branch(h: Harness) -> None:
@@ -568,3 +575,36 @@ async def test_admin_overview_does_not_query_per_branch(h: Harness) -> None:
     assert "第29联合党支部" in overview.text
     pledge_selects = [q for q in statements if "FROM pledge" in q]
     assert len(pledge_selects) <= 2, len(pledge_selects)
+
+
+async def test_forged_return_and_rating_from_another_branch_change_nothing(h: Harness) -> None:
+    first = await h.setup_branch("第一党支部", members=1)
+    second = await h.setup_branch("第二党支部", members=1)
+    owner = first.members[0]
+    await submit_pledge(h, owner)
+    row = await pledge_row(h, owner)
+    msg = await h.send(second.secretary, "/pledges")
+    alert = await press_data(h, second.secretary, msg.message_id, f"plv:{row.id}:1:ret")
+    assert "其他党支部" in alert
+    # No comment form was opened: what the stranger types next is not a return comment.
+    await h.send(second.secretary, "随便写点")
+    assert (await pledge_row(h, owner)).status == PledgeStatus.submitted
+    await approve_all(h, first)
+    for data in (f"plr:{row.id}:u", f"plr:{row.id}:skip"):
+        alert = await press_data(h, second.secretary, msg.message_id, data)
+        assert "其他党支部" in alert
+    for person, data in (
+        (second.members[0], f"plr:{row.id}:u"),
+        (second.members[0], "plc:remind"),
+        (second.members[0], "plp:go"),
+        (owner, f"plr:{row.id}:e"),
+    ):
+        own = await h.send(person, "/pledge")
+        alert = await press_data(h, person, own.message_id, data)
+        assert "/help" in alert
+    row = await pledge_row(h, owner)
+    assert (row.status, row.rating, row.published) == (PledgeStatus.approved, None, False)
+    async with h.sessions() as s:
+        deliveries = list(await s.exec(select(Delivery)))
+    assert [d.payload["text"] for d in deliveries if "提醒" in d.payload["text"]] == []
+    assert not [d for d in deliveries if "党员承诺" in d.payload["text"]]
