@@ -177,3 +177,32 @@ async def test_leave_button_does_not_swallow_a_half_filled_form(h: Harness) -> N
     assert "多长时间" in sec.last.text
     async with h.sessions() as s:
         assert all(a.rsvp is None for a in (await s.exec(select(Attendance))).all())
+
+
+async def test_withdrawn_leave_mark_absent_admin_view_and_month_boundary(h: Harness) -> None:
+    branch = await h.setup_branch("第一党支部", members=2)
+    sec, a, b = branch.secretary, *branch.members
+    # 00:30 on 1 December in Shanghai is still 30 November in UTC.
+    meeting_id = await schedule_quick(h, sec, "/newmeeting 党课 2026-12-01 00:30 礼堂")
+    await h.deliver()
+    await h.press(a, "请假")
+    await h.send(a, "家中有事")
+    request = sec.last
+    await h.press(a, "出席", a.bot_messages[-3])  # changes their mind before the start
+    assert "已撤回" in await h.press(sec, "批准", request)
+    starts = MEETING_AT.replace(hour=0, minute=0) - timedelta(hours=7, minutes=30)
+    h.clock.set(starts + timedelta(minutes=5))
+    await h.press(b, "签到")
+    await h.send(sec, f"/attendance {meeting_id}")
+    await h.press(sec, "补登到会 / 缺席")
+    page = sec.last
+    assert page.flat_buttons[0].endswith("第一党支部书记")
+    assert await h.press(sec, "缺席", page) == "第一党支部书记：缺席"  # the first row, by hand
+    h.clock.set(starts + timedelta(days=1))
+    report = await h.send(h.admin, f"/attendance 第一党支部 {meeting_id}")
+    assert "缺席（2）" in report.text, report.text  # by hand, and a said 出席 but never came
+    assert "迟到（1）" in report.text
+    december = await h.send(h.admin, "/attendance 第一党支部 2026-12")
+    assert "已召开 1 次会议" in december.text, december.text
+    november = await h.send(h.admin, "/attendance 第一党支部 2026-11")
+    assert "已召开 0 次会议" in november.text, november.text
