@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotApplication, BotContext, CommandSpec, add_commands, roles
-from bot.delivery.message import Button
+from bot.delivery.message import Button, split_text
 from bot.i18n import N_, Translator
 from bot.models import Role, StudyFeed
 from bot.services import feeds, study
@@ -137,7 +137,8 @@ async def feeds_command(update: Update, context: BotContext) -> None:
             t.n_("{n} draft waits to be published.", "{n} drafts wait to be published.", drafts),
         ]
     lines += ["", usage(t)]
-    await reply(update, context, "\n".join(lines))
+    for part in split_text("\n".join(lines)):
+        await reply(update, context, part)
 
 
 def usage(t: Translator) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from babel.dates import get_day_names
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
@@ -58,6 +60,7 @@ COMMANDS = (
 NEW_FORM = "study_new"
 REFLECT_FORM = "study_reflect"
 BRANCH_BUTTONS_MAX = 40
+BRANCH_NAMES_LISTED = 10
 
 
 REFUSALS = {
@@ -86,6 +89,10 @@ REFUSALS = {
     "past_due": N_("The due date has passed, so this can no longer be undone."),
     "not_done": N_("You have not marked this item as studied."),
     "bad_time": N_("“{value}” is not a time. Please write it like 09:00."),
+    "quiet_time": N_(
+        "{value} is in the quiet hours ({start}–{end}), when nothing is sent. "
+        "Please choose a time between {end} and {start}.",
+    ),
     "bad_digest": N_("Please write /studysettings digest off, or /studysettings digest mon 08:30."),
     "feed_bad_url": N_(
         "“{value}” is not a feed address. Please send a link starting with http:// or https://.",
@@ -352,12 +359,21 @@ def published_text(t: Translator, done: study.Published) -> str:
             due=t.datetime(item.due_at, "short"),
         )
     ]
+    # Grouped by push time: a committee of 300 branches must still fit one message.
+    groups: dict[datetime | None, list[str]] = {}
     for name, when in done.pushes:
-        if when <= (item.published_at or when):
-            lines.append(t._("• {branch}: pushed now", branch=name))
+        groups.setdefault(None if when <= (item.published_at or when) else when, []).append(name)
+    for at, names in groups.items():
+        branch = (
+            "、".join(names)
+            if len(names) <= BRANCH_NAMES_LISTED
+            else t.n_("{n} branch", "{n} branches", len(names))
+        )
+        if at is None:
+            lines.append(t._("• {branch}: pushed now", branch=branch))
         else:
             lines.append(
-                t._("• {branch}: pushed at {time}", branch=name, time=t.datetime(when, "short"))
+                t._("• {branch}: pushed at {time}", branch=branch, time=t.datetime(at, "short"))
             )
     return "\n".join(lines)
 

@@ -85,7 +85,9 @@ class StudyRules:
         return local.hour * 60 + local.minute
 
     def is_quiet(self, when: datetime) -> bool:
-        m = self.local_minute(when)
+        return self.is_quiet_minute(self.local_minute(when))
+
+    def is_quiet_minute(self, m: int) -> bool:
         if self.quiet_start == self.quiet_end:
             return False
         if self.quiet_start > self.quiet_end:  # spans midnight, e.g. 22:00–08:00
@@ -252,6 +254,10 @@ async def choose_branch(
             )
         )
     ).first()
+    if item.scope_all:
+        # Every branch shows unticked under "all branches": a press means "only this one".
+        await session.exec(delete(StudyTarget).where(col(StudyTarget.item_id) == item_id))
+        existing = None
     if existing is None:
         session.add(StudyTarget(item_id=item_id, branch_id=branch_id))
         item.scope_all = False  # choosing one branch means not all of them
@@ -279,6 +285,16 @@ async def branch_settings(
     return row or BranchStudySettings(branch_id=branch_id, study_minute=rules.default_minute)
 
 
+def _awake(rules: StudyRules, raw: str) -> int:
+    """A time outside quiet hours: a digest set for 23:00 would otherwise never go out."""
+    minute = parse_hhmm(raw)
+    if rules.is_quiet_minute(minute):
+        raise Refused(
+            "quiet_time", value=raw, start=hhmm(rules.quiet_start), end=hhmm(rules.quiet_end)
+        )
+    return minute
+
+
 async def update_branch_settings(
     session: AsyncSession,
     *,
@@ -295,14 +311,14 @@ async def update_branch_settings(
     if row is None:
         row = BranchStudySettings(branch_id=actor.branch_id, study_minute=rules.default_minute)
     if study_time is not None:
-        row.study_minute = parse_hhmm(study_time)
+        row.study_minute = _awake(rules, study_time)
     if digest is not None:
         words = digest.lower().split()
         if words == ["off"]:
             row.digest_enabled = False
         elif len(words) == 2 and words[0][:3] in WEEKDAYS:
             row.digest_weekday = WEEKDAYS.index(words[0][:3])
-            row.digest_minute = parse_hhmm(words[1])
+            row.digest_minute = _awake(rules, words[1])
             row.digest_enabled = True
         else:
             raise Refused("bad_digest")
@@ -875,7 +891,7 @@ async def send_due_reports(
             assert sec.branch_id is not None
             t = translator(catalogs, rules, sec)
             text = (
-                t._("📋 The study item is due today. Completion in your branch:")
+                t._("📋 The study item has reached its due date. Completion in your branch:")
                 + "\n\n"
                 + completion_text(t, item, by_branch[sec.branch_id])
             )

@@ -46,3 +46,26 @@ async def test_drafts_and_their_announcement_are_one_transaction(
     assert len(h.admin.last.flat_buttons) == 4
     h.clock.advance(hours=2)
     assert await fetch_due_feeds(h.app.bot_data, now=h.clock.now()) == 0
+
+
+async def test_feeds_list_of_fifty_failing_feeds_is_split(h: Harness) -> None:
+    async with h.sessions() as s:
+        s.add_all(
+            StudyFeed(
+                url=f"https://example.org/{i}/" + "x" * 150,
+                created_at=h.clock.now(),
+                last_fetched_at=h.clock.now(),
+                last_status="error",
+                last_error="malformed:" + "not well-formed (invalid token) " * 6,
+                failures=3,
+            )
+            for i in range(50)
+        )
+        await s.commit()
+    before = len(h.admin.bot_messages)
+    await h.send(h.admin, "/feeds")
+    parts = h.admin.bot_messages[before:]
+    assert len(parts) > 1
+    text = "\n".join(p.text for p in parts)
+    assert "https://example.org/0/" in text
+    assert "https://example.org/49/" in text

@@ -254,7 +254,7 @@ async def test_nudge_once_never_in_quiet_hours_and_due_report(h: Harness) -> Non
     assert (await run_study_jobs(data, now=h.clock.now())).reported == 0
     await h.deliver()
     report = branch.secretary.last
-    assert "今天到期" in report.text
+    assert "已到截止时间" in report.text
     assert "第一党支部党员3" in report.text
     assert "第一党支部党员1" not in report.text
     assert "2/4" in report.text
