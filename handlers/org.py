@@ -357,15 +357,19 @@ async def members(update: Update, context: BotContext) -> None:
     t = actor.t
     lines = [t._("<b>{branch}</b>: {n} people", branch=branch.name, n=len(people))]
     for m in people:
+        role = role_name(actor, m.role)
+        if m.is_committee:
+            role = t.label("{role}, branch committee", role=role)
         lines.append(
             t._(
                 "• {name} — {role}, {status}, joined {date}",
                 name=m.name,
-                role=role_name(actor, m.role),
+                role=role,
                 status=t._(STATUS_NAMES[m.status]),
                 date=t.date(m.joined_at),
             )
         )
+    lines += ["", t._("Mark branch committee members with /committee; party groups: /groups.")]
     # A branch of a few hundred people is longer than one message (4096 characters).
     for part in split_text("\n".join(lines)):
         await reply(update, context, part)

@@ -17,6 +17,12 @@ async def test_admin_creates_branch_and_people_join(h: Harness) -> None:
     roster = await h.send(branch.secretary, "/members")
     for i in range(1, 4):
         assert f"第一党支部党员{i}" in roster.text
+    assert "/committee" in roster.text
+    # Marking a member as 支委 (through /committee) shows in the roster.
+    await h.send(branch.secretary, "/committee")
+    await h.press(branch.secretary, "· 第一党支部党员1")
+    roster = await h.send(branch.secretary, "/members")
+    assert "第一党支部党员1 — 党员、支委" in roster.text
 
 
 async def test_help_lists_exactly_what_each_role_may_do(h: Harness) -> None:
