@@ -421,13 +421,17 @@ async def return_pledge(
 async def pending(
     session: AsyncSession, *, actor: Member | None, now: datetime, tz: ZoneInfo
 ) -> list[Pledge]:
-    """Pledges of the secretary's branch waiting for review, oldest first."""
+    """Pledges of the secretary's branch waiting for review, oldest first.
+
+    Last year's count too, so one submitted on 31 December is not stranded by the new year.
+    """
     secretary = access.require(actor, Role.secretary, in_branch=True)
+    year = pledge_year(now, tz)
     rows = await session.exec(
         select(Pledge)
         .where(
             Pledge.branch_id == secretary.branch_id,
-            Pledge.year == pledge_year(now, tz),
+            col(Pledge.year).in_((year - 1, year)),
             Pledge.status == PledgeStatus.submitted,
         )
         .order_by(col(Pledge.submitted_at), col(Pledge.id))

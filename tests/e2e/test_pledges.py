@@ -608,3 +608,19 @@ async def test_forged_return_and_rating_from_another_branch_change_nothing(h: Ha
         deliveries = list(await s.exec(select(Delivery)))
     assert [d.payload["text"] for d in deliveries if "提醒" in d.payload["text"]] == []
     assert not [d for d in deliveries if "党员承诺" in d.payload["text"]]
+
+
+async def test_pledge_submitted_on_new_years_eve_can_be_reviewed_in_january(h: Harness) -> None:
+    branch = await h.setup_branch(members=1)
+    member = branch.members[0]
+    # 23:50 on 31 December in Shanghai.
+    h.clock.set(h.clock.now().replace(month=12, day=31, hour=15, minute=50))
+    await submit_pledge(h, member)
+    h.clock.advance(days=2)
+    card = await h.send(branch.secretary, "/pledges")
+    assert "2026" in card.text
+    assert card.flat_buttons == ["通过", "退回"]
+    await h.press(branch.secretary, "通过", card)
+    row = await pledge_row(h, member)
+    assert (row.year, row.status) == (2026, PledgeStatus.approved)
+    assert "2026" in member.last.text
