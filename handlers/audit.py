@@ -54,7 +54,7 @@ async def audit_log(update: Update, context: BotContext) -> None:
         await reply(update, context, t._("The audit log is empty."))
         return
     lines = [t._("<b>Audit log</b> (newest first)")]
-    for entry, name in entries:
+    for entry, name, subject in entries:
         what = ACTIONS.get(entry.action)
         lines.append(
             t._(
@@ -62,7 +62,7 @@ async def audit_log(update: Update, context: BotContext) -> None:
                 when=t.datetime(entry.at, "short"),
                 who=name or t.label("system"),
                 what=t.label(what) if what else entry.action,
-                subject=entry.subject,
+                subject=subject,
             )
         )
     await reply(update, context, "\n".join(lines))

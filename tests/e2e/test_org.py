@@ -49,4 +49,6 @@ async def test_admin_reads_the_audit_log(h: Harness) -> None:
     assert "生成邀请链接" in log
     assert "撤销邀请链接" in log
     assert "审计党支部书记" in log  # who revoked
+    assert "创建党支部 审计党支部" in log  # the subject by name, not "branch:1"
+    assert "branch:" not in log
     assert "没有这项权限" in (await h.send(branch.secretary, "/audit")).text
