@@ -1092,6 +1092,17 @@ async def rate_button(update: Update, context: BotContext) -> None:
                 update, context, s, actor, pledge, RATING_CODES[state.data["rating"]], None
             )
             return
+        if pledge.rating is not None:
+            # Like 通过 pressed twice: a rating, once recorded, is not changed by an old card.
+            await answer(
+                update,
+                t.label(
+                    "This pledge is already rated: {rating}; nothing was changed.",
+                    rating=t.label(RATING_NAMES[pledge.rating]),
+                ),
+                alert=True,
+            )
+            return
         rating = RATING_CODES[parts[1]]
         await forms.start(
             s,

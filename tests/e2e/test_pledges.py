@@ -624,3 +624,24 @@ async def test_pledge_submitted_on_new_years_eve_can_be_reviewed_in_january(h: H
     row = await pledge_row(h, member)
     assert (row.year, row.status) == (2026, PledgeStatus.approved)
     assert "2026" in member.last.text
+
+
+async def test_old_rating_card_pressed_again_changes_nothing(h: Harness) -> None:
+    branch = await h.setup_branch(members=1)
+    member = branch.members[0]
+    await submit_pledge(h, member)
+    await approve_all(h, branch)
+    card = await h.send(branch.secretary, "/pledges rate")
+    await h.press(branch.secretary, "优秀", card)
+    await h.send(branch.secretary, "很好")
+    seen = len(member.bot_messages)
+    # A tap on the same card later (or the update delivered again) is not a new rating.
+    alert = await h.press(branch.secretary, "不合格", card)
+    assert "已评诺" in alert
+    assert "优秀" in alert
+    typed = await h.send(branch.secretary, "补充一句")
+    assert "不合格" not in typed.text
+    row = await pledge_row(h, member)
+    assert (row.rating, row.rating_comment) == (PledgeRating.excellent, "很好")
+    assert len(member.bot_messages) == seen
+    assert await events(h, row.id) == ["submitted", "approved", "rated"]
