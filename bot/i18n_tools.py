@@ -76,6 +76,8 @@ def update(locales_dir: Path = LOCALES_DIR) -> dict[str, int]:
             path.parent.mkdir(parents=True, exist_ok=True)
             old = _read(path, locale)
             new = Catalog(locale=locale, domain=domain, project="dangjian-bot", fuzzy=False)
+            if path.exists():  # an unchanged catalog stays byte-for-byte the same
+                new.creation_date = old.creation_date
             for msgid, locations in messages.items():
                 key = msgid[0] if isinstance(msgid, tuple) else msgid
                 prev = old.get(key)
@@ -89,7 +91,9 @@ def update(locales_dir: Path = LOCALES_DIR) -> dict[str, int]:
                     string = msgid  # the msgids are English already
                 new.add(msgid, string, locations=locations)
             with path.open("wb") as fh:
-                write_po(fh, new, width=100, sort_output=False, omit_header=False)
+                write_po(
+                    fh, new, width=100, sort_output=False, omit_header=False, include_lineno=False
+                )
     return added
 
 
