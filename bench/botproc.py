@@ -2,22 +2,29 @@
 
 ``python -m bench.botproc --api URL --file-api URL --token T --database-url URL [--baseline]``.
 With ``--baseline`` the same bot is built with python-telegram-bot's AIORateLimiter instead
-of ours (the broadcast then goes through it too). SIGTERM stops it cleanly; SIGKILL is the
-crash benchmark.
+of ours (the outbox's sends then go through it too). ``--ptb-broadcast`` adds what a PTB bot
+would have instead of an outbox: ``/benchcast FIRST COUNT`` and the text on the next line
+fires one ``bot.send_message`` task per chat at once (``asyncio.gather``), so the broadcast
+waits in AIORateLimiter's queue. SIGTERM stops it cleanly; SIGKILL is the crash benchmark.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
-from telegram.ext import AIORateLimiter
+from telegram import Update
+from telegram.ext import AIORateLimiter, ApplicationHandlerStop, CommandHandler
 
+import schedules
 from bench.common import GROUP_PER_MINUTE, PER_CHAT, RATE, register_all
 from bot.app import build_application
 from bot.config import Settings
+from bot.context import BotApplication, BotContext
 
 
 class BaselineLimiter(AIORateLimiter):
@@ -49,6 +56,37 @@ def baseline_limiter(rate: float = RATE) -> AIORateLimiter:
     )
 
 
+async def benchcast(update: Update, context: BotContext) -> None:
+    """A broadcast the way PTB users write one: every send started at once, then gathered."""
+    assert update.effective_message is not None
+    assert update.effective_message.text is not None
+    head, _, text = update.effective_message.text.partition("\n")
+    _, first, count = head.split()
+    chats = range(int(first), int(first) + int(count))
+
+    async def fan_out() -> None:
+        await asyncio.gather(
+            *(context.bot.send_message(c, text) for c in chats), return_exceptions=True
+        )
+
+    context.application.create_task(fan_out())
+    raise ApplicationHandlerStop
+
+
+def with_jobs(app: BotApplication) -> None:
+    """As the real bot runs: handlers and every job (a notice's live progress is one)."""
+    register_all(app)
+    schedules.register_all(app)
+
+
+def with_benchcast(register: Callable[[BotApplication], None]) -> Callable[[BotApplication], None]:
+    def both(app: BotApplication) -> None:
+        app.add_handler(CommandHandler("benchcast", benchcast), group=-1)
+        register(app)
+
+    return both
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--api", required=True)
@@ -56,6 +94,8 @@ def main() -> None:
     parser.add_argument("--token", required=True)
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--baseline", action="store_true")
+    parser.add_argument("--ptb-broadcast", action="store_true")
+    parser.add_argument("--jobs", action="store_true", help="also every scheduled job")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--rate", type=float, default=RATE)
     args = parser.parse_args()
@@ -72,14 +112,54 @@ def main() -> None:
         delivery_concurrency=args.concurrency,
         error_report_interval_seconds=0,
     )
-    app = build_application(settings, register=register_all, migrate=False, run_outbox=True)
+    register = with_jobs if args.jobs else register_all
+    if args.ptb_broadcast:
+        register = with_benchcast(register)
+    app = build_application(settings, register=register, migrate=False, run_outbox=True)
     if args.baseline:
         # Swapped before initialize(), which is when the bot starts using its limiter.
         app.bot._rate_limiter = baseline_limiter(args.rate)
     app.run_polling(poll_interval=0, timeout=1, close_loop=False)
 
 
+def trace_outbox() -> None:
+    """BENCH_TRACE=1: how long the worker's claim and record transactions take (stderr)."""
+    import atexit
+    import sys
+    import time
+
+    from bot.delivery.outbox import OutboxWorker
+
+    spans: dict[str, list[float]] = {}
+
+    def timed(name: str, fn: Any) -> Any:
+        async def wrapper(*a: Any, **kw: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return await fn(*a, **kw)
+            finally:
+                spans.setdefault(name, []).append(time.perf_counter() - start)
+
+        return wrapper
+
+    OutboxWorker.claim = timed("claim", OutboxWorker.claim)  # type: ignore[method-assign]
+    OutboxWorker.record = timed("record", OutboxWorker.record)  # type: ignore[method-assign]
+
+    def report() -> None:
+        for name, xs in spans.items():
+            xs.sort()
+            print(
+                f"bot trace {name}: n={len(xs)} total={sum(xs):.2f}s"
+                f" p50={xs[len(xs) // 2] * 1000:.1f}ms max={xs[-1] * 1000:.0f}ms",
+                file=sys.stderr,
+            )
+
+    atexit.register(report)
+
+
 if __name__ == "__main__":
+    if os.environ.get("BENCH_TRACE"):
+        trace_outbox()
     if os.environ.get("BENCH_PROFILE"):
         import cProfile
 

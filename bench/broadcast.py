@@ -109,7 +109,8 @@ async def main() -> None:
                 sim.user(c, f"党员{c}")
             admin = sim.user(ADMIN_ID, "管理员")
             askers = [sim.user(c, f"党员{c}") for c in chats[:ASKERS]]
-            bot = BotProcess(sim, f"sqlite+aiosqlite:///{path}")
+            # With its jobs, as it runs for real: the live progress view is one of them.
+            bot = BotProcess(sim, f"sqlite+aiosqlite:///{path}", jobs=True)
             await bot.start()
             try:
                 # Idle: the same people asking the same thing with nothing being sent.

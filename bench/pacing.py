@@ -56,6 +56,7 @@ async def main(rate: float) -> None:
     print(f"  achieved rate        {report.rate:8.1f} msg/s")
     print(f"  achieved ÷ limit     {report.rate / rate:8.3f}   (goal ≥ 0.95)")
     print(f"  429s received        {report.refused_429:8d}   (goal 0)")
+    print(f"  busiest second       {report.peak_second:8d}   (the simulator allows {rate:.0f})")
     print(f"  lost                 {report.lost:8d}   (goal 0)")
     print(f"  duplicated           {report.duplicated:8d}   (goal 0)")
     print(f"  wall time            {wall:8.1f} s (enqueue to last message, incl. worker poll)")
