@@ -286,6 +286,7 @@ class Watch:
         self.per_chat: Counter[int] = Counter()
         self.times: list[float] = []
         self.refused = 0
+        self.last_call = time.monotonic()  # the last attempt to send `text` anywhere
 
     def poll(self) -> int:
         calls = self.sim.calls
@@ -293,6 +294,8 @@ class Watch:
         for c in calls[self.seen : end]:
             if c.chat_id not in self.wanted or c.method != "sendMessage":
                 continue
+            if c.params.get("text") == self.text:
+                self.last_call = max(self.last_call, c.t)
             if c.ok and c.params.get("text") == self.text:
                 self.per_chat[c.chat_id] += 1
                 self.times.append(c.t)
@@ -303,6 +306,10 @@ class Watch:
 
     def done(self) -> bool:
         return self.poll() >= len(self.wanted)
+
+    def settled(self, quiet: float = 5.0) -> bool:
+        """Everyone has it, or nobody was even tried for `quiet` seconds (a sender gave up)."""
+        return self.done() or time.monotonic() - self.last_call > quiet
 
     def report(self) -> FanOutReport:
         self.poll()
