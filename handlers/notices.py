@@ -12,8 +12,8 @@ from telegram import Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import BotApplication, BotContext, CommandSpec, add_commands, add_form, roles
-from bot.delivery.message import Button, Keyboard
-from bot.i18n import N_, Translator
+from bot.delivery.message import Button, Keyboard, split_text
+from bot.i18n import N_, Translator, escape
 from bot.models import (
     DeliveryStatus,
     FormState,
@@ -51,6 +51,9 @@ COMMANDS = (
 )
 FORM = "notice"
 PREFIX = "ntc"
+PICK_PAGE = 40  # branches the picker shows at once (Telegram allows 100 buttons a message)
+BRANCH_NAMES_LISTED = 5  # in the preview; the picker shows every chosen one
+BRANCH_NAME_CHARS = 40
 
 TARGET_NAMES = {
     NoticeTarget.all: N_("All members"),
@@ -105,9 +108,17 @@ def refusal_text(t: Translator, exc: Refused) -> str:
             **p,
         ),
         "nobody_waiting": lambda: t._("Everyone who received the notice has confirmed it."),
+        "form_open": lambda: t._(
+            "You are in the middle of another form. Finish it, or send /cancel, "
+            "then press “Schedule” again."
+        ),
     }
     make = texts.get(exc.code)
     return make() if make is not None else t._("Sorry, that could not be done.")
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= BRANCH_NAME_CHARS else name[: BRANCH_NAME_CHARS - 1] + "…"
 
 
 def plain(text_html: str, limit: int = 40) -> str:
@@ -125,7 +136,12 @@ async def preview_view(s: AsyncSession, actor: Actor, notice: Notice) -> tuple[s
     count = await svc.recipient_count(s, notice)
     if notice.target == NoticeTarget.branches:
         names = await svc.branch_names(s, notice.branch_ids)
-        to = t._("Branches: {names}", names="、".join(names) or t.label("none chosen"))
+        # The notice text may be near Telegram's limit: the rest of the preview stays short.
+        shown = "、".join(_short(n) for n in names[:BRANCH_NAMES_LISTED])
+        more = len(names) - BRANCH_NAMES_LISTED
+        if more > 0:
+            shown += t.n_(" and {n} more branch", " and {n} more branches", more)
+        to = t._("Branches: {names}", names=shown or t.label("none chosen"))
     else:
         to = t._(TARGET_NAMES[notice.target])
     media = await svc.media_of(s, notice)
@@ -183,16 +199,41 @@ async def preview_view(s: AsyncSession, actor: Actor, notice: Notice) -> tuple[s
     return "\n".join(lines), buttons
 
 
-async def branch_picker(s: AsyncSession, actor: Actor, notice: Notice) -> tuple[str, Keyboard]:
-    """Every branch with a tick for the chosen ones, and 完成."""
+async def branch_picker(
+    s: AsyncSession, actor: Actor, notice: Notice, page: int = 0
+) -> tuple[str, Keyboard]:
+    """A page of branches with a tick for the chosen ones, ◀ ▶ and 完成."""
     t = actor.t
     nid = notice.id
+    branches = await svc.all_branches(s)
+    pages = max(1, -(-len(branches) // PICK_PAGE))
+    page = min(max(page, 0), pages - 1)
     rows: Keyboard = []
-    for b in await svc.all_branches(s):
+    for b in branches[page * PICK_PAGE : (page + 1) * PICK_PAGE]:
         tick = "✅" if b.id in notice.branch_ids else "⬜"
         rows.append([button(f"{tick} {b.name}", PREFIX, nid, "br", b.id)])
+    nav = []
+    if page > 0:
+        nav.append(button("◀", PREFIX, nid, "brp", page - 1))
+    if page + 1 < pages:
+        nav.append(button("▶", PREFIX, nid, "brp", page + 1))
+    if nav:
+        rows.append(nav)
     rows.append([button(t.label("Done"), PREFIX, nid, "br", "done")])
-    return t._("Choose the branches that get notice #{id}:", id=nid), rows
+    text = t._("Choose the branches that get notice #{id}:", id=nid)
+    if pages > 1:
+        text += "\n" + t._(
+            "Page {page} of {pages}; {n} chosen.",
+            page=page + 1,
+            pages=pages,
+            n=len(notice.branch_ids),
+        )
+    return text, rows
+
+
+async def _page_of_branch(s: AsyncSession, branch_id: int) -> int:
+    ids = [b.id for b in await svc.all_branches(s)]
+    return ids.index(branch_id) // PICK_PAGE if branch_id in ids else 0
 
 
 async def _send_preview(update: Update, context: BotContext, actor: Actor, notice_id: int) -> None:
@@ -259,7 +300,10 @@ async def broadcast(update: Update, context: BotContext) -> None:
         except Refused as exc:
             await reply(update, context, refusal_text(t, exc))
             return
-        await forms.clear(s, telegram_user_id=actor.telegram_user_id)
+        state = await forms.current(s, telegram_user_id=actor.telegram_user_id)
+        if state is not None and state.form == FORM:
+            # Only our own question is answered by this; another half-filled form stays.
+            await forms.clear(s, telegram_user_id=actor.telegram_user_id)
         await s.commit()
         assert notice.id is not None
         notice_id = notice.id
@@ -399,10 +443,23 @@ async def notice_button(update: Update, context: BotContext) -> None:
                         s, actor=actor.member, notice_id=notice_id, branch_id=branch_id
                     )
                     await s.commit()
-                    text, buttons = await branch_picker(s, actor, notice)
+                    page = await _page_of_branch(s, branch_id)
+                    text, buttons = await branch_picker(s, actor, notice, page)
                     await answer(update)
                     await edit_pressed(update, context, text, buttons)
                     return
+            elif action == "brp":
+                to_page = parse_id(arg)
+                if to_page is None:
+                    await stale_button(update, actor)
+                    return
+                notice = await svc.draft_of(s, actor.member, notice_id)
+                if actor.member.role != Role.admin:
+                    raise Refused("not_allowed")
+                text, buttons = await branch_picker(s, actor, notice, to_page)
+                await answer(update)
+                await edit_pressed(update, context, text, buttons)
+                return
             elif action == "ack" and arg in ("0", "1"):
                 notice = await svc.set_requires_ack(
                     s, actor=actor.member, notice_id=notice_id, required=arg == "1"
@@ -411,8 +468,13 @@ async def notice_button(update: Update, context: BotContext) -> None:
                 notice = await svc.set_send_at(
                     s, actor=actor.member, notice_id=notice_id, send_at=None, now=now
                 )
+                await _close_time_question(s, actor, notice_id)
             elif action == "when" and arg == "ask":
                 await svc.draft_of(s, actor.member, notice_id)
+                other = await forms.current(s, telegram_user_id=actor.telegram_user_id)
+                if other is not None and other.form != FORM:
+                    # What they type next for that form would be taken as the send time.
+                    raise Refused("form_open")
                 await forms.start(
                     s,
                     telegram_user_id=actor.telegram_user_id,
@@ -440,6 +502,7 @@ async def notice_button(update: Update, context: BotContext) -> None:
                 return
             elif action == "drop":
                 await svc.discard(s, actor=actor.member, notice_id=notice_id)
+                await _close_time_question(s, actor, notice_id)
                 await s.commit()
                 await answer(update)
                 await edit_pressed(
@@ -498,6 +561,18 @@ async def notice_button(update: Update, context: BotContext) -> None:
     await edit_pressed(update, context, text, buttons)
 
 
+async def _close_time_question(s: AsyncSession, actor: Actor, notice_id: int) -> None:
+    """Stop waiting for a send time for this notice: what they type next is not a time."""
+    state = await forms.current(s, telegram_user_id=actor.telegram_user_id)
+    if (
+        state is not None
+        and state.form == FORM
+        and state.step == "when"
+        and int(state.data.get("notice_id") or 0) == notice_id
+    ):
+        await forms.clear(s, telegram_user_id=actor.telegram_user_id)
+
+
 async def _confirm(update: Update, context: BotContext, actor: Actor, notice_id: int) -> None:
     """确认发送: enqueue (or schedule) and turn the preview into the live progress view."""
     query = update.callback_query
@@ -521,6 +596,7 @@ async def _confirm(update: Update, context: BotContext, actor: Actor, notice_id:
         await svc.set_preview(
             s, notice=notice, chat_id=query.message.chat.id, message_id=query.message.message_id
         )
+        await _close_time_question(s, actor, notice_id)
         await s.commit()
         if notice.status == NoticeStatus.scheduled:
             assert notice.send_at is not None
@@ -598,6 +674,28 @@ async def ack_button(update: Update, context: BotContext) -> None:
 
 
 # ---------------------------------------------------------------- /receipts and /notices
+NAMES_SHOWN = 30
+NAMES_PER_LINE = 10
+
+
+def _name_lines(t: Translator, head: Callable[[str], str], names: list[str]) -> list[str]:
+    """At most NAMES_SHOWN names, NAMES_PER_LINE a line, the first line under `head`.
+
+    Short lines stay far below Telegram's limit even for long names full of "&", so
+    split_text never has to cut a line (and an escaped entity) in two.
+    """
+    shown = names[:NAMES_SHOWN]
+    more = len(names) - len(shown)
+    chunks = [shown[i : i + NAMES_PER_LINE] for i in range(0, len(shown), NAMES_PER_LINE)]
+    out = []
+    for i, chunk in enumerate(chunks):
+        text = "、".join(chunk)
+        if i == len(chunks) - 1 and more > 0:
+            text += t.label(" and {n} more", n=more)
+        out.append(head(text) if i == 0 else "    " + escape(text))
+    return out
+
+
 async def _show_receipts(
     update: Update, context: BotContext, actor: Actor, notice_id: int | None
 ) -> None:
@@ -658,10 +756,11 @@ async def _show_receipts(
                 )
             )
             if tally.waiting:
-                shown = tally.waiting[:30]
-                more = len(tally.waiting) - len(shown)
-                names = "、".join(shown) + (t.label(" and {n} more", n=more) if more else "")
-                lines.append(t._("  not yet confirmed: {names}", names=names))
+                lines += _name_lines(
+                    t,
+                    lambda names: t._("  not yet confirmed: {names}", names=names),
+                    tally.waiting,
+                )
         else:
             lines.append(
                 t._(
@@ -676,13 +775,10 @@ async def _show_receipts(
     ]
     if unreachable:
         lines.append("")
-        lines.append(
-            t._(
-                "Not reached: {names}",
-                names="、".join(
-                    f"{r.name}（{svc.delivery_name(t, r.delivery)}）" for r in unreachable[:30]
-                ),
-            )
+        lines += _name_lines(
+            t,
+            lambda names: t._("Not reached: {names}", names=names),
+            [f"{r.name}（{svc.delivery_name(t, r.delivery)}）" for r in unreachable],
         )
     buttons: Keyboard = []
     row: list[Button] = []
@@ -698,7 +794,11 @@ async def _show_receipts(
         )
     row.append(button(t.label("Export XLSX"), PREFIX, notice_id, "xlsx", "-"))
     buttons.append(row)
-    await reply(update, context, "\n".join(lines), buttons)
+    # A committee of hundreds of branches runs to several messages; the buttons go last.
+    parts = split_text("\n".join(lines))
+    for part in parts[:-1]:
+        await reply(update, context, part)
+    await reply(update, context, parts[-1], buttons)
 
 
 async def receipts(update: Update, context: BotContext) -> None:

@@ -44,8 +44,9 @@ from bot.services.errors import Refused
 
 KIND = "notice"
 REMIND_KIND = "notice.remind"
-# Telegram counts the text after HTML parsing; leave room for the header we add.
-TEXT_LIMIT = 3900
+# Telegram counts the text after HTML parsing; leave room for the header members see
+# and for the preview's lines (recipients, choices) around the text.
+TEXT_LIMIT = 3600
 CAPTION_LIMIT = 950
 REMIND_EVERY = timedelta(hours=1)
 PROGRESS_EVERY = timedelta(seconds=3)
@@ -841,6 +842,10 @@ def receipts_xlsx(t: Translator, rep: Report) -> bytes:
                 t.datetime(r.reminded_at, "short") if r.reminded_at else "",
             ]
         )
+        for cell in ws[ws.max_row]:
+            # openpyxl stores a string starting with "=" as a formula: a name stays a name.
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
     for column, width in zip("ABCDE", (20, 28, 14, 20, 20), strict=True):
         ws.column_dimensions[column].width = width
     buf = BytesIO()

@@ -1,0 +1,156 @@
+"""Notices: what a first real user found (big committees, open forms, exports, long texts)."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from openpyxl import load_workbook
+from sqlmodel import col, select
+
+from bot.models import Branch, Member, Notice
+from bot.services import notices as svc
+from tests.harness import Harness
+
+
+async def add_branches(h: Harness, n: int, name: str = "第{i:03d}个社会组织联合党支部") -> None:
+    """n more branches, each with one member the simulator knows (so deliveries land)."""
+    async with h.sessions() as s:
+        branches = [Branch(name=name.format(i=i), created_at=h.clock.now()) for i in range(n)]
+        s.add_all(branches)
+        await s.flush()
+        for i, b in enumerate(branches):
+            person = h.person(f"p{i}", user_id=800_000 + i)
+            s.add(
+                Member(
+                    telegram_user_id=person.id,
+                    branch_id=b.id,
+                    name=f"党员<{i:03d}>&",
+                    joined_at=h.clock.now(),
+                )
+            )
+        await s.commit()
+
+
+async def _latest_notice(h: Harness) -> Notice:
+    async with h.sessions() as s:
+        notice = (await s.exec(select(Notice).order_by(col(Notice.id).desc()))).first()
+    assert notice is not None
+    return notice
+
+
+async def test_receipts_of_a_broadcast_to_300_branches_are_split(h: Harness) -> None:
+    await h.setup_branch("第一党支部", members=1)
+    await add_branches(h, 300)
+    await h.send(h.admin, "/broadcast 全体党员请注意")
+    await h.press(h.admin, "确认发送")
+    await h.deliver()
+    before = len(h.admin.bot_messages)
+    await h.send(h.admin, "/receipts")
+    parts = h.admin.bot_messages[before:]
+    assert len(parts) > 1
+    text = "\n".join(p.text for p in parts)
+    assert "第299个社会组织联合党支部" in text
+    assert "党员<299>&" in text
+    assert parts[-1].flat_buttons  # remind / export on the last part
+    assert all(not p.flat_buttons for p in parts[:-1])
+
+
+async def test_branch_picker_of_150_branches_fits_and_reaches_the_last(h: Harness) -> None:
+    await h.setup_branch("第一党支部", members=1)
+    await add_branches(h, 150)
+    preview = await h.send(h.admin, "/broadcast 部分支部")
+    await h.press(h.admin, "选择支部", preview)
+    picker = h.admin.message(preview.message_id)
+    assert len(picker.flat_buttons) <= 100
+    for _ in range(5):
+        if "⬜ 第149个社会组织联合党支部" in h.admin.message(preview.message_id).flat_buttons:
+            break
+        await h.press(h.admin, "▶", h.admin.message(preview.message_id))
+    await h.press(h.admin, "⬜ 第149个社会组织联合党支部", h.admin.message(preview.message_id))
+    page = h.admin.message(preview.message_id)
+    assert "✅ 第149个社会组织联合党支部" in page.flat_buttons  # still on that page
+    assert len(page.flat_buttons) <= 100
+    await h.press(h.admin, "完成", page)
+    assert "（1 人）" in h.admin.message(preview.message_id).text
+
+
+async def test_long_notice_to_many_chosen_branches_still_previews(h: Harness) -> None:
+    await h.setup_branch("第一党支部", members=1)
+    await add_branches(h, 60, name="第{i:03d}个名字很长很长很长很长的社会组织联合党支部")
+    await h.send(h.admin, "/broadcast " + "长" * svc.TEXT_LIMIT)
+    notice = await _latest_notice(h)
+    async with h.sessions() as s:
+        ids = [b.id for b in await s.exec(select(Branch))]
+        row = await s.get(Notice, notice.id)
+        assert row is not None
+        row.branch_ids = ids
+        row.target = "branches"  # type: ignore[assignment]
+        await s.commit()
+    await h.press(h.admin, "✅ 需要“收到”确认")
+    view = h.admin.last
+    assert "⬜ 需要“收到”确认" in view.flat_buttons, view.text[-300:]
+    assert "等另外 56 个党支部（62 人）" in view.text
+
+
+async def test_schedule_button_keeps_another_half_filled_form(h: Harness) -> None:
+    branch = await h.setup_branch("第一党支部", members=1)
+    sec = branch.secretary
+    preview = await h.send(sec, "/broadcast 本周六学习")
+    await h.send(sec, "/newmeeting")
+    state_before = await _form(h, sec.id)
+    assert state_before == "meeting"
+    alert = await h.press(sec, "定时发送", preview)
+    assert "/cancel" in alert
+    assert await _form(h, sec.id) == state_before
+
+
+async def test_broadcast_with_text_keeps_another_half_filled_form(h: Harness) -> None:
+    branch = await h.setup_branch("第一党支部", members=1)
+    sec = branch.secretary
+    await h.send(sec, "/newmeeting")
+    state_before = await _form(h, sec.id)
+    await h.send(sec, "/broadcast 本周六学习")
+    assert await _form(h, sec.id) == state_before
+
+
+async def _form(h: Harness, user_id: int) -> str | None:
+    from bot.services import forms
+
+    async with h.sessions() as s:
+        state = await forms.current(s, telegram_user_id=user_id)
+        return state.form if state else None
+
+
+async def test_send_now_after_asking_for_a_time_closes_the_time_question(h: Harness) -> None:
+    await h.setup_branch("第一党支部", members=1)
+    preview = await h.send(h.admin, "/broadcast 马上发")
+    await h.press(h.admin, "定时发送", preview)
+    await h.press(h.admin, "确认发送", preview)
+    assert await _form(h, h.admin.id) is None
+
+
+async def test_export_keeps_names_that_look_like_formulas_as_text(h: Harness) -> None:
+    branch = await h.setup_branch(
+        "第一党支部", members=1, member_names=['=HYPERLINK("http://x.example","点我")']
+    )
+    del branch
+    await h.send(h.admin, "/broadcast 请确认")
+    await h.press(h.admin, "确认发送")
+    await h.deliver()
+    report = await h.send(h.admin, "/receipts")
+    await h.press(h.admin, "导出 Excel", report)
+    ws = load_workbook(BytesIO(h.admin.last.document.content)).active  # type: ignore[union-attr]
+    assert ws is not None
+    cells = [row[0] for row in ws.iter_rows(min_row=2)]
+    assert all(c.data_type == "s" for c in cells), [(c.value, c.data_type) for c in cells]
+
+
+async def test_secretary_cannot_page_the_branch_picker(h: Harness) -> None:
+    branch = await h.setup_branch("第一党支部", members=1)
+    await add_branches(h, 45)
+    preview = await h.send(branch.secretary, "/broadcast 本支部")
+    notice = await _latest_notice(h)
+    await branch.secretary.press_data(preview.message_id, f"ntc:{notice.id}:brp:1")
+    await h.settle()
+    assert "权限" in branch.secretary.callback_answers[-1]
+    assert branch.secretary.message(preview.message_id).text == preview.text
