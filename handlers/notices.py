@@ -267,7 +267,8 @@ async def broadcast(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None
     args = command_args(context)
-    if args and args[0].lower() in ("list", "列表"):
+    # Only the word alone: "/broadcast list of tasks for Friday" is a notice.
+    if len(args) == 1 and args[0].lower() in ("list", "列表"):
         await notices_list(update, context)
         return
     now = context.clock.now()
@@ -629,6 +630,15 @@ async def _after_control(update: Update, context: BotContext, actor: Actor, noti
     if notice.status == NoticeStatus.sending:
         context.outbox.wake()
     await answer(update, toast)
+    query = update.callback_query
+    assert query is not None
+    assert query.message is not None
+    if notice.batch_id is None and query.message.message_id != notice.preview_message_id:
+        # Cancelled from /notices: the list stays, so the other scheduled ones can be too.
+        async with context.sessions() as s:
+            text, buttons = await _list_view(s, actor)
+        await edit_pressed(update, context, text, buttons)
+        return
     if notice.batch_id is None:
         await edit_pressed(
             update, context, t._("Notice #{id} cancelled. Nothing was sent.", id=notice.id)
@@ -818,18 +828,12 @@ async def receipts(update: Update, context: BotContext) -> None:
     await _show_receipts(update, context, actor, notice_id)
 
 
-async def notices_list(update: Update, context: BotContext) -> None:
-    """Scheduled notices (each cancellable) and the recent ones."""
-    async with context.sessions() as s:
-        actor = await load_actor(s, update, context)
-        if actor.member is None or not (actor.is_admin or actor.is_secretary):
-            await not_allowed(update, context, actor)
-            return
-        rows = await svc.listing(s, actor=actor.member)
+async def _list_view(s: AsyncSession, actor: Actor) -> tuple[str, Keyboard]:
+    """Scheduled notices with a 取消 each, then the recent ones."""
     t = actor.t
+    rows = await svc.listing(s, actor=actor.member)
     if not rows:
-        await reply(update, context, t._("No notices yet. Send one with /broadcast [text]."))
-        return
+        return t._("No notices yet. Send one with /broadcast [text]."), []
     lines = [t._("<b>Notices</b>")]
     buttons: Keyboard = []
     for n in rows:
@@ -848,7 +852,18 @@ async def notices_list(update: Update, context: BotContext) -> None:
         if n.status == NoticeStatus.scheduled:
             buttons.append([button(t.label("Cancel #{id}", id=n.id), PREFIX, n.id, "cancel", "-")])
     lines += ["", t._("See who confirmed with /receipts [number].")]
-    await reply(update, context, "\n".join(lines), buttons)
+    return "\n".join(lines), buttons
+
+
+async def notices_list(update: Update, context: BotContext) -> None:
+    """Scheduled notices (each cancellable) and the recent ones."""
+    async with context.sessions() as s:
+        actor = await load_actor(s, update, context)
+        if actor.member is None or not (actor.is_admin or actor.is_secretary):
+            await not_allowed(update, context, actor)
+            return
+        text, buttons = await _list_view(s, actor)
+    await reply(update, context, text, buttons)
 
 
 def register(app: BotApplication) -> None:

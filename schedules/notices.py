@@ -76,6 +76,13 @@ async def refresh_progress(data: BotData, *, now: datetime) -> int:
                     await s.commit()
         except TelegramError as exc:
             log.warning("notice %s: progress edit failed, next tick retries: %s", notice_id, exc)
+            # What was recorded as shown never arrived: forget it, so the next tick edits.
+            async with data.sessions() as s:
+                failed = await s.get(Notice, notice_id)
+                if failed is not None:
+                    failed.progress_shown = {}
+                    failed.progress_final = False
+                    await s.commit()
     return edited
 
 

@@ -50,6 +50,7 @@ TEXT_LIMIT = 3600
 CAPTION_LIMIT = 950
 REMIND_EVERY = timedelta(hours=1)
 PROGRESS_EVERY = timedelta(seconds=3)
+RATE_WINDOW = timedelta(minutes=1)
 RECENT = 10
 
 STATUS_NAMES = {
@@ -462,10 +463,23 @@ async def progress(session: AsyncSession, notice: Notice, *, now: datetime) -> P
     counts = await outbox.progress(session, notice.batch_id)
     eta = None
     remaining = counts.pending + counts.sending
-    if notice.status == NoticeStatus.sending and notice.started_at and remaining:
-        elapsed = (now - notice.started_at).total_seconds()
-        if elapsed > 0 and counts.done > 0:
-            eta = timedelta(seconds=math.ceil(remaining * elapsed / counts.done))
+    if notice.status == NoticeStatus.sending and remaining:
+        # The pace of the last minute: time spent paused (or before a restart) is not
+        # sending time, and 429s slow the pace down as they happen.
+        first, recent = (
+            await session.execute(
+                select(func.min(Delivery.updated_at), func.count()).where(
+                    col(Delivery.batch_id) == notice.batch_id,
+                    col(Delivery.status).in_(
+                        [DeliveryStatus.sent, DeliveryStatus.failed, DeliveryStatus.blocked]
+                    ),
+                    col(Delivery.updated_at) > now - RATE_WINDOW,
+                )
+            )
+        ).one()
+        span = (now - first).total_seconds() if first is not None else 0
+        if span > 0 and recent:
+            eta = timedelta(seconds=math.ceil(remaining * span / recent))
     return Progress(notice, counts, eta)
 
 

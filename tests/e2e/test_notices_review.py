@@ -154,3 +154,73 @@ async def test_secretary_cannot_page_the_branch_picker(h: Harness) -> None:
     await h.settle()
     assert "权限" in branch.secretary.callback_answers[-1]
     assert branch.secretary.message(preview.message_id).text == preview.text
+
+
+async def test_a_failed_progress_edit_is_retried_on_the_next_tick(h: Harness) -> None:
+    from schedules.notices import refresh_progress
+
+    one = await h.setup_branch("第一党支部", members=2)
+    del one
+    preview = await h.send(h.admin, "/broadcast 进度重试")
+    await h.press(h.admin, "确认发送")
+    await h.deliver()
+    h.sim.faults.add("editMessageText", "error500", count=10, chat_id=h.admin.id)
+    h.clock.advance(seconds=5)
+    await refresh_progress(h.app.bot_data, now=h.clock.now())
+    await h.settle()
+    assert "暂停" in h.admin.message(preview.message_id).flat_buttons  # the edit failed
+    h.sim.faults.clear()
+    h.clock.advance(seconds=5)
+    await refresh_progress(h.app.bot_data, now=h.clock.now())
+    await h.settle()
+    view = h.admin.message(preview.message_id)
+    assert "已发送 3" in view.text
+    assert "暂停" not in view.flat_buttons
+
+
+async def test_time_left_after_a_long_pause_counts_only_sending_time(h: Harness) -> None:
+    from schedules.notices import refresh_progress
+
+    await h.setup_branch("第一党支部", members=5)
+    preview = await h.send(h.admin, "/broadcast 暂停很久")
+    await h.press(h.admin, "确认发送")
+    outbox = h.app.bot_data.outbox
+    assert outbox is not None
+    h.clock.advance(seconds=2)
+    await outbox.run_once(limit=2)
+    await h.press(h.admin, "暂停", preview)
+    h.clock.advance(hours=3)
+    await h.press(h.admin, "继续", h.admin.message(preview.message_id))
+    h.clock.advance(seconds=2)
+    await outbox.run_once(limit=2)
+    await h.settle()
+    h.clock.advance(seconds=1)
+    await refresh_progress(h.app.bot_data, now=h.clock.now())
+    await h.settle()
+    view = h.admin.message(preview.message_id)
+    assert "已发送 4" in view.text
+    assert "秒" in view.text, view.text  # seconds left, not hours
+
+
+async def test_cancelling_one_scheduled_notice_from_the_list_keeps_the_list(h: Harness) -> None:
+    await h.setup_branch("第一党支部", members=1)
+    for text, when in (("第一条定时", "2026-11-28 09:00"), ("第二条定时", "2026-11-28 10:00")):
+        preview = await h.send(h.admin, f"/broadcast {text}")
+        await h.press(h.admin, "定时发送", preview)
+        timed = await h.send(h.admin, when)
+        await h.press(h.admin, "确认发送", timed)
+    listing = await h.send(h.admin, "/notices")
+    labels = list(listing.flat_buttons)
+    assert len(labels) == 2
+    await h.press(h.admin, labels[0], listing)
+    after = h.admin.message(listing.message_id)
+    assert "第一条定时" in after.text
+    assert "已取消" in after.text
+    assert after.flat_buttons == [labels[1]]
+
+
+async def test_broadcast_starting_with_the_word_list_is_a_notice(h: Harness) -> None:
+    await h.setup_branch("第一党支部", members=1)
+    preview = await h.send(h.admin, "/broadcast list of documents for Friday")
+    assert "list of documents for Friday" in preview.text
+    assert "确认发送" in preview.flat_buttons
