@@ -108,6 +108,9 @@ def refusal_text(t: Translator, exc: Refused) -> str:
             **p,
         ),
         "nobody_waiting": lambda: t._("Everyone who received the notice has confirmed it."),
+        "no_ack": lambda: t._(
+            "This notice did not ask for “Received”, so there is nobody to remind."
+        ),
         "form_open": lambda: t._(
             "You are in the middle of another form. Finish it, or send /cancel, "
             "then press “Schedule” again."

@@ -50,14 +50,15 @@ async def refresh_progress(data: BotData, *, now: datetime) -> int:
                 continue
             notice = await s.get(Notice, notice_id)
             author = await s.get(Member, notice.created_by) if notice else None
-            if notice is None or notice.preview_message_id is None or author is None:
+            if notice is None:
                 await s.commit()
                 continue
             p = await svc.progress(s, notice, now=now)
             unchanged = notice.progress_shown == svc.snapshot(p)
             final = await svc.settle(s, p, now=now)
             await s.commit()
-            if unchanged and not final:
+            # Without a view to edit (deleted by its author) the notice is still settled.
+            if (unchanged and not final) or notice.preview_message_id is None or author is None:
                 continue
             t = data.catalogs.translator(author.locale, data.settings.tz)
             view = svc.progress_message(t, p)
@@ -67,12 +68,13 @@ async def refresh_progress(data: BotData, *, now: datetime) -> int:
             if await sender.edit(data.outbox.bot, chat_id, message_id, view):
                 edited += 1
         except BadRequest as exc:
-            # The preview was deleted or is too old to edit: stop trying, nothing else to do.
+            # The preview was deleted or is too old to edit: stop editing it; the next
+            # ticks still mark the notice done when its last delivery is out.
             log.info("notice %s: progress view cannot be edited: %s", notice_id, exc.message)
             async with data.sessions() as s:
                 gone = await s.get(Notice, notice_id)
                 if gone is not None:
-                    gone.progress_final = True
+                    gone.preview_message_id = None
                     await s.commit()
         except TelegramError as exc:
             log.warning("notice %s: progress edit failed, next tick retries: %s", notice_id, exc)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from io import BytesIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -228,24 +229,29 @@ async def discard(session: AsyncSession, *, actor: Member | None, notice_id: int
 
 
 # ---------------------------------------------------------------- recipients
-async def recipients(session: AsyncSession, notice: Notice) -> list[Member]:
+def _who(notice: Notice) -> list[Any]:
     """Who gets the notice now: people of branches (not left), never the author."""
-    query = select(Member).where(
+    where: list[Any] = [
         Member.status != MemberStatus.left,
         Member.id != notice.created_by,
         col(Member.branch_id).is_not(None),
-    )
+    ]
     if notice.target == NoticeTarget.secretaries:
-        query = query.where(Member.role == Role.secretary)
+        where.append(Member.role == Role.secretary)
     else:
-        query = query.where(col(Member.role).in_([Role.member, Role.secretary]))
+        where.append(col(Member.role).in_([Role.member, Role.secretary]))
         if notice.target == NoticeTarget.branches:
-            query = query.where(col(Member.branch_id).in_(notice.branch_ids or [-1]))
-    return list(await session.exec(query.order_by(col(Member.id))))
+            where.append(col(Member.branch_id).in_(notice.branch_ids or [-1]))
+    return where
+
+
+async def recipients(session: AsyncSession, notice: Notice) -> list[Member]:
+    return list(await session.exec(select(Member).where(*_who(notice)).order_by(col(Member.id))))
 
 
 async def recipient_count(session: AsyncSession, notice: Notice) -> int:
-    return len(await recipients(session, notice))
+    """How many would get it; counted in the database (the preview of 5,000 is redrawn often)."""
+    return int((await session.exec(select(func.count()).where(*_who(notice)))).one())
 
 
 async def branch_names(session: AsyncSession, ids: Sequence[int]) -> list[str]:
@@ -362,7 +368,7 @@ async def confirm(
     notice = await draft_of(session, actor, notice_id)
     if notice.target == NoticeTarget.branches and not notice.branch_ids:
         raise Refused("no_branch_chosen")
-    if not await recipients(session, notice):
+    if not await recipient_count(session, notice):
         raise Refused("no_recipients")
     if notice.send_at is not None and notice.send_at > now:
         notice.status = NoticeStatus.scheduled
@@ -554,10 +560,9 @@ def progress_message(t: Translator, p: Progress) -> OutgoingMessage:
 
 
 async def progress_due(session: AsyncSession, *, now: datetime) -> list[Notice]:
-    """Notices whose live view should be edited now (throttled per notice)."""
+    """Sending notices whose live view should be edited (and state settled) now, throttled."""
     rows = await session.exec(
         select(Notice).where(
-            col(Notice.preview_message_id).is_not(None),
             col(Notice.batch_id).is_not(None),
             col(Notice.progress_final).is_(False),
             or_(
@@ -758,7 +763,9 @@ async def remind(
 ) -> int:
     """Send the notice again to those reached who have not confirmed; at most once an hour."""
     _, notice = await _own_notice(session, actor, notice_id, lock=True)
-    if notice.batch_id is None or not notice.requires_ack:
+    if not notice.requires_ack:
+        raise Refused("no_ack")
+    if notice.batch_id is None:
         raise Refused("not_sent", status=notice.status)
     if notice.status == NoticeStatus.cancelled:
         raise Refused("state", status=notice.status)

@@ -224,3 +224,39 @@ async def test_broadcast_starting_with_the_word_list_is_a_notice(h: Harness) -> 
     preview = await h.send(h.admin, "/broadcast list of documents for Friday")
     assert "list of documents for Friday" in preview.text
     assert "确认发送" in preview.flat_buttons
+
+
+async def test_a_deleted_progress_view_does_not_keep_the_notice_sending(h: Harness) -> None:
+    from bot.models import NoticeStatus
+    from schedules.notices import refresh_progress
+
+    await h.setup_branch("第一党支部", members=5)
+    preview = await h.send(h.admin, "/broadcast 删掉进度消息")
+    await h.press(h.admin, "确认发送")
+    outbox = h.app.bot_data.outbox
+    assert outbox is not None
+    await outbox.run_once(limit=2)
+    h.admin.message(preview.message_id).deleted = True  # the admin deleted it
+    h.clock.advance(seconds=5)
+    await refresh_progress(h.app.bot_data, now=h.clock.now())
+    await h.deliver()
+    h.clock.advance(seconds=5)
+    await refresh_progress(h.app.bot_data, now=h.clock.now())
+    notice = await _latest_notice(h)
+    assert notice.status == NoticeStatus.done
+    listing = await h.send(h.admin, "/notices")
+    assert "已发送" in listing.text
+
+
+async def test_a_forged_remind_of_a_notice_without_received_says_why(h: Harness) -> None:
+    await h.setup_branch("第一党支部", members=1)
+    preview = await h.send(h.admin, "/broadcast 无需确认")
+    await h.press(h.admin, "✅ 需要“收到”确认", preview)
+    await h.press(h.admin, "确认发送", h.admin.message(preview.message_id))
+    await h.deliver()
+    notice = await _latest_notice(h)
+    await h.admin.press_data(preview.message_id, f"ntc:{notice.id}:remind:-")
+    await h.settle()
+    alert = h.admin.callback_answers[-1]
+    assert "没有要求" in alert
+    assert "尚未发送" not in alert
