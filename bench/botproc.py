@@ -14,6 +14,9 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -126,7 +129,6 @@ def trace_outbox() -> None:
     """BENCH_TRACE=1: how long the worker's claim and record transactions take (stderr)."""
     import atexit
     import sys
-    import time
 
     from bot.delivery.outbox import OutboxWorker
 
@@ -157,12 +159,20 @@ def trace_outbox() -> None:
     atexit.register(report)
 
 
+def exit_with_parent() -> None:
+    """SIGTERM ourselves when the benchmark that started us is gone (killed, crashed)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 if __name__ == "__main__":
+    exit_with_parent()
     if os.environ.get("BENCH_TRACE"):
         trace_outbox()
-    if os.environ.get("BENCH_PROFILE"):
-        import cProfile
-
-        cProfile.run("main()", os.environ["BENCH_PROFILE"])
-    else:
-        main()
+    main()

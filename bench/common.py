@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import gc
 import logging
 import os
@@ -157,6 +158,8 @@ async def running_bot(
     finally:
         await app.updater.stop()
         await app.stop()
+        assert app.post_stop is not None
+        await app.post_stop(app)
         await app.shutdown()
         assert app.post_shutdown is not None
         await app.post_shutdown(app)
@@ -233,9 +236,14 @@ class BotProcess:
         mark = len(self.sim.calls)
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.proc = subprocess.Popen(self.args, cwd=ROOT, env=env)  # noqa: ASYNC220
-        await wait_for(
-            lambda: any(c.method == "getUpdates" for c in self.sim.calls[mark:]), timeout=60
-        )
+        _started.append(self)
+        try:
+            await wait_for(
+                lambda: any(c.method == "getUpdates" for c in self.sim.calls[mark:]), timeout=60
+            )
+        except BaseException:
+            self.kill()
+            raise
         steady_simulator()
 
     def _ended(self) -> None:
@@ -245,7 +253,8 @@ class BotProcess:
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, exactly like a crash."""
         assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
         self._ended()
 
@@ -260,6 +269,17 @@ class BotProcess:
                 return
             await asyncio.sleep(0.05)
         self.kill()
+
+
+_started: list[BotProcess] = []
+
+
+@atexit.register
+def _no_bot_left_behind() -> None:
+    """A benchmark that failed or was interrupted still ends the bots it started."""
+    for child in _started:
+        if child.proc is not None and child.proc.poll() is None:
+            child.kill()
 
 
 def steady_simulator() -> None:

@@ -51,8 +51,10 @@ async def main() -> None:
             batch_id = await enqueue_broadcast(sessions, chats, TEXT)
             first = BotProcess(sim, url)
             await first.start()
-            await wait_for(lambda: watch.poll() >= len(chats) // 2, timeout=120, step=0.01)
-            first.kill()
+            try:
+                await wait_for(lambda: watch.poll() >= len(chats) // 2, timeout=120, step=0.01)
+            finally:
+                first.kill()
             at_kill = watch.poll()
             async with sessions() as s:
                 in_flight = (

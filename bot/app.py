@@ -91,11 +91,19 @@ def build_application(
             await data.outbox.recover(all_sending=is_sqlite(settings.database_url))
             tasks.append(asyncio.create_task(data.outbox.run(worker_stop), name="outbox"))
 
-    async def post_shutdown(app: BotApplication) -> None:
+    async def stop_outbox() -> None:
         worker_stop.set()
-        for task in tasks:
+        while tasks:
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(task, timeout=10)
+                await asyncio.wait_for(tasks.pop(), timeout=10)
+
+    async def post_stop(_app: BotApplication) -> None:
+        # Before the bot shuts down (post_shutdown is after): the sends in flight still have
+        # a rate limiter and a connection to finish on, and their outcomes get recorded.
+        await stop_outbox()
+
+    async def post_shutdown(app: BotApplication) -> None:
+        await stop_outbox()  # for callers that drive the steps without post_stop
         if owns_engine and engine is not None:
             await engine.dispose()
 
@@ -110,6 +118,7 @@ def build_application(
         .defaults(Defaults(parse_mode="HTML", tzinfo=settings.tz))
         .concurrent_updates(PerUserUpdateProcessor(concurrent_updates))
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
     )
     if settings.bot_api_file_url:

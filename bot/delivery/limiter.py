@@ -54,6 +54,8 @@ GROUP_WINDOW_MARGIN = 1.0
 # is 3.4 ms, less than one busy event-loop turn: half a slot of credit lost ~10% of the
 # rate in the pacing benchmark. The one-second window below keeps the catch-up honest.
 CATCH_UP = 0.02
+# Given to sends still waiting for a slot when the bot shuts down; they never left.
+SHUT_DOWN = "The bot is shutting down: the request was not sent to Telegram"
 
 
 class Lane(IntEnum):
@@ -124,6 +126,7 @@ class Pacer:
         )
         self._wake: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
+        self._closed = False
         self.stats = PacerStats()
 
     def queued(self, lane: Lane) -> int:
@@ -131,6 +134,8 @@ class Pacer:
 
     async def acquire(self, chat_id: int | None, lane: Lane = Lane.interactive) -> None:
         """Wait for a slot to send into `chat_id` on `lane`."""
+        if self._closed:
+            raise NetworkError(SHUT_DOWN)
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         entry = (chat_id, fut)
         self._waiters[lane].append(entry)
@@ -165,11 +170,19 @@ class Pacer:
             self._wake.set_result(None)
 
     async def close(self) -> None:
+        """Stop handing out slots; whoever still waits gets a NetworkError (nothing was sent)."""
+        self._closed = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        # Left waiting, these sends would hang for ever: no slot is granted after this.
+        for waiters in self._waiters:
+            while waiters:
+                _, fut = waiters.popleft()
+                if not fut.done():
+                    fut.set_exception(NetworkError(SHUT_DOWN))
 
     def _ready_at(self, chat_id: int | None, now: float) -> float:
         if chat_id is None:
@@ -290,7 +303,8 @@ class DeliveryRateLimiter(BaseRateLimiter[dict[str, Any]]):
             return await callback(*args, **kwargs)
         if self.pacer is None:
             await self.initialize()
-        assert self.pacer is not None
+        pacer = self.pacer
+        assert pacer is not None
         lane = Lane.bulk if (rate_limit_args or {}).get("lane") == "bulk" else Lane.interactive
         raw_chat = data.get("chat_id")
         chat_id = (
@@ -300,13 +314,13 @@ class DeliveryRateLimiter(BaseRateLimiter[dict[str, Any]]):
         )
         floods = transient = 0
         while True:
-            await self.pacer.acquire(chat_id, lane)
+            await pacer.acquire(chat_id, lane)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 floods += 1
-                self.pacer.on_retry_after(chat_id, retry_after_seconds(exc))
-                if floods > self.max_429_retries:
+                pacer.on_retry_after(chat_id, retry_after_seconds(exc))
+                if floods > self.max_429_retries or self.pacer is not pacer:
                     raise
                 log.info("429 for chat %s on %s; retrying after the pause", chat_id, endpoint)
             except BadRequest:
@@ -315,6 +329,11 @@ class DeliveryRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 # The outbox keeps its own attempts and backoff for the bulk lane; a reply is
                 # retried only when it surely did not arrive (no idempotency key to dedupe).
                 transient += 1
-                if lane == Lane.bulk or transient > self.transient_retries or maybe_delivered(exc):
+                if (
+                    lane == Lane.bulk
+                    or transient > self.transient_retries
+                    or maybe_delivered(exc)
+                    or self.pacer is not pacer  # shut down meanwhile
+                ):
                     raise
                 await asyncio.sleep(0.25 * transient)

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.clock import Clock
@@ -205,11 +206,14 @@ class DeliveryHooks:
         """Run the hooks in the transaction that records the outcome.
 
         A failing hook is logged and skipped: the send happened and must be recorded, or
-        the row would be sent again after recovery.
+        the row would be sent again after recovery. Each hook runs in a savepoint, so a
+        failed statement (which on PostgreSQL aborts the whole transaction) undoes only
+        that hook's changes.
         """
         for hook in self._hooks.get((batch.kind, event), []):
             try:
-                await hook(session, delivery, batch)
+                async with session.begin_nested():
+                    await hook(session, delivery, batch)
             except Exception:
                 log.exception(
                     "delivery hook %s/%s failed for delivery %s", batch.kind, event, delivery.id
@@ -303,6 +307,8 @@ class OutboxWorker:
         self.worker_id = worker_id or f"{socket.gethostname()[:32]}:{os.getpid()}:{id(self):x}"
         self.paid_broadcast = paid_broadcast
         self._wake = asyncio.Event()
+        self._file_ids: dict[int, str] = {}  # media id -> Telegram's file_id once uploaded
+        self._uploads: dict[int, asyncio.Lock] = {}
         self.stats = WorkerStats()
 
     @property
@@ -427,16 +433,10 @@ class OutboxWorker:
         msg = OutgoingMessage.from_json(row.payload)
         paid = self.paid_broadcast
         try:
-            media = None
-            if msg.media_id is not None:
-                async with self.sessions() as s:
-                    media = await s.get(MediaFile, msg.media_id)
-                    sent = await send(
-                        self.bot, row.chat_id, msg, lane=Lane.bulk, media=media, paid_broadcast=paid
-                    )
-                    await s.commit()  # keeps the file_id Telegram gave the first upload
-            else:
+            if msg.media_id is None:
                 sent = await send(self.bot, row.chat_id, msg, lane=Lane.bulk, paid_broadcast=paid)
+            else:
+                sent = await self._send_with_media(row.chat_id, msg, msg.media_id)
             return Outcome(row.id, DeliveryStatus.sent, message_id=sent.message_id)
         except Forbidden as exc:
             return Outcome(row.id, DeliveryStatus.blocked, error=exc.message[:500])
@@ -454,6 +454,56 @@ class OutboxWorker:
         except Exception as exc:  # a bug must not lose the row: it is retried, then failed
             log.exception("outbox: unexpected error sending delivery %s", row.id)
             return self._retry(row, f"{type(exc).__name__}: {exc}", ambiguous=True)
+
+    async def _send_with_media(self, chat_id: int, msg: OutgoingMessage, media_id: int) -> Message:
+        """Upload the file with the first send, then send Telegram's file_id to the rest.
+
+        The media row is read and written in short sessions: one held across the send
+        (which waits for its slot) kept a pooled connection per send in flight, so a
+        document fan-out left none for the people using the bot meanwhile. Sends of a file
+        not yet uploaded wait for the one upload instead of each uploading it again.
+        """
+        paid = self.paid_broadcast
+        upload = self._uploads.setdefault(media_id, asyncio.Lock())
+        if upload.locked() or media_id not in self._file_ids:
+            async with upload:
+                if media_id not in self._file_ids:
+                    async with self.sessions() as s:
+                        media = await s.get(MediaFile, media_id)
+                    if media is not None and media.telegram_file_id is None:
+                        sent = await send(
+                            self.bot, chat_id, msg, lane=Lane.bulk, media=media, paid_broadcast=paid
+                        )
+                        if media.telegram_file_id is not None:
+                            await self._keep_file_id(media_id, media.telegram_file_id)
+                        return sent
+                    if media is None:  # deleted meanwhile: the text still goes out
+                        return await send(
+                            self.bot, chat_id, msg, lane=Lane.bulk, paid_broadcast=paid
+                        )
+                    assert media.telegram_file_id is not None
+                    self._file_ids[media_id] = media.telegram_file_id
+        by_id = MediaFile(
+            id=media_id,
+            filename="",
+            content=b"",
+            telegram_file_id=self._file_ids[media_id],
+            created_at=self.clock.now(),
+        )
+        return await send(self.bot, chat_id, msg, lane=Lane.bulk, media=by_id, paid_broadcast=paid)
+
+    async def _keep_file_id(self, media_id: int, file_id: str) -> None:
+        self._file_ids[media_id] = file_id
+        try:
+            async with self.sessions() as s:
+                await s.execute(
+                    update(MediaFile)
+                    .where(col(MediaFile.id) == media_id, col(MediaFile.telegram_file_id).is_(None))
+                    .values(telegram_file_id=file_id)
+                )
+                await s.commit()
+        except Exception:  # the send happened; this process still remembers the file_id
+            log.exception("outbox: could not store the file_id of media %s", media_id)
 
     def _retry(self, row: Delivery, error: str, *, ambiguous: bool = False) -> Outcome:
         assert row.id is not None
@@ -590,12 +640,16 @@ class OutboxWorker:
         claiming: asyncio.Task[list[Delivery]] | None = None
         claim_limit = 0
         recording: asyncio.Task[None] | None = None
+        recording_outcomes: list[Outcome] = []
+        record_again_at = 0.0
         db = asyncio.Lock()  # SQLite's busy handler sleeps in coarse steps; queue here instead
         changed = _Signal()
 
         def sent(task: asyncio.Task[Outcome]) -> None:
             nonlocal first_finished
             inflight.discard(task)
+            if task.cancelled():
+                return  # run() itself was cancelled: the row stays `sending` for recovery
             if not finished:
                 first_finished = time.monotonic()
             finished.append(task.result())  # _send_one never raises
@@ -609,79 +663,108 @@ class OutboxWorker:
             async with db:
                 await self.record(outcomes)
 
-        while not (
-            stop.is_set() and not inflight and not finished and claiming is None and not recording
-        ):
-            changed.clear()
-            if claiming is not None and claiming.done():
-                try:
-                    rows = claiming.result()
-                except Exception:
-                    log.exception("outbox: claim failed; retrying shortly")
-                    rows = []
-                    exhausted = True
-                else:
-                    exhausted = exhausted or len(rows) < claim_limit
-                claiming = None
-                for row in rows:
-                    task = loop.create_task(self._send_one(row))
-                    inflight.add(task)
-                    task.add_done_callback(sent)
-            if recording is not None and recording.done():
-                if not recording.cancelled() and recording.exception() is not None:
-                    log.error(
-                        "outbox: recording outcomes failed; the rows will be recovered",
-                        exc_info=recording.exception(),
-                    )
-                recording = None
-                if not inflight and not finished:
-                    exhausted = False  # retries written back may be due again
-            if self._wake.is_set():
-                self._wake.clear()
-                exhausted = False
-            free = self.concurrency - len(inflight)
-            if (
-                claiming is None
-                and not stop.is_set()
-                and not exhausted
-                and free > 0
-                and (free >= refill or not inflight)
+        try:
+            while not (
+                stop.is_set()
+                and not inflight
+                and not finished
+                and claiming is None
+                and not recording
             ):
-                claim_limit = free
-                claiming = loop.create_task(locked_claim(free))
-                claiming.add_done_callback(changed.set)
-            now = time.monotonic()
-            if (
-                finished
-                and recording is None
-                and (not inflight or stop.is_set() or now - first_finished >= RECORD_EVERY)
-            ):
-                outcomes, finished = finished, []
-                recording = loop.create_task(locked_record(outcomes))
-                recording.add_done_callback(changed.set)
-            if now >= next_upkeep and claiming is None and recording is None:
-                async with db:
-                    await self._upkeep()
-                next_upkeep = time.monotonic() + upkeep_every
-                exhausted = False
-                continue
-            if not inflight and not finished and claiming is None and recording is None:
-                # Nothing to do: sleep until woken, stopped, the next poll or the upkeep.
-                waiter = loop.create_task(self._wake.wait())
-                stopper = loop.create_task(stop.wait())
-                await asyncio.wait(
-                    {waiter, stopper},
-                    timeout=min(poll_interval, max(next_upkeep - now, 0.0)),
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-                waiter.cancel()
-                stopper.cancel()
-                exhausted = False
-                continue
-            timeout = RECORD_EVERY
-            if finished and recording is None:
-                timeout = max(RECORD_EVERY - (now - first_finished), 0.001)
-            await changed.wait(timeout)
+                changed.clear()
+                if claiming is not None and claiming.done():
+                    try:
+                        rows = claiming.result()
+                    except Exception:
+                        log.exception("outbox: claim failed; retrying shortly")
+                        rows = []
+                        exhausted = True
+                    else:
+                        exhausted = exhausted or len(rows) < claim_limit
+                    claiming = None
+                    for row in rows:
+                        task = loop.create_task(self._send_one(row))
+                        inflight.add(task)
+                        task.add_done_callback(sent)
+                if recording is not None and recording.done():
+                    if recording.cancelled() or recording.exception() is not None:
+                        # Recorded again shortly: dropped, these rows would stay `sending`
+                        # under leases this worker keeps renewing, and sent ones come back
+                        # as ambiguous duplicates after a restart.
+                        log.error(
+                            "outbox: recording %d outcomes failed; trying again",
+                            len(recording_outcomes),
+                            exc_info=None if recording.cancelled() else recording.exception(),
+                        )
+                        finished[:0] = recording_outcomes
+                        first_finished = time.monotonic()
+                        record_again_at = first_finished + 1.0
+                    recording = None
+                    recording_outcomes = []
+                    if not inflight and not finished:
+                        exhausted = False  # retries written back may be due again
+                if self._wake.is_set():
+                    self._wake.clear()
+                    exhausted = False
+                now = time.monotonic()
+                # Lease renewal waits for a moment without claims or records; under a
+                # steady stream it would otherwise never find one.
+                upkeep_due = now >= next_upkeep
+                free = self.concurrency - len(inflight)
+                if (
+                    claiming is None
+                    and not upkeep_due
+                    and not stop.is_set()
+                    and not exhausted
+                    and free > 0
+                    and (free >= refill or not inflight)
+                ):
+                    claim_limit = free
+                    claiming = loop.create_task(locked_claim(free))
+                    claiming.add_done_callback(changed.set)
+                if (
+                    finished
+                    and recording is None
+                    and not upkeep_due
+                    and now >= record_again_at
+                    and (not inflight or stop.is_set() or now - first_finished >= RECORD_EVERY)
+                ):
+                    recording_outcomes, finished = finished, []
+                    recording = loop.create_task(locked_record(recording_outcomes))
+                    recording.add_done_callback(changed.set)
+                if upkeep_due and claiming is None and recording is None:
+                    async with db:
+                        await self._upkeep()
+                    next_upkeep = time.monotonic() + upkeep_every
+                    exhausted = False
+                    continue
+                if not inflight and not finished and claiming is None and recording is None:
+                    # Nothing to do: sleep until woken, stopped, the next poll or the upkeep.
+                    waiter = loop.create_task(self._wake.wait())
+                    stopper = loop.create_task(stop.wait())
+                    try:
+                        await asyncio.wait(
+                            {waiter, stopper},
+                            timeout=min(poll_interval, max(next_upkeep - now, 0.0)),
+                            return_when=asyncio.FIRST_COMPLETED,
+                        )
+                    finally:
+                        waiter.cancel()
+                        stopper.cancel()
+                    exhausted = False
+                    continue
+                timeout = RECORD_EVERY
+                if finished and recording is None:
+                    due = max(first_finished + RECORD_EVERY, record_again_at)
+                    timeout = max(due - now, 0.001)
+                await changed.wait(timeout)
+        finally:
+            # Cancelled (a shutdown that ran out of time): stop the sends too, rather than
+            # leave them running unrecorded; their rows are recovered as ambiguous.
+            for task in list(inflight):
+                task.cancel()
+            if claiming is not None:
+                claiming.cancel()
 
     async def _upkeep(self) -> None:
         try:

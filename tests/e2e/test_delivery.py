@@ -15,15 +15,29 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.ext import ExtBot
 
+from bot.app import build_application
+from bot.config import Settings
+from bot.context import BotApplication
 from bot.delivery import outbox
 from bot.delivery.limiter import DeliveryRateLimiter, Lane, Limits
 from bot.delivery.message import Button, OutgoingMessage
 from bot.delivery.outbox import OutboxWorker, Recipient
 from bot.delivery.sender import send
-from bot.models import BatchState, Delivery, DeliveryBatch, DeliveryStatus, Member, MemberStatus
+from bot.models import (
+    BatchState,
+    Delivery,
+    DeliveryBatch,
+    DeliveryStatus,
+    MediaFile,
+    Member,
+    MemberStatus,
+)
 from simulator import BotAPISimulator, RateLimits
 from tests.harness import Harness
 
@@ -312,3 +326,164 @@ async def test_expired_lease_returns_for_any_worker(h: Harness) -> None:
     await h.deliver()
     assert len(p.bot_messages) == 1
     assert timedelta(minutes=2) == w.lease
+
+
+async def test_stopping_mid_fan_out_records_every_send_and_strands_none(
+    sim: BotAPISimulator, engine: AsyncEngine
+) -> None:
+    """Stopped the way run_polling stops (stop, post_stop, shutdown, post_shutdown)."""
+    sim.limits = RateLimits(enabled=True, global_per_second=20, per_chat_per_second=2)
+    people = [sim.user(8000 + i, f"p{i}") for i in range(80)]
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        bot_token=sim.token,
+        bot_api_url=sim.base_url,
+        database_url=engine.url.render_as_string(hide_password=False),
+        rate_global_per_second=20,
+        rate_per_chat_per_second=2,
+        error_report_interval_seconds=0,
+    )
+
+    def nothing(_app: BotApplication) -> None:
+        return None
+
+    app = build_application(
+        settings, register=nothing, engine=engine, migrate=False, run_outbox=True
+    )
+    await app.initialize()
+    assert app.post_init is not None
+    assert app.post_stop is not None
+    assert app.post_shutdown is not None
+    await app.post_init(app)
+    await app.start()
+    sessions = app.bot_data.sessions
+    async with sessions() as s:
+        batch = await outbox.enqueue(
+            s,
+            kind="test.notice",
+            recipients=[Recipient(p.id, OutgoingMessage(text="通知")) for p in people],
+            now=app.bot_data.clock.now(),
+        )
+        await s.commit()
+    app.bot_data.outbox.wake()
+    await sim.wait_until(lambda: len(ok_sends(sim)) >= 10, timeout=10)
+    started = time.monotonic()
+    await app.stop()
+    await app.post_stop(app)
+    await app.shutdown()
+    await app.post_shutdown(app)
+    assert time.monotonic() - started < 8  # the sends in flight finish (64 at 20/s)
+    async with sessions() as s:
+        found = list(await s.exec(select(Delivery).where(Delivery.batch_id == batch.id)))
+    received = Counter(chat for _, chat, _ in ok_sends(sim))
+    assert all(n == 1 for n in received.values())
+    statuses = Counter(d.status for d in found)
+    assert set(statuses) <= {DeliveryStatus.sent, DeliveryStatus.pending}, statuses
+    assert not any(d.ambiguous for d in found)
+    # Nothing claimed was given up on: what was not sent was never tried.
+    assert all(d.attempts == 0 for d in found if d.status == DeliveryStatus.pending)
+    assert {d.chat_id for d in found if d.status == DeliveryStatus.sent} == set(received)
+
+
+async def test_a_document_fan_out_uploads_once_and_holds_no_connection_while_sending(
+    h: Harness,
+) -> None:
+    people = [h.person(f"p{i}") for i in range(20)]
+    async with h.sessions() as s:
+        media = MediaFile(filename="学习材料.pdf", content=b"%PDF-1.4 x", created_at=h.clock.now())
+        s.add(media)
+        await s.flush()
+        assert media.id is not None
+        msg = OutgoingMessage(
+            text="请阅读 <b>附件</b>",
+            buttons=[[Button("收到", "ack:1")]],
+            media_id=media.id,
+            media_kind="document",
+        )
+        batch = await outbox.enqueue(
+            s,
+            kind="test.notice",
+            recipients=[Recipient(p.id, msg) for p in people],
+            now=h.clock.now(),
+        )
+        await s.commit()
+    h.sim.faults.add("sendDocument", "slow", count=20, delay=0.2)
+    pool = h.engine.sync_engine.pool
+    busiest = 0
+    sending = asyncio.create_task(h.deliver())
+    while not sending.done():
+        busiest = max(busiest, pool.checkedout())  # type: ignore[attr-defined]
+        await asyncio.sleep(0.01)
+    await sending
+    assert busiest <= 3, busiest  # claim/record and one media read, not one per send
+    for p in people:
+        got = p.last
+        assert got.document is not None
+        assert (got.document.filename, got.document.content) == ("学习材料.pdf", b"%PDF-1.4 x")
+        assert got.flat_buttons == ["收到"]
+    docs = [c.params.get("document") for c in h.sim.calls if c.method == "sendDocument"]
+    uploads = [d for d in docs if not isinstance(d, str)]
+    assert len(uploads) == 1
+    async with h.sessions() as s:
+        stored = await s.get(MediaFile, media.id)
+        assert stored is not None
+        assert stored.telegram_file_id is not None
+        assert (await outbox.progress(s, batch.id)).sent == 20
+
+
+async def test_outcomes_whose_recording_failed_are_recorded_later(h: Harness) -> None:
+    people = [h.person(f"p{i}") for i in range(10)]
+    w = worker(h)
+    real_record = w._record
+    failures = 0
+
+    async def flaky(outcomes: list[outbox.Outcome]) -> None:
+        nonlocal failures
+        if failures < outbox.RECORD_TRIES:  # the database is away for one whole record()
+            failures += 1
+            raise ConnectionError("database went away")
+        await real_record(outcomes)
+
+    w._record = flaky  # type: ignore[method-assign,assignment]
+    stop = asyncio.Event()
+    task = asyncio.create_task(w.run(stop, poll_interval=0.05))
+    batch_id = await fan_out(h, [p.id for p in people])
+    w.wake()
+    for _ in range(100):
+        async with h.sessions() as s:
+            progress = await outbox.progress(s, batch_id)
+        if progress.finished:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(task, 10)
+    assert failures == outbox.RECORD_TRIES
+    assert (progress.sent, progress.sending, progress.ambiguous) == (10, 0, 0)
+    assert all(len(p.bot_messages) == 1 for p in people)
+
+
+async def test_a_failing_hook_undoes_only_its_own_changes(h: Harness) -> None:
+    branch = await h.setup_branch(members=1)
+    (member,) = branch.members
+    seen: list[int] = []
+
+    async def broken(s: AsyncSession, d: Delivery, _b: DeliveryBatch) -> None:
+        await s.execute(
+            text("UPDATE member SET name = 'half done' WHERE telegram_user_id = :uid"),
+            {"uid": d.chat_id},
+        )
+        await s.execute(text("SELECT * FROM no_such_table"))
+
+    async def fine(_s: AsyncSession, d: Delivery, _b: DeliveryBatch) -> None:
+        seen.append(d.chat_id)
+
+    h.app.bot_data.hooks.on("test.notice", "sent", broken)
+    h.app.bot_data.hooks.on("test.notice", "sent", fine)
+    batch_id = await fan_out(h, [member.id])
+    await h.deliver()
+    d = (await rows(h, batch_id))[member.id]
+    assert d.status == DeliveryStatus.sent  # recorded although a hook failed
+    assert seen == [member.id]
+    async with h.sessions() as s:
+        names = set((await s.exec(select(Member.name))).all())
+    assert "half done" not in names

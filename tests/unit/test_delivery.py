@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 import httpx
 import pytest
@@ -9,7 +11,7 @@ from aiohttp.client_reqrep import ConnectionKey
 from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.delivery.http import POOL_TIMEOUT
-from bot.delivery.limiter import HEADROOM, Limits, Pacer, maybe_delivered
+from bot.delivery.limiter import HEADROOM, Lane, Limits, Pacer, maybe_delivered
 from bot.delivery.message import Button, OutgoingMessage
 from bot.delivery.outbox import BatchProgress, backoff, eta_seconds
 from bot.models import BatchState
@@ -117,3 +119,17 @@ def test_messages_round_trip_through_json() -> None:
     assert OutgoingMessage.from_json(msg.to_json()) == msg
     with pytest.raises(ValueError, match="64 bytes"):
         Button("x", "y" * 65)
+
+
+async def test_closing_the_pacer_fails_waiting_sends_instead_of_leaving_them_hanging() -> None:
+    pacer = Pacer(Limits(per_second=30, per_chat_per_second=1))
+    await pacer.acquire(7, Lane.bulk)
+    waiting = asyncio.create_task(pacer.acquire(7, Lane.bulk))  # the chat's next slot is ~1 s off
+    await asyncio.sleep(0.05)
+    assert not waiting.done()
+    await pacer.close()
+    with pytest.raises(NetworkError) as caught:
+        await asyncio.wait_for(waiting, 1)
+    assert not maybe_delivered(caught.value)  # the outbox retries it, not counted ambiguous
+    with pytest.raises(NetworkError):
+        await pacer.acquire(8, Lane.interactive)
