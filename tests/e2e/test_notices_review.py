@@ -260,3 +260,17 @@ async def test_a_forged_remind_of_a_notice_without_received_says_why(h: Harness)
     alert = h.admin.callback_answers[-1]
     assert "没有要求" in alert
     assert "尚未发送" not in alert
+
+
+async def test_the_send_time_question_survives_a_restart(sim, engine) -> None:  # type: ignore[no-untyped-def]
+    from tests.harness import start_bot
+
+    async with start_bot(sim, engine) as h:
+        await h.setup_branch("第一党支部", members=1)
+        preview = await h.send(h.admin, "/broadcast 重启后定时")
+        await h.press(h.admin, "定时发送", preview)
+    async with start_bot(sim, engine) as h:
+        timed = await h.send(h.admin, "2026-11-28 09:00")
+        assert "发送时间：2026-11-28 09:00" in timed.text
+        await h.press(h.admin, "确认发送", timed)
+        assert "将于 2026-11-28 09:00 发送" in h.admin.last.text
