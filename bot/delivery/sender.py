@@ -65,6 +65,8 @@ async def send(
     markup = to_markup(msg.buttons)
     paid = True if paid_broadcast else None
     entities = [MessageEntity.de_json(e, bot) for e in msg.entities] if msg.entities else None
+    # Entities replace parse_mode: with both, Telegram would parse the text as HTML too.
+    parse_mode = msg.parse_mode if entities is None else None
     rate = _lane_args(lane)
     if media is not None:
         source = media.telegram_file_id or (media.content, media.filename)
@@ -77,7 +79,7 @@ async def send(
                 chat_id,
                 file,
                 caption=msg.text or None,
-                parse_mode=msg.parse_mode,
+                parse_mode=parse_mode,
                 caption_entities=entities,
                 reply_markup=markup,
                 allow_paid_broadcast=paid,
@@ -90,7 +92,7 @@ async def send(
                 chat_id,
                 file,
                 caption=msg.text or None,
-                parse_mode=msg.parse_mode,
+                parse_mode=parse_mode,
                 caption_entities=entities,
                 reply_markup=markup,
                 allow_paid_broadcast=paid,
@@ -102,7 +104,7 @@ async def send(
     return await bot.send_message(
         chat_id,
         msg.text,
-        parse_mode=msg.parse_mode if entities is None else None,
+        parse_mode=parse_mode,
         entities=entities,
         reply_markup=markup,
         link_preview_options=NO_PREVIEW if msg.disable_preview else None,

@@ -487,3 +487,14 @@ async def test_a_failing_hook_undoes_only_its_own_changes(h: Harness) -> None:
     async with h.sessions() as s:
         names = set((await s.exec(select(Member.name))).all())
     assert "half done" not in names
+
+
+async def test_text_with_entities_is_not_parsed_as_html_also_as_a_caption(h: Harness) -> None:
+    p = h.person("p")
+    bold = [{"type": "bold", "offset": 0, "length": 2}]
+    media = MediaFile(filename="a.pdf", content=b"%PDF-1.4", created_at=h.clock.now())
+    for kwargs in ({}, {"media_kind": "document", "media_id": 1}):
+        msg = OutgoingMessage(text="通知 a < b & c", entities=bold, **kwargs)  # type: ignore[arg-type]
+        await send(h.app.bot, p.id, msg, media=media if kwargs else None)
+    await h.settle()
+    assert [m.text for m in p.bot_messages] == ["通知 a < b & c"] * 2
