@@ -186,8 +186,12 @@ async def running_bot(
     try:
         yield Stage(sim, app, clock, engine)
     finally:
+        # The order run_polling() uses: post_stop lets the outbox finish its sends while
+        # the bot can still talk, post_shutdown releases what post_init opened.
         await app.updater.stop()
         await app.stop()
+        assert app.post_stop is not None
+        await app.post_stop(app)
         await app.shutdown()
         assert app.post_shutdown is not None
         await app.post_shutdown(app)
