@@ -140,6 +140,9 @@ REFUSALS = {
     "reason_too_long": N_("A reason can have at most {limit} characters (this has {length})."),
     "no_such_request": N_("This request does not exist or is not of your branch."),
     "leave_withdrawn": N_("The member has withdrawn this leave request (they will attend)."),
+    "leave_superseded": N_(
+        "This leave request was withdrawn or replaced; please decide the newest request."
+    ),
     "checkin_not_open": N_("Check-in opens at {opens}."),
     "checkin_closed": N_("Check-in has closed: the meeting is over."),
     "use_code": N_("This meeting uses a check-in code: send /checkin and the code."),
@@ -751,6 +754,7 @@ async def leave_reason_text(update: Update, context: BotContext, state: FormStat
             return
         await forms.clear(s, telegram_user_id=actor.telegram_user_id)
         decider = await svc.decider_of(s, inv.meeting)
+        token = svc.leave_token(inv.attendance)
         await s.commit()
         assert actor.member is not None
         await reply(
@@ -774,8 +778,8 @@ async def leave_reason_text(update: Update, context: BotContext, state: FormStat
             ),
             [
                 [
-                    button(dt.label("Approve leave"), "ml", inv.attendance.id, "ok"),
-                    button(dt.label("Reject leave"), "ml", inv.attendance.id, "no"),
+                    button(dt.label("Approve leave"), "ml", inv.attendance.id, "ok", token),
+                    button(dt.label("Reject leave"), "ml", inv.attendance.id, "no", token),
                 ]
             ],
         )
@@ -783,7 +787,7 @@ async def leave_reason_text(update: Update, context: BotContext, state: FormStat
 
 async def leave_decision(update: Update, context: BotContext) -> None:
     """批准 / 不批准 a leave request."""
-    parts = callback_parts(update, "ml", 2)
+    parts = callback_parts(update, "ml", 3)
     now = context.clock.now()
     async with context.sessions() as s:
         actor = await load_actor(s, update, context)
@@ -800,6 +804,7 @@ async def leave_decision(update: Update, context: BotContext) -> None:
                 s,
                 actor=actor.member,
                 attendance_id=attendance_id,
+                token=parts[2],
                 approve=parts[1] == "ok",
                 now=now,
             )

@@ -7,11 +7,12 @@ change they announce, rendered in each invitee's language by `texts(locale)`.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -684,6 +685,17 @@ async def decider_of(session: AsyncSession, meeting: Meeting) -> Member | None:
     ).first()
 
 
+def leave_token(a: Attendance) -> str:
+    """A short digest naming one leave request of an attendance row (for 批准 / 不批准).
+
+    A withdrawn and renewed request reuses the row, so the id alone would let the first
+    request's message decide the second; the request's time and reason tell them apart.
+    """
+    at = a.answered_at.astimezone(UTC).isoformat() if a.answered_at else ""
+    raw = f"{a.id}|{at}|{a.leave_reason or ''}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+
 @dataclass(slots=True)
 class LeaveDecision:
     meeting: Meeting
@@ -697,10 +709,11 @@ async def decide_leave(
     *,
     actor: Member | None,
     attendance_id: int,
+    token: str,
     approve: bool,
     now: datetime,
 ) -> LeaveDecision:
-    """批准 / 不批准 a pending leave request of the secretary's own branch."""
+    """批准 / 不批准 the pending leave request `token` names, of the secretary's own branch."""
     secretary = access.require(actor, Role.secretary, in_branch=True)
     a = (
         await session.exec(
@@ -714,6 +727,8 @@ async def decide_leave(
     assert member is not None
     if a.rsvp != Rsvp.leave or a.leave_status is None:
         raise Refused("leave_withdrawn")
+    if token != leave_token(a):
+        raise Refused("leave_superseded")
     if a.leave_status != LeaveStatus.pending:
         return LeaveDecision(meeting, a, member, changed=False)
     a.leave_status = LeaveStatus.approved if approve else LeaveStatus.rejected

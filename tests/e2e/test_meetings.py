@@ -206,7 +206,7 @@ async def test_refusals_forged_foreign_and_redelivered(h: Harness) -> None:
     await h.settle()
     assert "已失效" in stranger.callback_answers[-1]
     # A member cannot decide leave nor use the secretary's form buttons.
-    await stranger.press_data(msg.message_id, "ml:1:ok")
+    await stranger.press_data(msg.message_id, "ml:1:ok:0")
     await h.settle()
     assert stranger.callback_answers[-1].show_alert
     # Another branch's secretary cannot see or change this meeting.

@@ -206,3 +206,57 @@ async def test_withdrawn_leave_mark_absent_admin_view_and_month_boundary(h: Harn
     assert "已召开 1 次会议" in december.text, december.text
     november = await h.send(h.admin, "/attendance 第一党支部 2026-11")
     assert "已召开 0 次会议" in november.text, november.text
+
+
+async def test_old_leave_message_cannot_decide_a_newer_request(h: Harness) -> None:
+    branch = await h.setup_branch("第一党支部", members=1)
+    sec, b = branch.secretary, branch.members[0]
+    meeting_id = await schedule_quick(h, sec)
+    await h.deliver()
+    notice = b.last
+    await h.press(b, "请假", notice)
+    await h.send(b, "出差")
+    first = sec.last
+    assert "出差" in first.text, first.text
+    assert await h.press(b, "出席", notice) == "已记录：您将出席。"  # withdraws
+    await h.press(b, "请假", notice)
+    await h.send(b, "生病")
+    second = sec.last
+    assert "生病" in second.text, second.text
+    assert second is not first
+
+    async def state() -> tuple[str | None, str | None, str | None]:
+        async with h.sessions() as s:
+            row = (
+                await s.exec(select(Attendance).where(Attendance.meeting_id == meeting_id))
+            ).all()
+            a = next(r for r in row if r.leave_reason is not None)
+            return a.rsvp, a.leave_reason, a.leave_status
+
+    told = len(b.bot_messages)
+    for label in ("批准", "不批准"):
+        alert = await h.press(sec, label, first)
+        assert "这条请假申请已撤回或已更新，请以最新的申请为准" in alert, alert
+        assert sec.callback_answers[-1].show_alert
+    assert await state() == ("leave", "生病", "pending")
+    assert len(b.bot_messages) == told  # the member was told nothing
+    assert "出差" in first.text  # the old message is left as it was
+    assert first.flat_buttons
+
+    # The same reason again, a minute later, is a new request too.
+    h.clock.advance(minutes=1)
+    await h.press(b, "出席", notice)
+    await h.press(b, "请假", notice)
+    await h.send(b, "生病")
+    third = sec.last
+    assert third is not second
+    assert "已撤回或已更新" in await h.press(sec, "批准", second)
+    assert await state() == ("leave", "生病", "pending")
+
+    await h.press(sec, "批准", third)
+    assert "已批准" in sec.last.text
+    assert "已批准" in b.last.text
+    assert await state() == ("leave", "生病", "approved")
+    # The old messages still cannot touch the decided request.
+    assert "已撤回或已更新" in await h.press(sec, "不批准", first)
+    assert await state() == ("leave", "生病", "approved")

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.models import MeetingKind
+from bot.models import Attendance, MeetingKind
 from bot.services import meetings as svc
 from bot.services.errors import Refused
 
@@ -175,3 +175,20 @@ def test_reminder_slot_follows_the_start() -> None:
     a = datetime(2026, 12, 1, 6, 30, tzinfo=UTC)
     assert svc.reminder_slot(60, a) != svc.reminder_slot(60, a + timedelta(days=1))
     assert len(svc.reminder_slot(1440, a)) <= 32
+
+
+def test_leave_token_names_one_request() -> None:
+    at = datetime(2026, 11, 27, 2, 0, 0, 123456, tzinfo=UTC)
+
+    def row(when: datetime, reason: str, id_: int = 7) -> Attendance:
+        return Attendance(id=id_, meeting_id=1, member_id=2, answered_at=when, leave_reason=reason)
+
+    token = svc.leave_token(row(at, "出差"))
+    assert len(token) == 12
+    assert token.isalnum()
+    # The same request read back in another zone (e.g. from PostgreSQL) keeps its token.
+    assert svc.leave_token(row(at.astimezone(TZ), "出差")) == token
+    assert svc.leave_token(row(at, "生病")) != token
+    assert svc.leave_token(row(at + timedelta(microseconds=1), "出差")) != token
+    assert svc.leave_token(row(at, "出差", id_=8)) != token
+    assert len(f"ml:{10**11}:ok:{token}".encode()) <= 64  # Telegram's callback data limit
