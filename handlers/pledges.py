@@ -124,6 +124,18 @@ REFUSALS = {
         "The member changed this pledge since. Send /pledges to see the new version."
     ),
     "not_pending": N_("This pledge is not waiting for review."),
+    "own_pledge": N_(
+        "You cannot review your own pledge; the committee reviews the pledges of secretaries. "
+        "Nothing was changed."
+    ),
+    "committee_reviews": N_(
+        "The pledges of secretaries are reviewed by the committee, not in the branch. "
+        "Nothing was changed."
+    ),
+    "branch_reviews": N_(
+        "This member's pledge is reviewed by their branch secretary; the committee reviews "
+        "only the pledges of secretaries. Nothing was changed."
+    ),
     "rate_not_approved": N_("Only approved pledges can be rated."),
     "nobody_missing": N_("Everyone in the branch has submitted a pledge this year."),
     "nothing_to_publish": N_("There are no approved pledges to publish yet."),
@@ -250,11 +262,12 @@ async def _preview(
     )
     await forms.advance(s, state=state, step="preview", now=now)
     await s.commit()
+    pledge = await svc.current(s, member=member, now=now, tz=context.settings.tz)
     lines = card(
         t,
         name=member.name,
         branch=await svc.branch_name(s, member),
-        year=svc.pledge_year(now, context.settings.tz),
+        year=pledge.year if pledge else svc.pledge_year(now, context.settings.tz),
         post=d["post"],
         duties=d["duties"],
         commitments=d["commitments"],
@@ -334,7 +347,7 @@ async def pledge_command(update: Update, context: BotContext) -> None:
                 + _question(t, "post", branch),
             )
             return
-        lines = await _member_view(s, t, pledge, actor.member)
+        lines = await _member_view(s, t, pledge, actor.member, year=svc.pledge_year(now, tz))
         buttons: Keyboard = []
         if pledge.status in (PledgeStatus.submitted, PledgeStatus.returned):
             buttons = [[button(t.label("Edit"), "plf", "revise")]]
@@ -356,10 +369,19 @@ async def _form_still_open(s: AsyncSession, actor: Actor, *, now: datetime, tz: 
 
 
 async def _member_view(
-    s: AsyncSession, t: Translator, pledge: Pledge, member: Member | None
+    s: AsyncSession, t: Translator, pledge: Pledge, member: Member | None, *, year: int
 ) -> list[str]:
     lines = await pledge_card(s, t, pledge, member=member)
     lines += ["", t._("Status: {status}", status=t._(STATUS_NAMES[pledge.status]))]
+    if pledge.year < year:
+        lines.append(
+            t._(
+                "Your pledge for {last} is still open: it can be fixed and submitted until the "
+                "end of January. Once it is approved, /pledge starts your pledge for {year}.",
+                last=pledge.year,
+                year=year,
+            )
+        )
     if pledge.status == PledgeStatus.returned and pledge.review_comment:
         lines.append(t._("Returned with this comment: {comment}", comment=pledge.review_comment))
         lines.append(t._("Please press Edit, fix your pledge and submit it again."))
@@ -571,14 +593,17 @@ async def form_button(update: Update, context: BotContext) -> None:
     if result.duplicate:
         await reply(update, context, t._("Your pledge was already submitted; nothing changed."))
         return
-    await reply(
-        update,
-        context,
-        t._(
+    if actor.is_secretary:
+        text = t._(
+            "Submitted. The committee reviews the pledges of secretaries; "
+            "you will get a message when it is reviewed. Send /pledge to see it."
+        )
+    else:
+        text = t._(
             "Submitted. Your branch secretary will review your pledge; "
             "you will get a message when it is reviewed. Send /pledge to see it."
-        ),
-    )
+        )
+    await reply(update, context, text)
 
 
 def _edit_keyboard(t: Translator) -> Keyboard:
@@ -609,10 +634,9 @@ async def me_section(s: AsyncSession, context: BotContext, actor: Actor) -> str 
     now, tz = context.clock.now(), context.settings.tz
     pledge = await svc.current(s, member=actor.member, now=now, tz=tz)
     t = actor.t
-    year = svc.pledge_year(now, tz)
     if pledge is None:
-        return t._("Pledge {year}: not written yet (/pledge)", year=year)
-    return t._("Pledge {year}: {status}", year=year, status=t._(STATUS_NAMES[pledge.status]))
+        return t._("Pledge {year}: not written yet (/pledge)", year=svc.pledge_year(now, tz))
+    return t._("Pledge {year}: {status}", year=pledge.year, status=t._(STATUS_NAMES[pledge.status]))
 
 
 # ---------------------------------------------------------------- secretary: review
@@ -628,14 +652,16 @@ def _review_keyboard(t: Translator, pledge: Pledge) -> Keyboard:
 
 
 async def _send_next_review(
-    update: Update, context: BotContext, s: AsyncSession, actor: Actor
+    update: Update, context: BotContext, s: AsyncSession, actor: Actor, *, quiet: bool = False
 ) -> None:
+    """The oldest pledge in the reviewer's queue; `quiet` says nothing when it is empty."""
     t = actor.t
     waiting = await svc.pending(
         s, actor=actor.member, now=context.clock.now(), tz=context.settings.tz
     )
     if not waiting:
-        await reply(update, context, t._("No pledges are waiting for review."))
+        if not quiet:
+            await reply(update, context, t._("No pledges are waiting for review."))
         return
     pledge = waiting[0]
     lines = await pledge_card(s, t, pledge)
@@ -656,13 +682,16 @@ async def _send_next_review(
 
 
 async def pledges_command(update: Update, context: BotContext) -> None:
-    """Secretary: coverage and the next review (/pledges publish, /pledges rate); admin: overview."""
+    """Secretary: coverage and the next review (/pledges publish, /pledges rate); admin:
+    overview and the next secretary's pledge to review."""
     args = [a.lower() for a in command_args(context)]
     async with context.sessions() as s:
         actor = await load_actor(s, update, context)
         if actor.is_admin:
             year = int(args[0]) if args and args[0].isdigit() and len(args[0]) == 4 else None
             await _admin_overview(update, context, s, actor, year)
+            if year is None:
+                await _send_next_review(update, context, s, actor, quiet=True)
             return
         if not actor.is_secretary:
             await not_allowed(update, context, actor)
@@ -744,7 +773,7 @@ async def review_button(update: Update, context: BotContext) -> None:
         if parts is None or pledge_id is None or version is None or parts[2] not in ("ok", "ret"):
             await stale_button(update, actor)
             return
-        if not actor.is_secretary:
+        if not (actor.is_secretary or actor.is_admin):
             await not_allowed(update, context, actor)
             return
         if parts[2] == "ret":
@@ -787,11 +816,18 @@ async def review_button(update: Update, context: BotContext) -> None:
         member = await svc.member_of(s, pledge)
         lines = await pledge_card(s, t, pledge, member=member)
         mt = translator_for(context, member)
-        member_text = mt._(
-            "Your pledge for {year} was approved by the branch. "
-            "Send /pledge to see it; add progress notes with /pledge note followed by the text.",
-            year=pledge.year,
-        )
+        if actor.is_admin:
+            member_text = mt._(
+                "Your pledge for {year} was approved by the committee. Send /pledge to see "
+                "it; add progress notes with /pledge note followed by the text.",
+                year=pledge.year,
+            )
+        else:
+            member_text = mt._(
+                "Your pledge for {year} was approved by the branch. "
+                "Send /pledge to see it; add progress notes with /pledge note followed by the text.",
+                year=pledge.year,
+            )
         await answer(update, t.label("Approved."))
         await edit_pressed(update, context, _last_part([*lines, "", t._("✅ Approved.")]))
         await notify(context, member, member_text)
@@ -811,7 +847,8 @@ async def return_text(update: Update, context: BotContext, state: FormState) -> 
         t = actor.t
         pledge_id = state.data.get("pledge_id")
         version = state.data.get("version")
-        if not actor.is_secretary or not isinstance(pledge_id, int) or not isinstance(version, int):
+        reviewer = actor.is_secretary or actor.is_admin
+        if not reviewer or not isinstance(pledge_id, int) or not isinstance(version, int):
             await forms.clear(s, telegram_user_id=actor.telegram_user_id)
             await s.commit()
             await not_allowed(update, context, actor)
@@ -837,16 +874,21 @@ async def return_text(update: Update, context: BotContext, state: FormState) -> 
         member = await svc.member_of(s, pledge)
         mt = translator_for(context, member)
         await reply(update, context, t._("Returned to {name} with your comment.", name=member.name))
-        await notify(
-            context,
-            member,
-            mt._(
+        if actor.is_admin:
+            member_text = mt._(
+                "Your pledge for {year} was returned by the committee with this comment:\n"
+                "{comment}\n\nSend /pledge, press Edit, fix it and submit it again.",
+                year=pledge.year,
+                comment=pledge.review_comment or "",
+            )
+        else:
+            member_text = mt._(
                 "Your pledge for {year} was returned by the branch secretary with this comment:\n"
                 "{comment}\n\nSend /pledge, press Edit, fix it and submit it again.",
                 year=pledge.year,
                 comment=pledge.review_comment or "",
-            ),
-        )
+            )
+        await notify(context, member, member_text)
         await _send_next_review(update, context, s, actor)
 
 

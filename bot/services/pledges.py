@@ -155,11 +155,22 @@ async def pledge_of(
     return (await session.exec(query)).first()
 
 
+# Last year's pledge still open (returned, or waiting for review) stays the member's pledge
+# through January while none of the new year exists: one returned in December can be fixed.
+CARRIED_OVER = (PledgeStatus.returned, PledgeStatus.submitted)
+
+
 async def current(
-    session: AsyncSession, *, member: Member, now: datetime, tz: ZoneInfo
+    session: AsyncSession, *, member: Member, now: datetime, tz: ZoneInfo, lock: bool = False
 ) -> Pledge | None:
-    """This year's pledge of the member, if any."""
-    return await pledge_of(session, member=member, year=pledge_year(now, tz))
+    """The member's pledge: this year's; in January, while none exists, last year's if open."""
+    local = now.astimezone(tz)
+    pledge = await pledge_of(session, member=member, year=local.year, lock=lock)
+    if pledge is None and local.month == 1:
+        last = await pledge_of(session, member=member, year=local.year - 1, lock=lock)
+        if last is not None and last.status in CARRIED_OVER:
+            return last
+    return pledge
 
 
 async def start_form(
@@ -186,7 +197,7 @@ async def save_draft(
     """Keep a not-yet-submitted pledge as a draft; a submitted one is left untouched."""
     pledger = access.require(member, *PLEDGERS, in_branch=True)
     year = pledge_year(now, tz)
-    pledge = await pledge_of(session, member=pledger, year=year)
+    pledge = await current(session, member=pledger, now=now, tz=tz)
     if pledge is not None and pledge.status != PledgeStatus.draft:
         return None
     if pledge is None:
@@ -226,16 +237,17 @@ async def submit(
     tz: ZoneInfo,
     compose: Callable[[Member, Pledge], OutgoingMessage] | None = None,
 ) -> Submitted:
-    """Submit (or resubmit) this year's pledge for review; keeps the version.
+    """Submit (or resubmit) the member's pledge (see `current`) for review; keeps the version.
 
-    `compose` writes the branch secretaries' heads-up, sent through the outbox.
+    `compose` writes the reviewers' heads-up, sent through the outbox: the branch
+    secretaries for a member's pledge, the admins (the committee) for a secretary's.
     """
     pledger = access.require(member, *PLEDGERS, in_branch=True)
     post = validate_post(post)
     duties = validate_duties(duties)
     items = validate_commitments(commitments)
     year = pledge_year(now, tz)
-    pledge = await pledge_of(session, member=pledger, year=year, lock=True)
+    pledge = await current(session, member=pledger, now=now, tz=tz, lock=True)
     if pledge is not None and pledge.status == PledgeStatus.approved:
         raise Refused("already_approved")
     if (
@@ -286,15 +298,20 @@ async def submit(
         now=now,
     )
     if compose is not None:
-        secretaries = await session.exec(
+        reviewers = await session.exec(
             select(Member).where(
+                Member.role == Role.admin,
+                Member.status == MemberStatus.active,
+            )
+            if pledger.role == Role.secretary
+            else select(Member).where(
                 Member.branch_id == pledge.branch_id,
                 Member.role == Role.secretary,
                 Member.status == MemberStatus.active,
                 Member.id != pledger.id,
             )
         )
-        recipients = [Recipient(s.telegram_user_id, compose(s, pledge), s.id) for s in secretaries]
+        recipients = [Recipient(r.telegram_user_id, compose(r, pledge), r.id) for r in reviewers]
         if recipients:
             await outbox.enqueue(
                 session,
@@ -310,12 +327,23 @@ async def submit(
 async def _reviewable(
     session: AsyncSession, *, actor: Member | None, pledge_id: int, version: int
 ) -> tuple[Member, Pledge]:
-    secretary = access.require(actor, Role.secretary, in_branch=True)
+    """审诺 is never one's own: a branch secretary reviews the members' pledges of the
+    branch; the pledges of secretaries (any branch) are reviewed by the admins."""
+    reviewer = access.require_leader(actor)
     pledge = await session.get(Pledge, pledge_id)
     if pledge is None:
         raise Refused("pledge_unknown")
-    if pledge.branch_id != secretary.branch_id:
+    owner = await session.get(Member, pledge.member_id)
+    by_committee = owner is not None and owner.role == Role.secretary
+    if reviewer.role == Role.admin:
+        if not by_committee:
+            raise Refused("branch_reviews")
+    elif pledge.branch_id != reviewer.branch_id:
         raise Refused("other_branch")
+    elif pledge.member_id == reviewer.id:
+        raise Refused("own_pledge")
+    elif by_committee:
+        raise Refused("committee_reviews")
     if pledge.status == PledgeStatus.approved:
         raise Refused("already_approved")
     if pledge.status == PledgeStatus.returned and pledge.version == version:
@@ -324,13 +352,13 @@ async def _reviewable(
         raise Refused("pledge_changed")
     if pledge.status != PledgeStatus.submitted:
         raise Refused("not_pending")
-    return secretary, pledge
+    return reviewer, pledge
 
 
 async def check_reviewable(
     session: AsyncSession, *, actor: Member | None, pledge_id: int, version: int
 ) -> Pledge:
-    """Whether this secretary may review this version now (before asking for a comment)."""
+    """Whether this reviewer may review this version now (before asking for a comment)."""
     return (await _reviewable(session, actor=actor, pledge_id=pledge_id, version=version))[1]
 
 
@@ -344,9 +372,7 @@ async def _review(
     comment: str | None,
     now: datetime,
 ) -> Pledge:
-    secretary, pledge = await _reviewable(
-        session, actor=actor, pledge_id=pledge_id, version=version
-    )
+    reviewer, pledge = await _reviewable(session, actor=actor, pledge_id=pledge_id, version=version)
     # A conditional update, so two presses racing each other record one review.
     result = await session.exec(
         update(Pledge)
@@ -358,7 +384,7 @@ async def _review(
         .values(
             status=status,
             review_comment=comment,
-            reviewed_by=secretary.id,
+            reviewed_by=reviewer.id,
             reviewed_at=now,
             updated_at=now,
         )
@@ -369,10 +395,10 @@ async def _review(
             "already_approved" if pledge.status == PledgeStatus.approved else "pledge_changed"
         )
     await session.refresh(pledge)
-    _event(session, pledge, actor_id=secretary.id, action=str(status), now=now, comment=comment)
+    _event(session, pledge, actor_id=reviewer.id, action=str(status), now=now, comment=comment)
     await audit.record(
         session,
-        actor_id=secretary.id,
+        actor_id=reviewer.id,
         action=f"pledge.{status}",
         now=now,
         subject=f"pledge:{pledge_id}",
@@ -421,22 +447,30 @@ async def return_pledge(
 async def pending(
     session: AsyncSession, *, actor: Member | None, now: datetime, tz: ZoneInfo
 ) -> list[Pledge]:
-    """Pledges of the secretary's branch waiting for review, oldest first.
+    """The reviewer's queue, oldest first: for a secretary the members' pledges of the
+    branch (never their own), for an admin the secretaries' pledges of every branch.
 
     Last year's count too, so one submitted on 31 December is not stranded by the new year.
     """
-    secretary = access.require(actor, Role.secretary, in_branch=True)
+    reviewer = access.require_leader(actor)
     year = pledge_year(now, tz)
-    rows = await session.exec(
+    query = (
         select(Pledge)
+        .join(Member, col(Member.id) == col(Pledge.member_id))
         .where(
-            Pledge.branch_id == secretary.branch_id,
             col(Pledge.year).in_((year - 1, year)),
             Pledge.status == PledgeStatus.submitted,
         )
         .order_by(col(Pledge.submitted_at), col(Pledge.id))
     )
-    return list(rows)
+    if reviewer.role == Role.admin:
+        query = query.where(Member.role == Role.secretary)
+    else:
+        query = query.where(
+            Pledge.branch_id == reviewer.branch_id,
+            Member.role != Role.secretary,
+        )
+    return list(await session.exec(query))
 
 
 async def add_note(
