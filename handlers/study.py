@@ -59,7 +59,7 @@ COMMANDS = (
 
 NEW_FORM = "study_new"
 REFLECT_FORM = "study_reflect"
-BRANCH_BUTTONS_MAX = 40
+BRANCH_PAGE = 40  # branch buttons a preview shows at once (Telegram allows 100 a message)
 BRANCH_NAMES_LISTED = 10
 
 
@@ -79,6 +79,7 @@ REFUSALS = {
     ),
     "item_unknown": N_("This study item no longer exists."),
     "already_published": N_("“{title}” has already been published."),
+    "discarded": N_("“{title}” was discarded, so it can no longer be published."),
     "no_branches": N_("Please choose at least one branch first."),
     "not_in_scope": N_("This study item is not for your branch."),
     "reflection_empty": N_("The reflection is empty. Please type a few sentences."),
@@ -120,20 +121,39 @@ def _weekday(t: Translator, weekday: int) -> str:
 # ---------------------------------------------------------------- publishing
 
 
-async def _preview(s: AsyncSession, actor: Actor, item_id: int) -> tuple[str, Keyboard]:
-    """The draft as members will see it, with the publishing buttons."""
+async def _preview(
+    s: AsyncSession, actor: Actor, item_id: int, page: int = 0
+) -> tuple[str, Keyboard]:
+    """The draft as members will see it, with the publishing buttons (a page of branches)."""
     t = actor.t
     item, branches, chosen = await study.draft_scope(s, actor=actor.member, item_id=item_id)
     text = study.item_text(t, item, heading=t._("<b>Preview</b>"))
     rows: Keyboard = []
     if actor.is_admin:
         text += "\n\n" + t._("Choose the branches it is for, then press Publish.")
+        pages = max(1, -(-len(branches) // BRANCH_PAGE))
+        page = min(max(page, 0), pages - 1)
         mark = "✅" if item.scope_all else "⬜"
         all_label = t.label("All branches")
-        rows.append([button(f"{mark} {all_label}", "studynew", item_id, "all")])
-        for b in branches[:BRANCH_BUTTONS_MAX]:
+        # The page rides along in the data so a press re-draws the page it was made on.
+        rows.append([button(f"{mark} {all_label}", "studynew", item_id, f"all{page}")])
+        for b in branches[page * BRANCH_PAGE : (page + 1) * BRANCH_PAGE]:
             mark = "✅" if b.id in chosen and not item.scope_all else "⬜"
             rows.append([button(f"{mark} {b.name}", "studynew", item_id, b.id)])
+        nav = []
+        if page > 0:
+            nav.append(button("◀", "studynew", item_id, f"pg{page - 1}"))
+        if page + 1 < pages:
+            nav.append(button("▶", "studynew", item_id, f"pg{page + 1}"))
+        if nav:
+            rows.append(nav)
+        if pages > 1:
+            text += "\n" + t._(
+                "Page {page} of {pages}; {n} chosen.",
+                page=page + 1,
+                pages=pages,
+                n=len(branches) if item.scope_all else len(chosen),
+            )
     else:
         branch = await org.branch_of(s, actor.member) if actor.member else None
         text += "\n\n" + t._(
@@ -147,6 +167,10 @@ async def _preview(s: AsyncSession, actor: Actor, item_id: int) -> tuple[str, Ke
         ]
     )
     return text, rows
+
+
+def _page_of(branches: list[int], branch_id: int) -> int:
+    return branches.index(branch_id) // BRANCH_PAGE if branch_id in branches else 0
 
 
 def _skip(t: Translator, item_id: int) -> Keyboard:
@@ -254,7 +278,7 @@ async def new_text(update: Update, context: BotContext, state: FormState) -> Non
             await s.commit()
             preview, rows = await _preview(s, actor, item_id)
         except Refused as exc:
-            if exc.code in ("item_unknown", "already_published"):
+            if exc.code in ("item_unknown", "already_published", "discarded"):
                 await forms.clear(s, telegram_user_id=actor.telegram_user_id)
                 await s.commit()
             await reply(update, context, refusal_text(t, exc))
@@ -335,13 +359,32 @@ async def new_button(update: Update, context: BotContext) -> None:
                 await answer(update)
                 await edit_pressed(update, context, published_text(t, done))
                 return
-            branch_id = None if action == "all" else parse_id(action)
-            if action != "all" and branch_id is None:
-                await stale_button(update, actor)
-                return
-            await study.choose_branch(s, actor=actor.member, item_id=item_id, branch_id=branch_id)
-            await s.commit()
-            preview, rows = await _preview(s, actor, item_id)
+            if action.startswith("pg"):
+                to_page = parse_id(action[2:])
+                if to_page is None:
+                    await stale_button(update, actor)
+                    return
+                await study.branch_page_allowed(s, actor=actor.member, item_id=item_id)
+                preview, rows = await _preview(s, actor, item_id, to_page)
+            else:
+                if action.startswith("all"):
+                    # "all" alone comes from previews drawn before there were pages.
+                    page = parse_id(action[3:]) if action != "all" else 0
+                    branch_id = None
+                else:
+                    branch_id = parse_id(action)
+                    page = 0
+                if page is None or (branch_id is None and not action.startswith("all")):
+                    await stale_button(update, actor)
+                    return
+                await study.choose_branch(
+                    s, actor=actor.member, item_id=item_id, branch_id=branch_id
+                )
+                await s.commit()
+                if branch_id is not None:
+                    _, branches, _ = await study.draft_scope(s, actor=actor.member, item_id=item_id)
+                    page = _page_of([b.id for b in branches if b.id is not None], branch_id)
+                preview, rows = await _preview(s, actor, item_id, page)
         except Refused as exc:
             await refuse(update, context, actor, refusal_text(t, exc))
             return

@@ -134,16 +134,21 @@ async def get_item(session: AsyncSession, item_id: int) -> StudyItem:
 async def _own_draft(session: AsyncSession, actor: Member | None, item_id: int) -> StudyItem:
     """A draft this person may edit: their own, or (for admins) any admin's or a feed's."""
     actor = access.require_leader(actor)
-    item = await get_item(session, item_id)
+    item = await session.get(StudyItem, item_id)
+    if item is None:
+        raise Refused("item_unknown")
+    mine = item.created_by == actor.id
+    if not mine and actor.role == Role.admin:
+        creator = await session.get(Member, item.created_by) if item.created_by else None
+        mine = creator is None or creator.role == Role.admin
+    if not mine:
+        raise Refused("item_unknown")
+    # Only now say what became of it, so nobody learns the title of someone else's draft.
+    if item.status == StudyStatus.cancelled:
+        raise Refused("discarded", title=item.title)
     if item.status != StudyStatus.draft:
         raise Refused("already_published", title=item.title)
-    if item.created_by == actor.id:
-        return item
-    if actor.role == Role.admin:
-        creator = await session.get(Member, item.created_by) if item.created_by else None
-        if creator is None or creator.role == Role.admin:
-            return item
-    raise Refused("item_unknown")
+    return item
 
 
 # ---------------------------------------------------------------- writing a draft
@@ -232,6 +237,15 @@ async def draft_scope(
         await session.exec(select(StudyTarget.branch_id).where(StudyTarget.item_id == item_id))
     )
     return item, branches, chosen
+
+
+async def branch_page_allowed(
+    session: AsyncSession, *, actor: Member | None, item_id: int
+) -> StudyItem:
+    """Only an admin turns the pages of a draft's branches (a secretary's item has one)."""
+    if actor is None or actor.role != Role.admin:
+        raise Refused("not_allowed")
+    return await _own_draft(session, actor, item_id)
 
 
 async def choose_branch(
@@ -1013,3 +1027,15 @@ async def drafts_count(session: AsyncSession) -> int:
             )
         ).one()
     )
+
+
+async def discard_feed_draft(
+    session: AsyncSession, *, actor: Member | None, item_id: int
+) -> StudyItem:
+    """Admin: throw away a draft imported from a feed; it leaves the drafts count."""
+    if actor is None or actor.role != Role.admin:
+        raise Refused("not_allowed")
+    item = await _own_draft(session, actor, item_id)
+    if item.feed_id is None:
+        raise Refused("item_unknown")
+    return await cancel_draft(session, actor=actor, item_id=item_id)
