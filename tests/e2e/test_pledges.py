@@ -645,3 +645,116 @@ async def test_old_rating_card_pressed_again_changes_nothing(h: Harness) -> None
     assert (row.rating, row.rating_comment) == (PledgeRating.excellent, "很好")
     assert len(member.bot_messages) == seen
     assert await events(h, row.id) == ["submitted", "approved", "rated"]
+
+
+async def test_secretary_pledge_is_reviewed_by_the_committee_not_by_themselves(
+    h: Harness,
+) -> None:
+    branch = await h.setup_branch(members=1)
+    secretary, member = branch.secretary, branch.members[0]
+    await submit_pledge(h, secretary, post="党支部书记")
+    assert "党委" in secretary.last.text
+    await h.deliver()
+    # The committee gets the heads-up, not the secretary themselves.
+    assert "/pledges" in h.admin.last.text
+    await submit_pledge(h, member)
+    own = await pledge_row(h, secretary)
+    # The secretary's queue holds the member's pledge only.
+    card = await h.send(secretary, "/pledges")
+    assert "秘书长" in card.text
+    assert "党支部书记" not in card.text
+    assert "共 1 份待审核" in card.text
+    forged = await press_data(h, secretary, card.message_id, f"plv:{own.id}:1:ok")
+    assert "不能审核自己的承诺" in forged
+    forged = await press_data(h, secretary, card.message_id, f"plv:{own.id}:1:ret")
+    assert "不能审核自己的承诺" in forged
+    typed = await h.send(secretary, "写个退回意见")  # no comment form was opened
+    assert "退回" not in typed.text
+    assert (await pledge_row(h, secretary)).status == PledgeStatus.submitted
+    await h.press(secretary, "通过", card)
+    assert "没有待审核" in secretary.last.text
+    # The admin's /pledges: the overview, then the secretary's pledge with the same buttons.
+    await h.send(h.admin, "/pledges")
+    admin_card = h.admin.last
+    assert "党支部书记" in admin_card.text
+    assert admin_card.flat_buttons == ["通过", "退回"]
+    await h.press(h.admin, "退回", admin_card)
+    await h.send(h.admin, "职责写得再<i>具体</i>些")
+    assert "党委退回" in secretary.last.text
+    assert "职责写得再<i>具体</i>些" in secretary.last.text  # stored as typed, shown escaped
+    assert "没有待审核" in h.admin.last.text
+    view = await h.send(secretary, "/pledge")
+    await h.press(secretary, "修改", view)
+    await h.press(secretary, "亮承诺")
+    preview = await h.send(secretary, "每月给党员讲一次党课")
+    await h.press(secretary, "提交", preview)
+    await h.send(h.admin, "/pledges")
+    admin_card = h.admin.last
+    assert "每月给党员讲一次党课" in admin_card.text
+    await h.press(h.admin, "通过", admin_card)
+    assert "党委审核通过" in secretary.last.text
+    row = await pledge_row(h, secretary)
+    assert (row.status, row.version) == (PledgeStatus.approved, 2)
+    async with h.sessions() as s:
+        from bot.services.org import member_by_telegram_id
+
+        admin = await member_by_telegram_id(s, h.admin.user_id)
+        assert admin is not None
+    assert row.reviewed_by == admin.id
+    assert await events(h, row.id) == ["submitted", "returned", "resubmitted", "approved"]
+
+
+async def test_admin_cannot_review_a_members_pledge(h: Harness) -> None:
+    branch = await h.setup_branch(members=1)
+    member = branch.members[0]
+    await submit_pledge(h, member)
+    row = await pledge_row(h, member)
+    overview = await h.send(h.admin, "/pledges")
+    assert "通过" not in overview.flat_buttons  # members' pledges are not in the admin's queue
+    for action in ("ok", "ret"):
+        alert = await press_data(h, h.admin, overview.message_id, f"plv:{row.id}:1:{action}")
+        assert "由所在党支部书记审核" in alert
+    typed = await h.send(h.admin, "退回意见")
+    assert "已退回" not in typed.text
+    row = await pledge_row(h, member)
+    assert (row.status, row.reviewed_by) == (PledgeStatus.submitted, None)
+    # The branch secretary still reviews it as before.
+    await approve_all(h, branch)
+    assert (await pledge_row(h, member)).status == PledgeStatus.approved
+
+
+async def test_pledge_returned_in_december_is_fixed_in_january(h: Harness) -> None:
+    branch = await h.setup_branch(members=1)
+    member, secretary = branch.members[0], branch.secretary
+    h.clock.set(h.clock.now().replace(month=12, day=20))
+    await submit_pledge(h, member)
+    card = await h.send(secretary, "/pledges")
+    await h.press(secretary, "退回", card)
+    await h.send(secretary, "请写具体的服务次数")
+    # 00:30 on 2 January in Shanghai (still 1 January in UTC).
+    h.clock.set(h.clock.now().replace(year=2027, month=1, day=1, hour=16, minute=30))
+    view = await h.send(member, "/pledge")
+    assert "2026" in view.text
+    assert "请写具体的服务次数" in view.text
+    assert "1 月底前仍可修改" in view.text
+    assert view.flat_buttons == ["修改"]
+    await h.press(member, "修改", view)
+    await h.press(member, "亮承诺")
+    preview = await h.send(member, "每月参加两次志愿服务")
+    assert "2026" in preview.text
+    await h.press(member, "提交", preview)
+    row = await pledge_row(h, member)  # still the one 2026 pledge: no 2027 draft was made
+    assert (row.year, row.status, row.version) == (2026, PledgeStatus.submitted, 2)
+    assert row.commitments == ["每月参加两次志愿服务"]
+    me = await h.send(member, "/me")
+    assert "2026" in me.text
+    card = await h.send(secretary, "/pledges")
+    assert "每月参加两次志愿服务" in card.text
+    await h.press(secretary, "通过", card)
+    assert "2026" in member.last.text
+    row = await pledge_row(h, member)
+    assert (row.year, row.status) == (2026, PledgeStatus.approved)
+    # Once last year's is approved, /pledge starts the pledge of the new year.
+    start = await h.send(member, "/pledge")
+    assert "亮身份" in start.text
+    assert "2027" in start.text
