@@ -239,3 +239,77 @@ def test_common_ways_of_numbering() -> None:
         "10.5 小时",
         "学习",
     ]
+
+
+async def test_review_is_never_ones_own_and_secretaries_go_to_the_committee(
+    engine: AsyncEngine,
+) -> None:
+    member, secretary, stranger = await _people(engine)
+    sessions = make_sessions(engine)
+    async with sessions() as s:
+        admin = Member(telegram_user_id=9, name="党委", role=Role.admin, joined_at=START)
+        s.add(admin)
+        own = await svc.submit(
+            s, member=secretary, post="书记", duties="全面", commitments=["一"], now=START, tz=TZ
+        )
+        theirs = await svc.submit(
+            s, member=member, post="会长", duties="主持", commitments=["一"], now=START, tz=TZ
+        )
+        await s.commit()
+        await s.refresh(admin)
+    own_id, member_id = own.pledge.id, theirs.pledge.id
+    assert own_id is not None
+    assert member_id is not None
+    async with sessions() as s:
+        assert [p.id for p in await svc.pending(s, actor=secretary, now=START, tz=TZ)] == [
+            member_id
+        ]
+        assert [p.id for p in await svc.pending(s, actor=admin, now=START, tz=TZ)] == [own_id]
+        assert await svc.pending(s, actor=stranger, now=START, tz=TZ) == []
+        for actor, pid, code in (
+            (secretary, own_id, "own_pledge"),
+            (stranger, own_id, "other_branch"),
+            (admin, member_id, "branch_reviews"),
+        ):
+            with pytest.raises(Refused) as exc:
+                await svc.approve(s, actor=actor, pledge_id=pid, version=1, now=START)
+            assert exc.value.code == code
+        approved = await svc.approve(s, actor=admin, pledge_id=own_id, version=1, now=START)
+        assert (approved.status, approved.reviewed_by) == (PledgeStatus.approved, admin.id)
+
+
+async def test_last_years_returned_pledge_stays_current_through_january(
+    engine: AsyncEngine,
+) -> None:
+    member, secretary, _ = await _people(engine)
+    sessions = make_sessions(engine)
+    december = START.replace(month=12, day=20)
+    async with sessions() as s:
+        first = await svc.submit(
+            s, member=member, post="会长", duties="主持", commitments=["一"], now=december, tz=TZ
+        )
+        assert first.pledge.id is not None
+        await svc.return_pledge(
+            s,
+            actor=secretary,
+            pledge_id=first.pledge.id,
+            version=1,
+            comment="再具体些",
+            now=december,
+        )
+        await s.commit()
+    # 00:30 on 2 January in Shanghai; 1 February is past the grace month.
+    january = december.replace(year=2027, month=1, day=1, hour=16, minute=30)
+    async with sessions() as s:
+        carried = await svc.current(s, member=member, now=january, tz=TZ)
+        assert carried is not None
+        assert (carried.year, carried.status) == (2026, PledgeStatus.returned)
+        assert await svc.current(s, member=member, now=january + timedelta(days=31), tz=TZ) is None
+        again = await svc.submit(
+            s, member=member, post="会长", duties="主持", commitments=["二"], now=january, tz=TZ
+        )
+        assert (again.pledge.id, again.pledge.year, again.resubmitted) == (
+            first.pledge.id,
+            2026,
+            True,
+        )
