@@ -1,4 +1,4 @@
-"""Feeds of study material (admins): /feeds, /feeds add <url>, /feeds remove <id>, publish drafts."""
+"""Feeds of study material (admins): /feeds add|remove, publish or discard drafts."""
 
 from __future__ import annotations
 
@@ -178,20 +178,58 @@ async def publish_draft(update: Update, context: BotContext) -> None:
     context.outbox.wake()
     await answer(update, t.label("Published."))
     await reply(update, context, published_text(t, done))
+    await _drop_draft_buttons(update, context, item_id)
+
+
+async def _drop_draft_buttons(update: Update, context: BotContext, item_id: int) -> None:
+    """Keep the other drafts' buttons on the list; drop this draft's publish and discard."""
     query = update.callback_query
     assert query is not None
     markup = getattr(query.message, "reply_markup", None)
-    if markup is not None:
-        # Keep the other drafts' buttons on the list; drop only this one.
-        rows = [
-            [
-                Button(b.text, data=b.callback_data)
-                for b in row
-                if isinstance(b.callback_data, str) and b.callback_data != query.data
-            ]
-            for row in markup.inline_keyboard
+    if markup is None:
+        return
+    gone = {f"studypub:{item_id}", f"studydrop:{item_id}"}
+    rows = [
+        [
+            Button(b.text, data=b.callback_data)
+            for b in row
+            if isinstance(b.callback_data, str) and b.callback_data not in gone
         ]
-        await set_pressed_buttons(update, context, [r for r in rows if r])
+        for row in markup.inline_keyboard
+    ]
+    await set_pressed_buttons(update, context, [r for r in rows if r])
+
+
+async def discard_draft(update: Update, context: BotContext) -> None:
+    """Admin: throw a feed draft away so it no longer waits to be published."""
+    parts = callback_parts(update, "studydrop", 1)
+    async with context.sessions() as s:
+        actor = await load_actor(s, update, context)
+        item_id = parse_id(parts[0]) if parts else None
+        if item_id is None:
+            await stale_button(update, actor)
+            return
+        if not actor.is_admin:
+            await not_allowed(update, context, actor)
+            return
+        t = actor.t
+        try:
+            item = await study.discard_feed_draft(s, actor=actor.member, item_id=item_id)
+        except Refused as exc:
+            if exc.code == "discarded":
+                await answer(update, t.label("Already discarded."))
+                return
+            if exc.code == "already_published":
+                await answer(update, t.label("Already published."))
+                return
+            await refuse(update, context, actor, refusal_text(t, exc))
+            return
+        await s.commit()
+    await answer(update, t.label("Discarded."))
+    await reply(
+        update, context, t._("Draft #{id} “{title}” discarded.", id=item_id, title=item.title)
+    )
+    await _drop_draft_buttons(update, context, item_id)
 
 
 def register(app: BotApplication) -> None:
@@ -199,3 +237,4 @@ def register(app: BotApplication) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("feeds", feeds_command, filters=private))
     app.add_handler(CallbackQueryHandler(publish_draft, pattern=r"^studypub:"))
+    app.add_handler(CallbackQueryHandler(discard_draft, pattern=r"^studydrop:"))

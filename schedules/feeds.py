@@ -52,7 +52,8 @@ async def _tell_admins(
                     Button(
                         t.label("Publish #{id} to all branches", id=d.id),
                         data=f"studypub:{d.id}",
-                    )
+                    ),
+                    Button(t.label("Discard #{id}", id=d.id), data=f"studydrop:{d.id}"),
                 ]
             )
         recipients.append(

@@ -43,7 +43,7 @@ async def test_drafts_and_their_announcement_are_one_transaction(
     assert await fetch_due_feeds(h.app.bot_data, now=h.clock.now()) == 4
     await h.deliver()
     assert "4 条新内容" in h.admin.last.text
-    assert len(h.admin.last.flat_buttons) == 4
+    assert len(h.admin.last.flat_buttons) == 8  # publish and discard for each
     h.clock.advance(hours=2)
     assert await fetch_due_feeds(h.app.bot_data, now=h.clock.now()) == 0
 
