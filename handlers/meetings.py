@@ -701,11 +701,7 @@ async def notice_button(update: Update, context: BotContext) -> None:
                 )
                 return
             await svc.can_request_leave(s, member=actor.member, meeting_id=meeting_id, now=now)
-            other = await forms.current(s, telegram_user_id=actor.telegram_user_id)
-            if other is not None and other.form != LEAVE_FORM:
-                # The reason would replace a half-filled form, and what they type next
-                # for that form would become the reason.
-                raise Refused("form_open")
+            await forms.ensure_free(s, telegram_user_id=actor.telegram_user_id, form=LEAVE_FORM)
         except Refused as exc:
             await answer(
                 update,

@@ -475,10 +475,7 @@ async def notice_button(update: Update, context: BotContext) -> None:
                 await _close_time_question(s, actor, notice_id)
             elif action == "when" and arg == "ask":
                 await svc.draft_of(s, actor.member, notice_id)
-                other = await forms.current(s, telegram_user_id=actor.telegram_user_id)
-                if other is not None and other.form != FORM:
-                    # What they type next for that form would be taken as the send time.
-                    raise Refused("form_open")
+                await forms.ensure_free(s, telegram_user_id=actor.telegram_user_id, form=FORM)
                 await forms.start(
                     s,
                     telegram_user_id=actor.telegram_user_id,

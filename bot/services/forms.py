@@ -9,6 +9,7 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import FormState
+from bot.services.errors import Refused
 
 
 async def current(session: AsyncSession, *, telegram_user_id: int) -> FormState | None:
@@ -33,6 +34,17 @@ async def start(
     state.form, state.step, state.data, state.updated_at = form, step, dict(data or {}), now
     session.add(state)
     return state
+
+
+async def ensure_free(session: AsyncSession, *, telegram_user_id: int, form: str) -> None:
+    """Refuse (form_open) to open `form` from a button while another form is half-filled.
+
+    Starting would replace that form, and what the person types next for it would be
+    taken as the answer to this one.
+    """
+    state = await current(session, telegram_user_id=telegram_user_id)
+    if state is not None and state.form != form:
+        raise Refused("form_open")
 
 
 async def advance(
