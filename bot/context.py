@@ -49,6 +49,9 @@ class BotData:
     forms: dict[str, FormHandler] = field(default_factory=dict)
     form_media: dict[str, FormHandler] = field(default_factory=dict)
     me_sections: list[MeSection] = field(default_factory=list)
+    # Every command ("/name") and button family (prefix) with its handler, which carries
+    # the roles it allows: the authorisation matrix is generated from this.
+    entry_points: list[tuple[str, Any]] = field(default_factory=list)
     last_error_report: float = 0.0
 
 

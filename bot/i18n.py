@@ -29,13 +29,35 @@ LOCALES = ("zh_CN", "en")
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 
 # Files whose strings belong to the shared "core" domain rather than their own stem.
-CORE_MODULES = frozenset({"app", "i18n", "common", "errors", "menu", "forms", "cli", "start"})
+CORE_MODULES = frozenset(
+    {
+        "app",
+        "i18n",
+        "common",
+        "errors",
+        "menu",
+        "forms",
+        "cli",
+        "start",
+        "shape",
+        "callbacks",
+        "paging",
+        "periods",
+    }
+)
+# Folders whose packages are capabilities: handlers/meetings/answers.py → "meetings".
+CAPABILITY_ROOTS = frozenset({"handlers", "services", "schedules", "models", "demo"})
 
 
 def domain_of(path: Path) -> str:
     """The catalog domain a source file's strings go to."""
     stem = path.stem
-    return "core" if stem in CORE_MODULES else stem
+    if stem in CORE_MODULES:
+        return "core"
+    if path.parent.parent.name in CAPABILITY_ROOTS:
+        # A module inside a capability's package (handlers/meetings/views.py).
+        return path.parent.name
+    return stem
 
 
 def N_(msgid: str) -> str:

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import CommandHandler, filters
-
-from bot.context import BotApplication, BotContext, CommandSpec, add_commands, roles
+from bot.context import BotApplication
 from bot.i18n import N_
-from bot.models import Role
 from bot.services import audit
-from handlers.common import load_actor, not_allowed, reply
-
-COMMANDS = (CommandSpec("audit", N_("the audit log of privileged actions"), roles(Role.admin)),)
+from handlers.shape import ADMINS, Turn, add_command, handler
 
 # Known actions in words; an action without an entry is shown by its code.
 ACTIONS = {
@@ -41,17 +35,13 @@ ACTIONS = {
 }
 
 
-async def audit_log(update: Update, context: BotContext) -> None:
+@handler(roles=ADMINS)
+async def audit_log(turn: Turn[None]) -> None:
     """Admin: the newest privileged actions."""
-    async with context.sessions() as s:
-        actor = await load_actor(s, update, context)
-        if not actor.is_admin:
-            await not_allowed(update, context, actor)
-            return
-        entries = await audit.recent(s, actor=actor.member)
-    t = actor.t
+    entries = await audit.recent(turn.s, actor=turn.member)
+    t = turn.t
     if not entries:
-        await reply(update, context, t._("The audit log is empty."))
+        await turn.reply(t._("The audit log is empty."))
         return
     lines = [t._("<b>Audit log</b> (newest first)")]
     for entry, name, subject in entries:
@@ -65,9 +55,8 @@ async def audit_log(update: Update, context: BotContext) -> None:
                 subject=subject,
             )
         )
-    await reply(update, context, "\n".join(lines))
+    await turn.reply("\n".join(lines))
 
 
 def register(app: BotApplication) -> None:
-    add_commands(app, *COMMANDS)
-    app.add_handler(CommandHandler("audit", audit_log, filters=filters.ChatType.PRIVATE))
+    add_command(app, "audit", N_("the audit log of privileged actions"), audit_log)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.models import Branch, Invite, Member, MemberStatus, Role
 from bot.services import access, audit
@@ -331,3 +333,39 @@ async def roster(session: AsyncSession, *, actor: Member | None) -> tuple[Branch
 
 async def branch_of(session: AsyncSession, member: Member) -> Branch | None:
     return await session.get(Branch, member.branch_id) if member.branch_id else None
+
+
+def people_query(
+    branch_ids: int | Sequence[int] | None = None,
+    *,
+    roles: Sequence[Role] = (Role.member, Role.secretary),
+    reachable: bool = False,
+) -> SelectOfScalar[Member]:
+    """The one definition of "the active members of a branch", as a query to refine.
+
+    Active means not left; blocked members are members still (their records count and
+    the outbox records them as blocked) unless `reachable` asks only for those who can
+    be written to. Admins are not branch members unless `roles` says so. Ordered
+    secretaries first, then by name, so every list reads the same way.
+    """
+    query = select(Member).where(
+        Member.status != MemberStatus.left, col(Member.role).in_(list(roles))
+    )
+    if reachable:
+        query = query.where(Member.status == MemberStatus.active)
+    if isinstance(branch_ids, int):
+        query = query.where(Member.branch_id == branch_ids)
+    elif branch_ids is not None:
+        query = query.where(col(Member.branch_id).in_(list(branch_ids)))
+    return query.order_by(col(Member.role).desc(), col(Member.name), col(Member.id))
+
+
+async def active_members(
+    session: AsyncSession,
+    branch_ids: int | Sequence[int] | None = None,
+    *,
+    roles: Sequence[Role] = (Role.member, Role.secretary),
+    reachable: bool = False,
+) -> list[Member]:
+    """The active members of a branch (or branches, or every branch); see people_query."""
+    return list(await session.exec(people_query(branch_ids, roles=roles, reachable=reachable)))

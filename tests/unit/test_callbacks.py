@@ -1,0 +1,79 @@
+"""Typed callback data: every family fits Telegram's 64 bytes and decodes what it encodes."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import handlers  # noqa: F401  (imports every capability, so every family registers)
+from handlers.callbacks import FAMILIES, LARGEST_ID, CallbackData, CallbackDataError
+
+
+class Colour(enum.StrEnum):
+    red = "r"
+    green = "gr"
+
+
+@dataclass(frozen=True, slots=True)
+class Sample(CallbackData):
+    prefix: ClassVar[str] = "zz_sample"
+    item_id: int
+    choice: Literal["yes", "leave", "in"]
+    colour: Colour
+    page: int | None = None
+    flag: bool = False
+
+
+def test_round_trip() -> None:
+    value = Sample(item_id=42, choice="leave", colour=Colour.green, page=None, flag=True)
+    data = value.encode()
+    assert data == "zz_sample:42:leave:gr:-:1"
+    assert Sample.decode(data) == value
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        "",
+        "zz_sample",
+        "zz_sample:42:leave:gr:-",  # a field short
+        "zz_sample:42:leave:gr:-:1:x",  # a field over
+        "zz_sample:-1:leave:gr:-:1",
+        "zz_sample:4x:leave:gr:-:1",
+        "zz_sample:1234567890123:leave:gr:-:1",  # more digits than any id
+        "zz_sample:42:go:gr:-:1",  # not one of the choices
+        "zz_sample:42:leave:blue:-:1",
+        "zz_sample:42:leave:gr:-:2",
+        "zz_sample:٤٢:leave:gr:-:1",  # non-ASCII digits
+        "other:42:leave:gr:-:1",
+    ],
+)
+def test_malformed_decodes_to_none(raw: str | None) -> None:
+    assert Sample.decode(raw) is None
+
+
+@given(st.text(max_size=80))
+def test_any_text_decodes_or_refuses(raw: str) -> None:
+    value = Sample.decode(raw)
+    assert value is None or value.encode() == raw
+
+
+def test_encode_refuses_what_cannot_be_read_back() -> None:
+    with pytest.raises(CallbackDataError):
+        Sample(item_id=LARGEST_ID + 1, choice="yes", colour=Colour.red).encode()
+    with pytest.raises(CallbackDataError):
+        Sample(item_id=-1, choice="yes", colour=Colour.red).encode()
+
+
+def test_every_family_fits_at_its_largest_values() -> None:
+    for prefix, family in FAMILIES.items():
+        for value in family.largest():
+            data = value.encode()  # raises past 64 bytes
+            assert len(data.encode()) <= 64, prefix
+            assert family.decode(data) == value, prefix
