@@ -12,12 +12,16 @@ from bot.models.base import UtcDateTime
 
 
 class MeetingKind(StrEnum):
-    """支部党员大会 / 支委会 / 党小组会 / 党课."""
+    """支部党员大会 / 支委会 / 党小组会 / 党课, and 主题党日 / 组织生活会 / 民主评议党员 / 培训."""
 
     assembly = "assembly"
     committee = "committee"
     group = "group"
     lecture = "lecture"
+    theme_day = "theme_day"
+    life_meeting = "life_meeting"
+    member_review = "member_review"
+    training = "training"
 
 
 class MeetingStatus(StrEnum):

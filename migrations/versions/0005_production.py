@@ -1,0 +1,23 @@
+"""production: worker liveness and handled updates (issues 15 and 17)
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-01 20:50:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Reserved so that work on several capabilities can add its tables in parallel;
+    # filled in by the capability that owns it.
+    pass
+
+
+def downgrade() -> None:
+    pass
