@@ -132,7 +132,9 @@ class Settings(BaseSettings):
             try:
                 return tuple(date.fromisoformat(p.strip()) for p in value.split(",") if p.strip())
             except ValueError:
-                raise ValueError("must be comma-separated dates, e.g. 2026-10-01,2026-10-02") from None
+                raise ValueError(
+                    "must be comma-separated dates, e.g. 2026-10-01,2026-10-02"
+                ) from None
         return value
 
     @field_validator("timezone")

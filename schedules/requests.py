@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.context import BotApplication, BotContext, BotData
 from bot.services import requests
-from handlers.requests import views
+from handlers.requests import news
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ async def escalate_due(data: BotData, *, now: datetime) -> list[requests.Escalat
     assert data.catalogs is not None
     async with data.sessions() as s:
         done = await requests.escalate_due(
-            s, compose=views.composer(data.catalogs, data.settings), now=now
+            s, compose=news.composer(data.catalogs, data.settings), now=now
         )
         await s.commit()
     if done and data.outbox is not None:

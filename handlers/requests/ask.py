@@ -7,7 +7,7 @@ from bot.models.requests import TEXT_MAX
 from bot.services import forms
 from bot.services import requests as svc
 from bot.services.errors import Refused
-from handlers.requests import views
+from handlers.requests import news, views
 from handlers.requests.buttons import AskStep, ChooseKind
 from handlers.shape import MEMBERS, Form, Turn, form_step, handler
 
@@ -99,7 +99,7 @@ async def ask_step(turn: Turn[AskStep]) -> None:
         file_id=str(data["file_id"]) if data.get("file_id") else None,
         media_kind=str(data.get("media_kind") or "") or None,
         limits=svc.Limits.from_settings(turn.settings),
-        compose=views.composer_of(turn.context),
+        compose=news.composer_of(turn.context),
         now=turn.now,
     )
     await forms.clear(turn.s, telegram_user_id=user)

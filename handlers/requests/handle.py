@@ -7,7 +7,7 @@ from bot.models import FormState
 from bot.services import forms
 from bot.services import requests as svc
 from bot.services.errors import Refused
-from handlers.requests import views
+from handlers.requests import news, views
 from handlers.requests.buttons import Act
 from handlers.shape import LEADERS, Form, Turn, form_step, handler
 
@@ -21,7 +21,7 @@ RETYPE = frozenset({"reply_empty", "reply_too_long", "reason_empty", "reason_too
 async def act(turn: Turn[Act]) -> None:
     """受理 / 接手办理 at once; 办结 and 转交党委 ask for the reply or the reason."""
     request_id, action = turn.data.request_id, svc.Action(turn.data.action)
-    compose = views.composer_of(turn.context)
+    compose = news.composer_of(turn.context)
     if action in (svc.Action.accept, svc.Action.take):
         do = svc.accept if action == svc.Action.accept else svc.take_over
         outcome = await do(
@@ -57,7 +57,7 @@ async def _finish(turn: Turn[None], state: FormState, **kw: object) -> svc.Outco
     """Resolve or forward; the form closes unless the text only needs retyping."""
     user = turn.actor.telegram_user_id
     request_id = int(state.data["request_id"])
-    compose = views.composer_of(turn.context)
+    compose = news.composer_of(turn.context)
     try:
         if state.form == REPLY:
             outcome = await svc.resolve(

@@ -13,7 +13,7 @@ from bot.services import requests as svc
 from bot.services.errors import Refused
 from handlers.common import chat_id_of
 from handlers.paging import page_of
-from handlers.requests import stats, views
+from handlers.requests import news, stats, views
 from handlers.requests.buttons import ListPage, OpenRequest, Rate, ShowFile
 from handlers.shape import JOINED, MEMBERS, Form, Turn, form_step, handler
 
@@ -121,7 +121,7 @@ async def rate(turn: Turn[Rate]) -> None:
         request_id=request_id,
         rating=rating,
         limits=svc.Limits.from_settings(turn.settings),
-        compose=views.composer_of(turn.context),
+        compose=news.composer_of(turn.context),
         now=turn.now,
     )
     await turn.commit()
@@ -143,7 +143,7 @@ async def reopen_reason(turn: Turn[None], state: FormState) -> None:
             rating=RequestRating.dissatisfied,
             reason=(message.text or "") if message else "",
             limits=svc.Limits.from_settings(turn.settings),
-            compose=views.composer_of(turn.context),
+            compose=news.composer_of(turn.context),
             now=turn.now,
         )
     except Refused as exc:

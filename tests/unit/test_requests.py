@@ -239,3 +239,42 @@ async def test_rates_by_branch_and_rules(engine: AsyncEngine) -> None:
         request_row = await s.get(Request, first.card.id)
         assert request_row is not None
         assert request_row.state == RequestState.closed
+
+
+async def test_a_taken_number_is_retried(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    member, *_ = await people(engine)
+    limits = svc.Limits(tz=TZ)
+    sessions = make_sessions(engine)
+    async with sessions() as s:
+        await svc.submit(
+            s,
+            actor=member,
+            kind=RequestKind.issue,
+            text="一",
+            limits=limits,
+            compose=compose,
+            now=START,
+        )
+        await s.commit()
+    from bot.services.requests import flow
+
+    numbers = iter([1, 2])  # as if another process had taken 1 a moment ago
+
+    async def stale(session: object, branch_id: int) -> int:
+        return next(numbers)
+
+    monkeypatch.setattr(flow, "_next_number", stale)
+    async with sessions() as s:
+        outcome = await svc.submit(
+            s,
+            actor=member,
+            kind=RequestKind.issue,
+            text="二",
+            limits=limits,
+            compose=compose,
+            now=START,
+        )
+        await s.commit()
+    assert outcome.card.number == 2

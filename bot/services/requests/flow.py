@@ -120,6 +120,21 @@ async def _next_number(session: AsyncSession, branch_id: int) -> int:
     return int(top or 0) + 1
 
 
+async def _insert_numbered(session: AsyncSession, request: Request) -> Request:
+    """Insert with the branch's next number; two submitting at once retry on the unique
+    (branch, number) instead of sharing a number."""
+    for _attempt in range(5):
+        request.number = await _next_number(session, request.branch_id)
+        try:
+            async with session.begin_nested():
+                session.add(request)
+                await session.flush()
+        except IntegrityError:
+            continue  # the savepoint's rollback left the row transient: add it again
+        return request
+    raise Refused("busy")
+
+
 async def submit(
     session: AsyncSession,
     *,
@@ -138,13 +153,11 @@ async def submit(
     assert member.id is not None
     text = validate_text(text)
     file_id, media_kind = _media(file_id, media_kind)
-    request: Request | None = None
-    for _attempt in range(5):
-        # The number is the branch's next one; two submitting at once retry on the
-        # unique (branch, number) instead of sharing a number.
-        candidate = Request(
+    request = await _insert_numbered(
+        session,
+        Request(
             branch_id=member.branch_id,
-            number=await _next_number(session, member.branch_id),
+            number=0,
             member_id=member.id,
             kind=kind,
             text=text,
@@ -154,17 +167,8 @@ async def submit(
             accept_due_at=limits.accept_due(now),
             resolve_due_at=limits.resolve_due(now),
             updated_at=now,
-        )
-        try:
-            async with session.begin_nested():
-                session.add(candidate)
-                await session.flush()
-        except IntegrityError:
-            continue
-        request = candidate
-        break
-    if request is None:
-        raise Refused("busy")
+        ),
+    )
     _event(session, request, actor=member, action="submitted", before=None, now=now)
     recipients = [
         s for s in await notify.secretaries(session, member.branch_id) if s.id != member.id
