@@ -278,3 +278,18 @@ async def test_a_taken_number_is_retried(
         )
         await s.commit()
     assert outcome.card.number == 2
+
+
+def test_holidays_setting_parses() -> None:
+    from typing import Any
+
+    from bot.config import ConfigError, Settings, load_settings
+
+    settings = Settings(_env_file=None, requests_holidays="2026-10-01, 2026-10-02")  # type: ignore[call-arg]
+    assert settings.requests_holidays == (date(2026, 10, 1), date(2026, 10, 2))
+    assert Settings(_env_file=None, requests_holidays="").requests_holidays == ()  # type: ignore[call-arg]
+    limits = svc.Limits.from_settings(settings)
+    assert date(2026, 10, 1) in limits.holidays
+    kwargs: dict[str, Any] = {"_env_file": None, "requests_holidays": "1 October"}
+    with pytest.raises(ConfigError, match="REQUESTS_HOLIDAYS"):
+        load_settings(**kwargs)

@@ -27,7 +27,7 @@ from bot.models import (
     Role,
 )
 from bot.models.requests import REASON_MAX, TEXT_MAX
-from bot.services import access, audit
+from bot.services import access
 from bot.services.errors import Refused
 from bot.services.requests import notify
 from bot.services.requests.cards import Action, Card, actions_for, card_of, may_see
@@ -277,9 +277,6 @@ async def take_over(
     request.accepted_at = request.accepted_at or now
     request.responded_at = request.responded_at or now
     _event(session, request, actor=actor, action="taken_over", before=before, now=now)
-    await audit.record(
-        session, actor_id=actor.id, action="request.taken", now=now, subject=f"request:{request.id}"
-    )
     card = await card_of(session, request)
     people = [await _member(session, request)]
     people += [s for s in await notify.secretaries(session, request.branch_id) if s.id != actor.id]
