@@ -53,6 +53,10 @@ async def test_whole_path_ask_accept_resolve_rate(h: Harness) -> None:
     member, secretary = branch.members[0], branch.secretary
     confirmation = await ask(h, member, "小区楼道灯坏了三个月，希望协调物业维修。", kind="困难求助")
     assert "困难求助 #1" in confirmation
+    assert "1 人" in confirmation  # the confirmation says to how many it went
+    # 提交 pressed again (a double tap) records nothing more and says why.
+    alert = await press_forged(h, member, "rqs:submit", member.last.message_id)
+    assert "已经提交" in alert
     await h.deliver()
     card = secretary.last
     assert "困难求助 #1" in card.text

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import Settings
 from bot.models import (
     Member,
     Request,
@@ -48,12 +49,12 @@ class Limits:
     holidays: Collection[date] = ()
 
     @classmethod
-    def from_settings(cls, settings: object) -> Limits:
+    def from_settings(cls, settings: Settings) -> Limits:
         return cls(
-            tz=settings.tz,  # type: ignore[attr-defined]
-            accept_working_days=settings.requests_accept_working_days,  # type: ignore[attr-defined]
-            resolve_days=settings.requests_resolve_days,  # type: ignore[attr-defined]
-            holidays=frozenset(settings.requests_holidays),  # type: ignore[attr-defined]
+            tz=settings.tz,
+            accept_working_days=settings.requests_accept_working_days,
+            resolve_days=settings.requests_resolve_days,
+            holidays=frozenset(settings.requests_holidays),
         )
 
     def accept_due(self, start: datetime) -> datetime:
