@@ -3,12 +3,14 @@ and an admin's 接手办理 of a request a branch has not dealt with in time."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.models import FormState
 from bot.services import forms
 from bot.services import requests as svc
-from bot.services.errors import Refused
 from handlers.requests import news, views
 from handlers.requests.buttons import Act
+from handlers.requests.steps import closing_form
 from handlers.shape import LEADERS, Form, Turn, form_step, handler
 
 REPLY = "requests.reply"
@@ -53,38 +55,18 @@ async def act(turn: Turn[Act]) -> None:
     )
 
 
-async def _finish(turn: Turn[None], state: FormState, **kw: object) -> svc.Outcome:
+async def _finish(turn: Turn[None], state: FormState, **kw: Any) -> svc.Outcome:
     """Resolve or forward; the form closes unless the text only needs retyping."""
-    user = turn.actor.telegram_user_id
-    request_id = int(state.data["request_id"])
-    compose = news.composer_of(turn.context)
-    try:
-        if state.form == REPLY:
-            outcome = await svc.resolve(
-                turn.s,
-                actor=turn.member,
-                request_id=request_id,
-                compose=compose,
-                now=turn.now,
-                **kw,  # type: ignore[arg-type]
-            )
-        else:
-            outcome = await svc.forward(
-                turn.s,
-                actor=turn.member,
-                request_id=request_id,
-                compose=compose,
-                now=turn.now,
-                **kw,  # type: ignore[arg-type]
-            )
-    except Refused as exc:
-        if exc.code not in RETYPE:
-            await turn.s.rollback()
-            await forms.clear(turn.s, telegram_user_id=user)
-            await turn.commit()
-        raise
-    await forms.clear(turn.s, telegram_user_id=user)
-    await turn.commit()
+    act = svc.resolve if state.form == REPLY else svc.forward
+    async with closing_form(turn, retype=RETYPE):
+        outcome = await act(
+            turn.s,
+            actor=turn.member,
+            request_id=int(state.data["request_id"]),
+            compose=news.composer_of(turn.context),
+            now=turn.now,
+            **kw,
+        )
     return outcome
 
 

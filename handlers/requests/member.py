@@ -15,6 +15,7 @@ from handlers.common import chat_id_of
 from handlers.paging import page_of
 from handlers.requests import news, stats, views
 from handlers.requests.buttons import ListPage, OpenRequest, Rate, ShowFile
+from handlers.requests.steps import closing_form
 from handlers.shape import JOINED, MEMBERS, Form, Turn, form_step, handler
 
 REOPEN = "requests.reopen"
@@ -134,8 +135,7 @@ async def rate(turn: Turn[Rate]) -> None:
 async def reopen_reason(turn: Turn[None], state: FormState) -> None:
     """Why the member is not satisfied: the request goes back (退回) to its handler."""
     message = turn.update.effective_message
-    user = turn.actor.telegram_user_id
-    try:
+    async with closing_form(turn, retype=RETYPE):
         outcome = await svc.rate(
             turn.s,
             actor=turn.member,
@@ -146,14 +146,6 @@ async def reopen_reason(turn: Turn[None], state: FormState) -> None:
             compose=news.composer_of(turn.context),
             now=turn.now,
         )
-    except Refused as exc:
-        if exc.code not in RETYPE:
-            await turn.s.rollback()
-            await forms.clear(turn.s, telegram_user_id=user)
-            await turn.commit()
-        raise
-    await forms.clear(turn.s, telegram_user_id=user)
-    await turn.commit()
     await turn.reply(views.reopened(turn.t, outcome))
 
 
