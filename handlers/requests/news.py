@@ -9,7 +9,7 @@ from bot.i18n import N_, Catalogs, Html, Translator
 from bot.models import Member
 from bot.services.requests import Change, Compose, Event, actions_for
 from handlers.requests.buttons import OpenRequest
-from handlers.requests.views import REPLY_SHOWN, TEXT_SHOWN, buttons, clip, rating_name, title
+from handlers.requests.views import TEXT_SHOWN, buttons, clip, rating_name, title
 
 NEWS = {
     Event.new: N_("📮 New {title} from {member} ({branch}):"),
@@ -49,7 +49,7 @@ def news(t: Translator, recipient: Member, change: Change) -> list[OutgoingMessa
     )
     body: list[str] = [head]
     if event == Event.resolved:
-        body += [t._("{reply}", reply=clip(card.reply, REPLY_SHOWN * 2)), ""]
+        body += [t._("{reply}", reply=clip(card.reply, TEXT_SHOWN)), ""]
         body.append(t._("How satisfied are you with the result? Please rate it once."))
     elif event in CARRY_TEXT and recipient.id != card.member_id:
         body += ["", t._("{text}", text=clip(card.text, TEXT_SHOWN))]

@@ -105,9 +105,11 @@ REFUSALS = Refusals(
 )
 
 TEXT_SHOWN = 2000
-REPLY_SHOWN = 1000
+REPLY_SHOWN = 800
 REASON_SHOWN = 200
-QUOTE_SHOWN = 300
+HISTORY_SHOWN = 10
+# Telegram allows 4096 characters; room is left for the tags the count does not include.
+MESSAGE_SHOWN = 4000
 
 
 def clip(text: str | None, limit: int) -> str:
@@ -238,7 +240,23 @@ def list_view(
 
 
 def detail(t: Translator, card: Card, actions: frozenset[Action]) -> tuple[str, Keyboard]:
-    """The full request: who, when, state, text, reply, reasons, history; and its buttons."""
+    """The full request and its buttons; the text is shown shorter if it would not fit."""
+    text = detail_text(t, card, TEXT_SHOWN)
+    if len(text) > MESSAGE_SHOWN:
+        text = detail_text(t, card, max(100, TEXT_SHOWN - (len(text) - MESSAGE_SHOWN)))
+    keyboard = buttons(t, card, actions)
+    files = []
+    if card.file_id:
+        files.append(ShowFile(request_id=card.id, which="ask").button(t.label("Show attachment")))
+    if card.reply_file_id:
+        files.append(ShowFile(request_id=card.id, which="reply").button(t.label("Show reply file")))
+    if files:
+        keyboard.append(files)
+    return text, keyboard
+
+
+def detail_text(t: Translator, card: Card, text_shown: int) -> str:
+    """Who, when, state, text, reply, reasons, rating and the latest history."""
     lines = [
         title(t, card) + t._(" · {branch}", branch=card.branch_name),
         t._(
@@ -252,7 +270,7 @@ def detail(t: Translator, card: Card, actions: frozenset[Action]) -> tuple[str, 
         lines.append(t._("To be accepted by {when}", when=t.datetime(card.accept_due_at, "short")))
     elif card.open:
         lines.append(t._("To be resolved by {when}", when=t.datetime(card.resolve_due_at, "short")))
-    lines += ["", t._("{text}", text=clip(card.text, TEXT_SHOWN))]
+    lines += ["", t._("{text}", text=clip(card.text, text_shown))]
     if card.file_id:
         lines.append(t._("📎 with an attachment"))
     if card.forward_reason:
@@ -276,17 +294,9 @@ def detail(t: Translator, card: Card, actions: frozenset[Action]) -> tuple[str, 
                 what=t.label(HISTORY.get(step.action, step.action)),
                 who=step.actor_name or t.label("system"),
             )
-            for step in card.history
+            for step in card.history[-HISTORY_SHOWN:]
         ]
-    keyboard = buttons(t, card, actions)
-    files = []
-    if card.file_id:
-        files.append(ShowFile(request_id=card.id, which="ask").button(t.label("Show attachment")))
-    if card.reply_file_id:
-        files.append(ShowFile(request_id=card.id, which="reply").button(t.label("Show reply file")))
-    if files:
-        keyboard.append(files)
-    return "\n".join(lines), keyboard
+    return "\n".join(lines)
 
 
 def buttons(t: Translator, card: Card, actions: frozenset[Action]) -> Keyboard:

@@ -293,3 +293,43 @@ def test_holidays_setting_parses() -> None:
     kwargs: dict[str, Any] = {"_env_file": None, "requests_holidays": "1 October"}
     with pytest.raises(ConfigError, match="REQUESTS_HOLIDAYS"):
         load_settings(**kwargs)
+
+
+def test_longest_request_fits_one_message() -> None:
+    from bot.i18n import Catalogs
+    from bot.models.requests import REASON_MAX, TEXT_MAX
+    from handlers.requests import views
+
+    t = Catalogs.load().translator("zh_CN", TZ)
+    steps = [svc.Step("resolved", START, "书" * 64, None) for _ in range(12)]
+    card = svc.Card(
+        id=10**11,
+        number=10**6,
+        branch_id=1,
+        branch_name="支" * 100,
+        kind=RequestKind.suggestion,
+        text="字" * TEXT_MAX,
+        state=RequestState.reopened,
+        member_id=1,
+        member_name="名" * 64,
+        handler_id=2,
+        handler_name="办" * 64,
+        created_at=START,
+        accept_due_at=START,
+        resolve_due_at=START,
+        accepted_at=START,
+        resolved_at=None,
+        forward_reason="因" * REASON_MAX,
+        reply="答" * TEXT_MAX,
+        rating=None,
+        reopen_reason="退" * REASON_MAX,
+        reopened=True,
+        escalated=True,
+        file_id="f",
+        media_kind="photo",
+        reply_file_id="g",
+        reply_media_kind="document",
+        history=steps,
+    )
+    text, _keyboard = views.detail(t, card, frozenset())
+    assert len(text) <= 4096
