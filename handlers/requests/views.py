@@ -167,7 +167,7 @@ def preview(t: Translator, data: dict[str, object]) -> tuple[str, Keyboard]:
     )
     buttons = [
         [
-            AskStep(action="submit").button(t.label("Submit")),
+            AskStep(action="submit").button(t.label("Submit request")),
             AskStep(action="cancel").button(t.label("Cancel")),
         ]
     ]
@@ -284,7 +284,7 @@ def detail_text(t: Translator, card: Card, text_shown: int) -> str:
             t._("Reopened because: {reason}", reason=clip(card.reopen_reason, REASON_SHOWN))
         )
     if card.rating:
-        lines.append(t._("Rating: {rating}", rating=rating_name(t, card.rating)))
+        lines.append(t._("Rated by the member: {rating}", rating=rating_name(t, card.rating)))
     if card.history:
         lines += ["", t._("<b>History</b>")]
         lines += [
@@ -292,7 +292,7 @@ def detail_text(t: Translator, card: Card, text_shown: int) -> str:
                 "{when} · {what} · {who}",
                 when=t.datetime(step.at, "short"),
                 what=t.label(HISTORY.get(step.action, step.action)),
-                who=step.actor_name or t.label("system"),
+                who=step.actor_name or t.label("automatic"),
             )
             for step in card.history[-HISTORY_SHOWN:]
         ]
