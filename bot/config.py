@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import cached_property
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -70,6 +71,14 @@ class Settings(BaseSettings):
     feed_max_redirects: int = Field(default=3, ge=0, le=10)
     feed_max_new_entries: int = Field(default=10, ge=1, le=50)
 
+    # 诉求 requests: accept (受理) within this many working days and resolve (办结) within
+    # this many calendar days, or the admins are told once. Working days skip Saturdays,
+    # Sundays and the holidays listed (YYYY-MM-DD, comma-separated; empty by default).
+    requests_accept_working_days: int = Field(default=2, ge=1, le=60)
+    requests_resolve_days: int = Field(default=15, ge=1, le=365)
+    requests_holidays: Annotated[tuple[date, ...], NoDecode] = ()
+    requests_job_interval_seconds: int = Field(default=300, ge=5, le=24 * 3600)
+
     @field_validator("webhook_secret")
     @classmethod
     def _check_webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -114,6 +123,18 @@ class Settings(BaseSettings):
             if any(m <= 0 for m in minutes):
                 raise ValueError("minutes must be positive")
             return minutes
+        return value
+
+    @field_validator("requests_holidays", mode="before")
+    @classmethod
+    def _parse_holidays(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return tuple(date.fromisoformat(p.strip()) for p in value.split(",") if p.strip())
+            except ValueError:
+                raise ValueError(
+                    "must be comma-separated dates, e.g. 2026-10-01,2026-10-02"
+                ) from None
         return value
 
     @field_validator("timezone")

@@ -33,6 +33,13 @@ from bot.models.pledges import (
     PledgeStatus,
     PledgeVersion,
 )
+from bot.models.requests import (
+    Request,
+    RequestEvent,
+    RequestKind,
+    RequestRating,
+    RequestState,
+)
 from bot.models.study import (
     BranchStudySettings,
     StudyFeed,
@@ -75,6 +82,11 @@ __all__ = [
     "PledgeStatus",
     "PledgeVersion",
     "ReminderLog",
+    "Request",
+    "RequestEvent",
+    "RequestKind",
+    "RequestRating",
+    "RequestState",
     "Role",
     "Rsvp",
     "StudyFeed",

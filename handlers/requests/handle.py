@@ -1,0 +1,107 @@
+"""Secretaries and admins: 受理, 办结 with a reply (and a file), 转交党委 with a reason,
+and an admin's 接手办理 of a request a branch has not dealt with in time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.models import FormState
+from bot.services import forms
+from bot.services import requests as svc
+from handlers.requests import news, views
+from handlers.requests.buttons import Act
+from handlers.requests.steps import closing_form
+from handlers.shape import LEADERS, Form, Turn, form_step, handler
+
+REPLY = "requests.reply"
+FORWARD = "requests.forward"
+# Refusals after which a form stays open (the person can type it again).
+RETYPE = frozenset({"reply_empty", "reply_too_long", "reason_empty", "reason_too_long"})
+
+
+@handler(roles=LEADERS, button=Act, refusals=views.REFUSALS)
+async def act(turn: Turn[Act]) -> None:
+    """受理 / 接手办理 at once; 办结 and 转交党委 ask for the reply or the reason."""
+    request_id, action = turn.data.request_id, svc.Action(turn.data.action)
+    compose = news.composer_of(turn.context)
+    if action in (svc.Action.accept, svc.Action.take):
+        do = svc.accept if action == svc.Action.accept else svc.take_over
+        outcome = await do(
+            turn.s, actor=turn.member, request_id=request_id, compose=compose, now=turn.now
+        )
+        await turn.commit()
+        await turn.answer(turn.t.label("Done."))
+        await turn.set_buttons(
+            views.buttons(turn.t, outcome.card, svc.actions_for(turn.member, outcome.card))
+        )
+        await turn.reply(views.accepted(turn.t, outcome))
+        return
+    await svc.check(turn.s, actor=turn.member, request_id=request_id, action=action)
+    user = turn.actor.telegram_user_id
+    form = REPLY if action == svc.Action.resolve else FORWARD
+    await forms.ensure_free(turn.s, telegram_user_id=user, form=form)
+    await forms.start(
+        turn.s,
+        telegram_user_id=user,
+        form=form,
+        step="text",
+        now=turn.now,
+        data={"request_id": request_id},
+    )
+    await turn.commit()
+    card = await svc.detail(turn.s, actor=turn.member, request_id=request_id)
+    await turn.reply(
+        views.reply_prompt(turn.t, card) if form == REPLY else views.forward_prompt(turn.t, card)
+    )
+
+
+async def _finish(turn: Turn[None], state: FormState, **kw: Any) -> svc.Outcome:
+    """Resolve or forward; the form closes unless the text only needs retyping."""
+    act = svc.resolve if state.form == REPLY else svc.forward
+    async with closing_form(turn, retype=RETYPE):
+        outcome = await act(
+            turn.s,
+            actor=turn.member,
+            request_id=int(state.data["request_id"]),
+            compose=news.composer_of(turn.context),
+            now=turn.now,
+            **kw,
+        )
+    return outcome
+
+
+@form_step(roles=LEADERS, refusals=views.REFUSALS)
+async def reply_text(turn: Turn[None], state: FormState) -> None:
+    """The reply typed: 办结."""
+    message = turn.update.effective_message
+    outcome = await _finish(turn, state, reply=(message.text or "") if message else "")
+    await turn.reply(views.resolved(turn.t, outcome))
+
+
+@form_step(roles=LEADERS, refusals=views.REFUSALS)
+async def reply_file(turn: Turn[None], state: FormState) -> None:
+    """A document (or photo) with the reply as its caption: 办结 with the file."""
+    message = turn.update.effective_message
+    assert message is not None
+    if message.document is not None:
+        file_id, kind = message.document.file_id, "document"
+    elif message.photo:
+        file_id, kind = message.photo[-1].file_id, "photo"
+    else:
+        return
+    outcome = await _finish(
+        turn, state, reply=message.caption or "", file_id=file_id, media_kind=kind
+    )
+    await turn.reply(views.resolved(turn.t, outcome))
+
+
+@form_step(roles=LEADERS, refusals=views.REFUSALS)
+async def forward_reason(turn: Turn[None], state: FormState) -> None:
+    """The reason typed: 转交党委."""
+    message = turn.update.effective_message
+    outcome = await _finish(turn, state, reason=(message.text or "") if message else "")
+    await turn.reply(views.forwarded(turn.t, outcome))
+
+
+REPLY_FORM = Form(REPLY, steps={"text": reply_text}, media={"text": reply_file})
+FORWARD_FORM = Form(FORWARD, steps={"text": forward_reason})
