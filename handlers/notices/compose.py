@@ -100,18 +100,23 @@ async def closing_on_refusal(turn: Turn[None], exc: Refused) -> NoReturn:
     raise exc
 
 
-@form_step(roles=EVERYONE, refusals=views.REFUSALS)
-async def text_typed(turn: Turn[None], state: FormState) -> None:
-    """The text of the notice, typed after /broadcast."""
-    message = turn.update.effective_message
-    assert message is not None
+async def _draft_from_form(
+    turn: Turn[None],
+    text_html: str,
+    plain_length: int,
+    media: MediaFile | None = None,
+    media_kind: str | None = None,
+) -> None:
+    """The draft from what was sent into the form, which closes; then its preview."""
     try:
         notice = await svc.create_draft(
             turn.s,
             actor=turn.actor.member,
-            text_html=message.text_html,
-            plain_length=len(message.text or ""),
+            text_html=text_html,
+            plain_length=plain_length,
             now=turn.now,
+            media=media,
+            media_kind=media_kind,
         )
     except Refused as exc:
         await closing_on_refusal(turn, exc)
@@ -119,6 +124,14 @@ async def text_typed(turn: Turn[None], state: FormState) -> None:
     await turn.s.commit()
     assert notice.id is not None
     await show_preview(turn, notice.id)
+
+
+@form_step(roles=EVERYONE, refusals=views.REFUSALS)
+async def text_typed(turn: Turn[None], state: FormState) -> None:
+    """The text of the notice, typed after /broadcast."""
+    message = turn.update.effective_message
+    assert message is not None
+    await _draft_from_form(turn, message.text_html, len(message.text or ""))
 
 
 @form_step(roles=EVERYONE, refusals=views.REFUSALS)
@@ -138,22 +151,8 @@ async def file_sent(turn: Turn[None], state: FormState) -> None:
     media = MediaFile(
         filename=filename[:255], content=content, telegram_file_id=file_id, created_at=turn.now
     )
-    try:
-        notice = await svc.create_draft(
-            turn.s,
-            actor=turn.actor.member,
-            text_html=message.caption_html or "",
-            plain_length=len(message.caption or ""),
-            now=turn.now,
-            media=media,
-            media_kind=kind,
-        )
-    except Refused as exc:
-        await closing_on_refusal(turn, exc)
-    await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
-    await turn.s.commit()
-    assert notice.id is not None
-    await show_preview(turn, notice.id)
+    caption = message.caption_html or ""
+    await _draft_from_form(turn, caption, len(message.caption or ""), media, kind)
 
 
 async def toggle_ack(turn: Turn[NoticeButton]) -> None:

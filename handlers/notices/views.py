@@ -17,7 +17,7 @@ from bot.services import notices as svc
 from bot.services.errors import Refused
 from handlers.notices import buttons as b
 from handlers.notices.buttons import Action, Received
-from handlers.paging import page_of, paged_keyboard
+from handlers.paging import page_holding, page_of, paged_keyboard
 from handlers.shape import Refusals
 
 PICK_PAGE = 40  # branches the picker shows at once (Telegram allows 100 buttons a message)
@@ -199,8 +199,8 @@ def picker(t: Translator, pk: svc.Picker, number: int) -> tuple[str, Keyboard]:
 
 
 def picker_page_of(pk: svc.Picker, branch_id: int) -> int:
-    ids = [branch.id for branch in pk.branches]
-    return ids.index(branch_id) // PICK_PAGE if branch_id in ids else 0
+    """The picker's page holding the branch just pressed (it stays on that page)."""
+    return page_holding(pk.branches, lambda branch: branch.id == branch_id, PICK_PAGE)
 
 
 def ask_for_text(t: Translator) -> str:

@@ -24,10 +24,10 @@ from bot.models import (
     NoticeStatus,
     Role,
 )
-from bot.services import access, audit
+from bot.services import access
 from bot.services.errors import Refused
 from bot.services.notices.drafts import own_notice
-from bot.services.notices.sending import REMIND_KIND, Compose, fan_out
+from bot.services.notices.sending import REMIND_KIND, Compose, audit_notice, fan_out
 
 REMIND_EVERY = timedelta(hours=1)
 RECENT = 10
@@ -256,14 +256,7 @@ async def remind(
         .values(reminded_at=now)
     )
     total = await fan_out(session, notice, people, kind=REMIND_KIND, compose=compose, now=now)
-    await audit.record(
-        session,
-        actor_id=actor.id if actor else None,
-        action="notice.reminded",
-        now=now,
-        subject=f"notice:{notice.id}",
-        details={"recipients": total},
-    )
+    await audit_notice(session, notice, "notice.reminded", now, {"recipients": total}, actor=actor)
     return total
 
 

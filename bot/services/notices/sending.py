@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -40,6 +40,26 @@ CONTROLS: dict[str, tuple[set[NoticeStatus], NoticeStatus, BatchState]] = {
         BatchState.cancelled,
     ),
 }
+
+
+async def audit_notice(
+    session: AsyncSession,
+    notice: Notice,
+    action: str,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+    *,
+    actor: Member | None = None,
+) -> None:
+    """The audit entry of a notice's action (by its author unless `actor` says who)."""
+    await audit.record(
+        session,
+        actor_id=actor.id if actor is not None else notice.created_by,
+        action=action,
+        now=now,
+        subject=f"notice:{notice.id}",
+        details=details,
+    )
 
 
 async def fan_out(
@@ -82,14 +102,8 @@ async def _start_sending(
     notice.started_at = now
     notice.progress_edited_at = None
     session.add(notice)
-    await audit.record(
-        session,
-        actor_id=notice.created_by,
-        action="notice.sent",
-        now=now,
-        subject=f"notice:{notice.id}",
-        details={"target": notice.target, "branches": notice.branch_ids, "recipients": total},
-    )
+    details = {"target": notice.target, "branches": notice.branch_ids, "recipients": total}
+    await audit_notice(session, notice, "notice.sent", now, details)
     return total
 
 
@@ -110,13 +124,8 @@ async def confirm(
     if notice.send_at is not None and notice.send_at > now:
         notice.status = NoticeStatus.scheduled
         session.add(notice)
-        await audit.record(
-            session,
-            actor_id=notice.created_by,
-            action="notice.scheduled",
-            now=now,
-            subject=f"notice:{notice.id}",
-            details={"send_at": notice.send_at.isoformat()},
+        await audit_notice(
+            session, notice, "notice.scheduled", now, {"send_at": notice.send_at.isoformat()}
         )
         return notice
     await _start_sending(session, notice, compose=compose, now=now)
@@ -165,11 +174,5 @@ async def control(
     if notice.batch_id is None:
         notice.progress_final = True
     session.add(notice)
-    await audit.record(
-        session,
-        actor_id=actor.id if actor else None,
-        action=f"notice.{action}",
-        now=now,
-        subject=f"notice:{notice.id}",
-    )
+    await audit_notice(session, notice, f"notice.{action}", now, actor=actor)
     return notice
