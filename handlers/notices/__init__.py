@@ -7,7 +7,8 @@ sending.py    确认发送 → the confirmation with live progress; 暂停 / 继
 received.py   收到 pressed by a recipient
 receipts.py   /receipts, re-remind, XLSX export
 listing.py    /notices, 取消 a scheduled one
-views.py      every text and keyboard; buttons.py the button families
+views.py      the flows' texts and keyboards; report.py the receipts' (messages and
+              the spreadsheet); buttons.py the button families
 """
 
 from __future__ import annotations

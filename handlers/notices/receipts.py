@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.delivery.message import split_text
 from bot.services import notices as svc
-from handlers.notices import views, xlsx
+from handlers.notices import report, views
 from handlers.notices.buttons import NoticeButton
 from handlers.shape import LEADERS, Turn, handler
 
@@ -15,9 +15,9 @@ async def show(turn: Turn[Any], notice_id: int | None) -> None:
     """The receipts of a notice (the newest sent one without a number)."""
     rep = await svc.report(turn.s, actor=turn.member, notice_id=notice_id)
     if rep is None:
-        await turn.reply(views.no_notice_yet(turn.t))
+        await turn.reply(report.no_notice_yet(turn.t))
         return
-    text, buttons = views.receipts(turn.t, rep)
+    text, buttons = report.receipts(turn.t, rep)
     # A committee of hundreds of branches runs to several messages; the buttons go last.
     parts = split_text(text)
     for part in parts[:-1]:
@@ -32,7 +32,7 @@ async def receipts(turn: Turn[None]) -> None:
     if turn.args:
         raw = turn.args[0].lstrip("#")
         if not (raw.isdigit() and raw.isascii() and len(raw) < 12):
-            await turn.reply(views.receipts_usage(turn.t))
+            await turn.reply(report.receipts_usage(turn.t))
             return
         notice_id = int(raw)
     await show(turn, notice_id)
@@ -62,4 +62,4 @@ async def export(turn: Turn[NoticeButton]) -> None:
     rep = await svc.report(turn.s, actor=turn.member, notice_id=turn.data.notice_id)
     assert rep is not None
     await turn.answer()
-    await turn.reply_document(*xlsx.receipts_file(turn.t, rep))
+    await turn.reply_document(*report.receipts_file(turn.t, rep))

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.delivery.message import Button, Keyboard, OutgoingMessage
-from bot.i18n import N_, Catalogs, Translator, escape
-from bot.models import Branch, DeliveryStatus, Member, Notice, NoticeStatus, NoticeTarget
+from bot.i18n import N_, Catalogs, Translator
+from bot.models import Branch, Member, Notice, NoticeStatus, NoticeTarget
 from bot.services import notices as svc
 from bot.services.errors import Refused
 from handlers.notices import buttons as b
@@ -23,8 +23,6 @@ from handlers.shape import Refusals
 PICK_PAGE = 40  # branches the picker shows at once (Telegram allows 100 buttons a message)
 BRANCH_NAMES_LISTED = 5  # in the preview; the picker shows every chosen one
 BRANCH_NAME_CHARS = 40
-NAMES_SHOWN = 30
-NAMES_PER_LINE = 10
 
 STATUS_NAMES = {
     NoticeStatus.draft: N_("draft"),
@@ -38,14 +36,6 @@ TARGET_NAMES = {
     NoticeTarget.all: N_("All members"),
     NoticeTarget.branches: N_("Chosen branches"),
     NoticeTarget.secretaries: N_("Secretaries only"),
-}
-DELIVERY_NAMES = {
-    DeliveryStatus.pending: N_("pending"),
-    DeliveryStatus.sending: N_("pending"),
-    DeliveryStatus.sent: N_("delivered"),
-    DeliveryStatus.failed: N_("failed"),
-    DeliveryStatus.blocked: N_("blocked the bot"),
-    DeliveryStatus.cancelled: N_("withdrawn"),
 }
 
 
@@ -371,119 +361,6 @@ def ack_toast(t: Translator, ack: svc.Ack) -> str:
 
 def reminded(t: Translator, count: int) -> str:
     return t.n_("Reminder sent to {n} person.", "Reminder sent to {n} people.", count)
-
-
-# ---------------------------------------------------------------- /receipts
-def delivery_name(t: Translator, status: DeliveryStatus | None) -> str:
-    return t.label(DELIVERY_NAMES[status or DeliveryStatus.pending])
-
-
-def _name_lines(t: Translator, head: Callable[[str], str], names: list[str]) -> list[str]:
-    """At most NAMES_SHOWN names, NAMES_PER_LINE a line, the first line under `head`.
-
-    Short lines stay far below Telegram's limit even for long names full of "&", so
-    split_text never has to cut a line (and an escaped entity) in two.
-    """
-    shown = names[:NAMES_SHOWN]
-    more = len(names) - len(shown)
-    chunks = [shown[i : i + NAMES_PER_LINE] for i in range(0, len(shown), NAMES_PER_LINE)]
-    out = []
-    for i, chunk in enumerate(chunks):
-        text = "、".join(chunk)
-        if i == len(chunks) - 1 and more > 0:
-            text += t.label(" and {n} more", n=more)
-        out.append(head(text) if i == 0 else "    " + escape(text))
-    return out
-
-
-def _receipts_head(t: Translator, rep: svc.Report) -> list[str]:
-    notice = rep.notice
-    lines = [
-        t._(
-            "<b>Receipts of notice #{id}</b> ({status}): {excerpt}",
-            id=notice.id,
-            status=status_name(t, notice.status),
-            excerpt=plain(notice.text),
-        ),
-        t._(
-            "Delivered {delivered} · blocked {blocked} · failed {failed} · pending {pending} "
-            "(of {total})",
-            delivered=rep.delivered,
-            blocked=rep.count(DeliveryStatus.blocked),
-            failed=rep.count(DeliveryStatus.failed),
-            pending=rep.pending,
-            total=len(rep.rows),
-        ),
-    ]
-    withdrawn = rep.count(DeliveryStatus.cancelled)
-    if withdrawn:
-        lines.append(t._("Withdrawn before sending: {n}", n=withdrawn))
-    if notice.requires_ack:
-        lines.append(
-            t._(
-                "Confirmed {confirmed} · not yet confirmed {waiting}",
-                confirmed=len(rep.confirmed),
-                waiting=len(rep.waiting),
-            )
-        )
-    return lines
-
-
-def _branch_lines(t: Translator, rep: svc.Report, tally: svc.BranchTally) -> list[str]:
-    name = tally.name or t.label("no branch")
-    if not rep.notice.requires_ack:
-        return [
-            t._(
-                "<b>{branch}</b>: delivered {delivered}/{total}",
-                branch=name,
-                delivered=tally.delivered,
-                total=tally.total,
-            )
-        ]
-    lines = [
-        t._(
-            "<b>{branch}</b>: delivered {delivered}/{total}, confirmed {confirmed}",
-            branch=name,
-            delivered=tally.delivered,
-            total=tally.total,
-            confirmed=tally.confirmed,
-        )
-    ]
-    if tally.waiting:
-        lines += _name_lines(
-            t, lambda names: t._("  not yet confirmed: {names}", names=names), tally.waiting
-        )
-    return lines
-
-
-def receipts(t: Translator, rep: svc.Report) -> tuple[str, Keyboard]:
-    """Delivered, blocked, failed, confirmed and not yet, by branch and by name."""
-    lines = [*_receipts_head(t, rep), ""]
-    for tally in rep.by_branch():
-        lines += _branch_lines(t, rep, tally)
-    if rep.unreachable:
-        lines.append("")
-        lines += _name_lines(
-            t,
-            lambda names: t._("Not reached: {names}", names=names),
-            [f"{r.name}（{delivery_name(t, r.delivery)}）" for r in rep.unreachable],
-        )
-    nid = rep.notice.id
-    assert nid is not None
-    row: list[Button] = []
-    if rep.can_remind:
-        label = t.label("Remind the {n} not yet confirmed", n=len(rep.waiting))
-        row.append(b.act(nid, Action.remind).button(label))
-    row.append(b.act(nid, Action.export).button(t.label("Export XLSX")))
-    return "\n".join(lines), [row]
-
-
-def no_notice_yet(t: Translator) -> str:
-    return t._("You have not sent any notice yet.")
-
-
-def receipts_usage(t: Translator) -> str:
-    return t._("Use /receipts or /receipts [number].")
 
 
 # ---------------------------------------------------------------- /notices
