@@ -32,8 +32,8 @@ from handlers.shape import LEADERS, Form, Turn, add_buttons, add_command, add_fo
 
 FORM = Form(
     compose.FORM,
-    steps={"text": compose.text_typed, send_time.STEP: send_time.time_typed},
-    media={"text": compose.file_sent},
+    steps={compose.STEP_TEXT: compose.text_typed, compose.STEP_WHEN: send_time.time_typed},
+    media={compose.STEP_TEXT: compose.file_sent},
 )
 
 # Every button an author has (preview, picker, live progress, receipts, list), by action.

@@ -19,6 +19,7 @@ from handlers.notices.buttons import NoticeButton
 from handlers.shape import EVERYONE, LEADERS, Turn, form_step, handler, refuse_stale
 
 FORM = "notice"
+STEP_TEXT = "text"  # the notice itself, typed or sent as a file
 STEP_WHEN = "when"  # the send-time question (send_time.py)
 # A refusal that leaves nothing for the open form to do: it is closed.
 CLOSES_FORM = frozenset({"not_allowed", "unknown_notice", "not_draft"})
@@ -75,7 +76,7 @@ async def broadcast(turn: Turn[None]) -> None:
             turn.s,
             telegram_user_id=turn.actor.telegram_user_id,
             form=FORM,
-            step="text",
+            step=STEP_TEXT,
             now=turn.now,
         )
         await turn.s.commit()

@@ -19,8 +19,6 @@ from handlers.notices.compose import (
 )
 from handlers.shape import EVERYONE, Turn, form_step, refuse_stale
 
-STEP = STEP_WHEN
-
 
 async def when(turn: Turn[NoticeButton]) -> None:
     """定时发送 asks for the time; 改为立即发送 takes it back."""
@@ -39,7 +37,7 @@ async def when(turn: Turn[NoticeButton]) -> None:
             turn.s,
             telegram_user_id=who,
             form=FORM,
-            step=STEP,
+            step=STEP_WHEN,
             now=turn.now,
             data={"notice_id": notice_id},
         )
