@@ -10,9 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from telegram import Chat, Message, MessageEntity
 
+from bot.models import NoticeTarget
 from bot.services import notices as svc
 from bot.services.errors import Refused
 from bot.services.periods import parse_when
+from handlers.callbacks import CallbackData
+from handlers.notices import buttons as b
 from handlers.notices.compose import command_html
 from handlers.notices.views import plain, progress_bar
 
@@ -115,3 +118,33 @@ def test_command_html_keeps_formatting_and_escapes() -> None:
 def test_plain_excerpt() -> None:
     assert plain("<b>a &amp; b</b>\nc") == "a & b c"
     assert plain("x" * 50, limit=10) == "x" * 9 + "…"
+
+
+@pytest.mark.parametrize(
+    ("button", "data"),
+    [
+        (b.target(5, NoticeTarget.all), "ntc:5:tgt:all"),
+        (b.branch(5, 12), "ntc:5:br:12"),
+        (b.picked(5), "ntc:5:br:done"),
+        (b.page(5, 2), "ntc:5:brp:2"),
+        (b.ack(5, False), "ntc:5:ack:0"),
+        (b.when(5, b.ASK), "ntc:5:when:ask"),
+        (b.act(5, b.Action.send), "ntc:5:send:-"),
+        (b.act(5, b.Action.pause), "ntc:5:pause:-"),
+        (b.act(5, b.Action.receipts), "ntc:5:rcpt:-"),
+        (b.act(5, b.Action.export), "ntc:5:xlsx:-"),
+        (b.Received(5), "nack:5"),
+    ],
+)
+def test_buttons_keep_the_layout_already_in_chats(button: CallbackData, data: str) -> None:
+    assert button.encode() == data
+    assert type(button).decode(data) == button
+
+
+def test_button_arguments_that_do_not_fit_their_action_read_as_none() -> None:
+    forged = b.NoticeButton.decode("ntc:5:br:999x")
+    assert forged is not None
+    assert forged.number is None
+    assert b.NoticeButton(5, b.Action.target, "everyone").target is None
+    assert b.NoticeButton(5, b.Action.ack, "maybe").required is None
+    assert b.NoticeButton.decode("ntc:5:explode:-") is None
