@@ -340,12 +340,16 @@ def copy(t: Translator, notice: Notice, *, reminder: bool = False) -> OutgoingMe
 
 def copies(catalogs: Catalogs, tz: ZoneInfo, *, reminder: bool = False) -> svc.Compose:
     """The fan-out's compose: each recipient's copy, written once per notice and language."""
-    written: dict[tuple[int | None, str | None], OutgoingMessage] = {}
+    translators: dict[str | None, Translator] = {}
+    written: dict[tuple[int | None, str], OutgoingMessage] = {}
 
     def compose(member: Member, notice: Notice) -> OutgoingMessage:
-        key = (notice.id, member.locale)
+        if member.locale not in translators:
+            translators[member.locale] = catalogs.translator(member.locale, tz)
+        t = translators[member.locale]
+        key = (notice.id, t.locale)
         if key not in written:
-            written[key] = copy(catalogs.translator(member.locale, tz), notice, reminder=reminder)
+            written[key] = copy(t, notice, reminder=reminder)
         return written[key]
 
     return compose
