@@ -9,8 +9,8 @@ from telegram.error import BadRequest, TelegramError
 
 from bot.context import BotApplication, BotContext, BotData
 from bot.delivery import sender
-from bot.models import Member, Notice
 from bot.services import notices as svc
+from handlers.notices import views
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +22,9 @@ async def send_due_notices(data: BotData, *, now: datetime) -> int:
     assert data.sessions is not None
     assert data.catalogs is not None
     assert data.settings is not None
+    compose = views.copies(data.catalogs, data.settings.tz)
     async with data.sessions() as s:
-        started = await svc.send_due(s, catalogs=data.catalogs, tz=data.settings.tz, now=now)
+        started = await svc.send_due(s, compose=compose, now=now)
         await s.commit()
     if started and data.outbox is not None:
         data.outbox.wake()
@@ -39,52 +40,30 @@ async def refresh_progress(data: BotData, *, now: datetime) -> int:
     assert data.catalogs is not None
     assert data.settings is not None
     assert data.outbox is not None
+    compose = views.progress_compose(data.catalogs, data.settings.tz)
     async with data.sessions() as s:
-        due = [n.id for n in await svc.progress_due(s, now=now)]
+        due = await svc.progress_due(s, now=now)
     edited = 0
     for notice_id in due:
-        assert notice_id is not None
         async with data.sessions() as s:
-            if not await svc.claim_progress_edit(s, notice_id=notice_id, now=now):
-                await s.commit()
-                continue
-            notice = await s.get(Notice, notice_id)
-            author = await s.get(Member, notice.created_by) if notice else None
-            if notice is None:
-                await s.commit()
-                continue
-            p = await svc.progress(s, notice, now=now)
-            unchanged = notice.progress_shown == svc.snapshot(p)
-            final = await svc.settle(s, p, now=now)
+            edit = await svc.refresh(s, notice_id=notice_id, compose=compose, now=now)
             await s.commit()
-            # Without a view to edit (deleted by its author) the notice is still settled.
-            if (unchanged and not final) or notice.preview_message_id is None or author is None:
-                continue
-            t = data.catalogs.translator(author.locale, data.settings.tz)
-            view = svc.progress_message(t, p)
-            chat_id, message_id = notice.preview_chat_id, notice.preview_message_id
-        assert chat_id is not None
+        if edit is None:
+            continue
         try:
-            if await sender.edit(data.outbox.bot, chat_id, message_id, view):
+            if await sender.edit(data.outbox.bot, edit.chat_id, edit.message_id, edit.message):
                 edited += 1
         except BadRequest as exc:
-            # The preview was deleted or is too old to edit: stop editing it; the next
-            # ticks still mark the notice done when its last delivery is out.
+            # Deleted, or too old to edit: the next ticks still settle the notice.
             log.info("notice %s: progress view cannot be edited: %s", notice_id, exc.message)
             async with data.sessions() as s:
-                gone = await s.get(Notice, notice_id)
-                if gone is not None:
-                    gone.preview_message_id = None
-                    await s.commit()
+                await svc.view_gone(s, notice_id=notice_id)
+                await s.commit()
         except TelegramError as exc:
             log.warning("notice %s: progress edit failed, next tick retries: %s", notice_id, exc)
-            # What was recorded as shown never arrived: forget it, so the next tick edits.
             async with data.sessions() as s:
-                failed = await s.get(Notice, notice_id)
-                if failed is not None:
-                    failed.progress_shown = {}
-                    failed.progress_final = False
-                    await s.commit()
+                await svc.edit_failed(s, notice_id=notice_id)
+                await s.commit()
     return edited
 
 

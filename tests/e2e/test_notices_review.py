@@ -100,7 +100,7 @@ async def test_schedule_button_keeps_another_half_filled_form(h: Harness) -> Non
     state_before = await _form(h, sec.id)
     assert state_before == "meeting"
     alert = await h.press(sec, "定时发送", preview)
-    assert "/cancel" in alert
+    assert alert == "您还有一个表单没有填完。请先填完，或发送 /cancel，然后再点“定时发送”。"
     assert await _form(h, sec.id) == state_before
 
 
@@ -152,7 +152,9 @@ async def test_secretary_cannot_page_the_branch_picker(h: Harness) -> None:
     notice = await _latest_notice(h)
     await branch.secretary.press_data(preview.message_id, f"ntc:{notice.id}:brp:1")
     await h.settle()
-    assert "权限" in branch.secretary.callback_answers[-1]
+    assert branch.secretary.callback_answers[-1] == (
+        "抱歉，您没有这项权限。发送 /help 查看您可以使用的功能。"
+    )
     assert branch.secretary.message(preview.message_id).text == preview.text
 
 
@@ -257,9 +259,7 @@ async def test_a_forged_remind_of_a_notice_without_received_says_why(h: Harness)
     notice = await _latest_notice(h)
     await h.admin.press_data(preview.message_id, f"ntc:{notice.id}:remind:-")
     await h.settle()
-    alert = h.admin.callback_answers[-1]
-    assert "没有要求" in alert
-    assert "尚未发送" not in alert
+    assert h.admin.callback_answers[-1] == "这条通知没有要求点“收到”确认，无需提醒。"
 
 
 async def test_the_send_time_question_survives_a_restart(sim, engine) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,24 @@
+"""/notices: the scheduled notices (each with 取消) and the recent ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.delivery.message import Keyboard
+from bot.services import notices as svc
+from handlers.notices import views
+from handlers.shape import LEADERS, Turn, handler
+
+
+async def view(turn: Turn[Any]) -> tuple[str, Keyboard]:
+    return views.listing(turn.t, await svc.listing(turn.s, actor=turn.member))
+
+
+async def show(turn: Turn[Any]) -> None:
+    await turn.reply(*await view(turn))
+
+
+@handler(roles=LEADERS, refusals=views.REFUSALS)
+async def notices(turn: Turn[None]) -> None:
+    """Scheduled notices (each cancellable) and the recent ones."""
+    await show(turn)
