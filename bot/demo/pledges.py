@@ -23,6 +23,7 @@ async def scene(stage: Stage, cast: Cast) -> None:
     await stage.send(secretary, "/pledges")
     await stage.press(secretary, "退回")
     await stage.send(secretary, "第 2 条“做好服务”不够具体，请写明服务对象和频次。")
+    await stage.deliver()
 
     cast.narrate("党员收到退回意见，只修改“亮承诺”一项后重新提交")
     await stage.send(member, "/pledge")
@@ -41,6 +42,7 @@ async def scene(stage: Stage, cast: Cast) -> None:
     approve = card.find_button("通过")
     assert approve is not None
     await stage.press(secretary, "通过", card)
+    await stage.deliver()
     # The same press arriving again (a double tap) is refused politely; nothing changes.
     await secretary.press_data(card.message_id, approve["callback_data"])
     await stage.settle()
@@ -59,6 +61,7 @@ async def scene(stage: Stage, cast: Cast) -> None:
     await stage.send(secretary, "/pledges")
     while "通过" in secretary.last.flat_buttons:
         await stage.press(secretary, "通过", secretary.last)
+    await stage.deliver()
 
     cast.narrate("公示：书记把通过的承诺发给支部每位党员（经发送队列）")
     await stage.send(secretary, "/pledges publish")
@@ -76,6 +79,7 @@ async def scene(stage: Stage, cast: Cast) -> None:
     for _ in cast.branch.members[1:]:
         await stage.press(secretary, "合格")
         await stage.press(secretary, "不写评语")
+    await stage.deliver()
 
     cast.narrate("管理员查看各党支部的承诺覆盖和评诺分布")
     await stage.send(cast.admin, "/pledges")
