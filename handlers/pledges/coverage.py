@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services import pledges as svc
-from handlers.pledges import views
+from handlers.pledges import messages, views
 from handlers.pledges.buttons import Remind
 from handlers.pledges.shared import REFUSALS, reply_parts
 from handlers.shape import SECRETARIES, Turn, handler
@@ -32,7 +32,7 @@ async def remind_button(turn: Turn[Remind]) -> None:
         actor=turn.member,
         now=turn.now,
         tz=turn.settings.tz,
-        compose=turn.per_language(views.reminder),
+        compose=turn.per_language(messages.reminder),
     )
     await turn.commit()
     await turn.answer(views.reminded(turn.t, done), alert=True)

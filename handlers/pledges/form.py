@@ -13,7 +13,7 @@ from bot.models import FormState, Pledge, PledgeStatus
 from bot.services import forms
 from bot.services import pledges as svc
 from bot.services.errors import Refused
-from handlers.pledges import views
+from handlers.pledges import messages, views
 from handlers.pledges.buttons import FormAction
 from handlers.pledges.shared import REFUSALS, reply_parts
 from handlers.shape import MEMBERS, Form, Turn, form_step, handler, refuse_stale
@@ -231,7 +231,7 @@ async def _submit(turn: Turn[FormAction], state: FormState) -> None:
             commitments=d.get("commitments", []),
             now=turn.now,
             tz=turn.settings.tz,
-            compose=turn.per_language(views.heads_up),
+            compose=turn.per_language(messages.heads_up),
         )
     except Refused as exc:
         if exc.code == "already_approved":

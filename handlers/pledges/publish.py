@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services import pledges as svc
-from handlers.pledges import views
+from handlers.pledges import messages, views
 from handlers.pledges.buttons import PublishChoice
 from handlers.pledges.shared import REFUSALS
 from handlers.shape import SECRETARIES, Turn, handler
@@ -33,7 +33,7 @@ async def publish_button(turn: Turn[PublishChoice]) -> None:
         tz=turn.settings.tz,
         # The same words for everyone who reads the language: written once per language,
         # since a branch of hundreds would otherwise hold the bot up for seconds.
-        compose=turn.per_language(views.publication_messages),
+        compose=turn.per_language(messages.publication_messages),
     )
     await turn.commit()
     await turn.answer()

@@ -8,7 +8,7 @@ from bot.models import FormState, PledgeRating
 from bot.services import forms
 from bot.services import pledges as svc
 from bot.services.errors import Refused
-from handlers.pledges import views
+from handlers.pledges import messages, views
 from handlers.pledges.buttons import RATING_CODES, RateChoice
 from handlers.pledges.shared import REFUSALS, reply_parts
 from handlers.shape import SECRETARIES, Form, Turn, form_step, handler, refuse_role, refuse_stale
@@ -111,7 +111,7 @@ async def _finish(
         rating=rating,
         comment=comment,
         now=turn.now,
-        compose=turn.per_language(views.rating_message),
+        compose=turn.per_language(messages.rating_message),
     )
     await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
     await turn.commit()

@@ -12,7 +12,7 @@ from bot.models import FormState, PledgeStatus
 from bot.services import forms
 from bot.services import pledges as svc
 from bot.services.errors import Refused
-from handlers.pledges import views
+from handlers.pledges import messages, views
 from handlers.pledges.buttons import ReviewChoice
 from handlers.pledges.shared import REFUSALS, reply_parts
 from handlers.shape import LEADERS, Form, Turn, form_step, handler, refuse_role
@@ -48,7 +48,7 @@ async def review_button(turn: Turn[ReviewChoice]) -> None:
         status=PledgeStatus.approved,
         comment=None,
         now=turn.now,
-        compose=turn.per_language(views.outcome),
+        compose=turn.per_language(messages.outcome),
     )
     await turn.commit()
     await turn.answer(turn.t.label("Approved."))
@@ -95,7 +95,7 @@ async def return_comment(turn: Turn[None], state: FormState) -> None:
             status=PledgeStatus.returned,
             comment=(message.text if message else None) or "",
             now=turn.now,
-            compose=turn.per_language(views.outcome),
+            compose=turn.per_language(messages.outcome),
         )
     except Refused as exc:
         if exc.code not in FIXABLE:  # asking again would not help

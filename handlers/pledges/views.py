@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.delivery.message import TEXT_MAX_CHARS, Keyboard, OutgoingMessage, split_text
+from bot.delivery.message import Keyboard, split_text
 from bot.i18n import N_, Html, Translator, escape
 from bot.models import Pledge, PledgeNote, PledgeRating, PledgeStatus
 from bot.services import pledges as svc
@@ -180,13 +180,6 @@ def submitted(t: Translator, done: svc.Submitted) -> str:
     return f"{what}\n{then}"
 
 
-def heads_up(t: Translator, c: svc.Card) -> OutgoingMessage:
-    """To each reviewer: a pledge waits for them."""
-    return OutgoingMessage(
-        t._("{name} submitted a pledge for review. Send /pledges to review it.", name=c.name)
-    )
-
-
 def member_view(
     t: Translator, pledge: Pledge, c: svc.Card, notes: Sequence[PledgeNote], *, year: int
 ) -> tuple[list[str], Keyboard]:
@@ -286,38 +279,6 @@ def returned(t: Translator, done: svc.Reviewed) -> str:
     )
 
 
-def outcome(t: Translator, done: svc.Reviewed) -> OutgoingMessage:
-    """To the owner: their pledge was approved, or returned with the reviewer's comment."""
-    year = done.pledge.year
-    if done.approved and done.by_committee:
-        text = t._(
-            "Your pledge for {year} was approved by the committee. Send /pledge to see "
-            "it; add progress notes with /pledge note followed by the text.",
-            year=year,
-        )
-    elif done.approved:
-        text = t._(
-            "Your pledge for {year} was approved by the branch. "
-            "Send /pledge to see it; add progress notes with /pledge note followed by the text.",
-            year=year,
-        )
-    elif done.by_committee:
-        text = t._(
-            "Your pledge for {year} was returned by the committee with this comment:\n"
-            "{comment}\n\nSend /pledge, press Edit, fix it and submit it again.",
-            year=year,
-            comment=done.pledge.review_comment or "",
-        )
-    else:
-        text = t._(
-            "Your pledge for {year} was returned by the branch secretary with this comment:\n"
-            "{comment}\n\nSend /pledge, press Edit, fix it and submit it again.",
-            year=year,
-            comment=done.pledge.review_comment or "",
-        )
-    return OutgoingMessage(text)
-
-
 # ---------------------------------------------------------------- coverage and reminders
 
 
@@ -368,16 +329,6 @@ def reminded(t: Translator, done: svc.Reminded) -> str:
     return t.label("Reminded {n}.", n=done.sent)
 
 
-def reminder(t: Translator, year: int) -> OutgoingMessage:
-    return OutgoingMessage(
-        t._(
-            "A reminder from your branch: please write your pledge for {year} "
-            "(identity, duties, commitments). Send /pledge to start.",
-            year=year,
-        )
-    )
-
-
 def overview(t: Translator, rows: Sequence[svc.Coverage]) -> list[str]:
     """The admins' /pledges: coverage and ratings of every branch."""
     if not rows:
@@ -422,25 +373,6 @@ def publish_preview(t: Translator, found: svc.Publication) -> tuple[str, Keyboar
         ]
     ]
     return text, keyboard
-
-
-def publication(t: Translator, found: svc.Publication) -> list[str]:
-    """The 公示 message in one person's language, split to fit Telegram's limit."""
-    lines: list[str] = []
-    for c in found.cards:
-        lines += ["", *card(t, c)]
-    head = t._(
-        "<b>Publication: pledges of {branch}, {year}</b>", branch=found.branch, year=found.year
-    )
-    room = TEXT_MAX_CHARS - len(head) - 20
-    bodies = split_text("\n".join(lines).strip("\n"), room)
-    if len(bodies) == 1:
-        return [f"{head}\n\n{bodies[0]}"]
-    return [f"{head} ({i}/{len(bodies)})\n\n{b}" for i, b in enumerate(bodies, start=1)]
-
-
-def publication_messages(t: Translator, found: svc.Publication) -> list[OutgoingMessage]:
-    return [OutgoingMessage(text) for text in publication(t, found)]
 
 
 def published(t: Translator, done: svc.Published) -> str:
@@ -503,16 +435,3 @@ def rated(t: Translator, pledge: Pledge, c: svc.Card) -> str:
         lines.append(t._("Comment: {comment}", comment=pledge.rating_comment))
     lines.append(t._("{name} will get a message.", name=c.name))
     return "\n".join(lines)
-
-
-def rating_message(t: Translator, pledge: Pledge) -> OutgoingMessage:
-    """To the member: how their pledge was rated."""
-    assert pledge.rating is not None
-    text = t._(
-        "Your pledge for {year} was rated: {rating}.",
-        year=pledge.year,
-        rating=t._(RATING_NAMES[pledge.rating]),
-    )
-    if pledge.rating_comment:
-        text += "\n" + t._("Comment: {comment}", comment=pledge.rating_comment)
-    return OutgoingMessage(text)

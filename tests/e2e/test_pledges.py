@@ -505,7 +505,7 @@ async def test_publication_is_written_once_per_language_not_per_person(
     h: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """300 people × 300 pledges rendered per person kept the bot busy for seconds."""
-    import handlers.pledges.views as pledge_handlers
+    import handlers.pledges.messages as pledge_handlers
 
     branch = await h.setup_branch(members=2)
     await add_people(h, branch, 40, "党员{i}")

@@ -82,9 +82,7 @@ async def test_the_outcome_reaches_a_member_who_can_be_written_to(h: Harness) ->
     await h.press(secretary, "通过", card)
     # Written with the review, sent by the outbox: nothing reaches the member before.
     assert len(member.bot_messages) == before
-    assert [d.status for d in await deliveries(h, "pledges.approved")] == [
-        DeliveryStatus.pending
-    ]
+    assert [d.status for d in await deliveries(h, "pledges.approved")] == [DeliveryStatus.pending]
     await h.deliver()
     assert "您的 2026 年承诺已通过支部审核" in member.last.text
     assert [d.status for d in await deliveries(h, "pledges.approved")] == [DeliveryStatus.sent]

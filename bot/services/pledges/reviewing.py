@@ -100,11 +100,41 @@ async def review(
     if status == PledgeStatus.returned:
         comment = rules.validate_comment(comment or "", required=True)
     reviewer, pledge = await _reviewable(session, actor=actor, pledge_id=pledge_id, version=version)
+    await _record(session, reviewer, pledge, status=status, comment=comment, now=now)
+    owner = await session.get(Member, pledge.member_id)
+    assert owner is not None
+    shown = await card_of(session, pledge, owner=owner)
+    done = Reviewed(pledge, owner, shown, by_committee=reviewer.role == Role.admin)
+    if compose is not None:
+        await tell(
+            session,
+            kind=f"pledges.{status}",
+            people=[owner],
+            compose=compose,
+            about=done,
+            now=now,
+            subject_id=pledge_id,
+            created_by=reviewer.id,
+        )
+    return done
+
+
+async def _record(
+    session: AsyncSession,
+    reviewer: Member,
+    pledge: Pledge,
+    *,
+    status: PledgeStatus,
+    comment: str | None,
+    now: datetime,
+) -> None:
+    """The review, its history line and its audit entry; refused if someone was quicker."""
+    version = pledge.version
     # A conditional update, so two presses racing each other record one review.
     result = await session.exec(
         update(Pledge)
         .where(
-            col(Pledge.id) == pledge_id,
+            col(Pledge.id) == pledge.id,
             col(Pledge.version) == version,
             col(Pledge.status) == PledgeStatus.submitted,
         )
@@ -127,25 +157,9 @@ async def review(
         actor_id=reviewer.id,
         action=AUDIT_ACTIONS[status],
         now=now,
-        subject=f"pledge:{pledge_id}",
+        subject=f"pledge:{pledge.id}",
         details={"version": version},
     )
-    owner = await session.get(Member, pledge.member_id)
-    assert owner is not None
-    shown = await card_of(session, pledge, owner=owner)
-    done = Reviewed(pledge, owner, shown, by_committee=reviewer.role == Role.admin)
-    if compose is not None:
-        await tell(
-            session,
-            kind=f"pledges.{status}",
-            people=[owner],
-            compose=compose,
-            about=done,
-            now=now,
-            subject_id=pledge_id,
-            created_by=reviewer.id,
-        )
-    return done
 
 
 async def approve(
