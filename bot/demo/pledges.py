@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from bot.demo import Cast
 from bot.demo.stage import Stage
+from simulator import SimUser
+
+
+async def write(stage: Stage, person: SimUser, post: str, duties: str, commitments: str) -> None:
+    """/pledge, its three answers, then 提交 (the preview's first button in any language)."""
+    await stage.send(person, "/pledge")
+    for answer in (post, duties, commitments):
+        await stage.send(person, answer)
+    await stage.press(person, person.last.flat_buttons[0])
 
 
 async def scene(stage: Stage, cast: Cast) -> None:
@@ -12,11 +21,13 @@ async def scene(stage: Stage, cast: Cast) -> None:
     member = cast.branch.members[0]
 
     cast.narrate("亮身份·亮职责·亮承诺：党员通过 /pledge 分三步填写年度承诺，预览后提交")
-    await stage.send(member, "/pledge")
-    await stage.send(member, "社工服务中心项目主管")
-    await stage.send(member, "负责社区养老服务项目的策划、执行和志愿者管理")
-    await stage.send(member, "1. 带头学习第一议题\n2. 做好服务")
-    await stage.press(member, "提交")
+    await write(
+        stage,
+        member,
+        "社工服务中心项目主管",
+        "负责社区养老服务项目的策划、执行和志愿者管理",
+        "1. 带头学习第一议题\n2. 做好服务",
+    )
     await stage.deliver()
 
     cast.narrate("审诺：书记用 /pledges 查看提交情况和待审核的承诺，写明意见后退回")
@@ -53,11 +64,13 @@ async def scene(stage: Stage, cast: Cast) -> None:
     await stage.press(secretary, "提醒未提交的党员", secretary.chat[-2])
     await stage.deliver()
     for other in cast.branch.members[1:]:
-        await stage.send(other, "/pledge")
-        await stage.send(other, "协会会员部干事")
-        await stage.send(other, "负责会员联络和活动组织")
-        await stage.send(other, "按时参加三会一课\n每月联系 5 家会员单位")
-        await stage.press(other, other.last.flat_buttons[0])  # 提交 (Submit in English)
+        await write(
+            stage,
+            other,
+            "协会会员部干事",
+            "负责会员联络和活动组织",
+            "按时参加三会一课\n每月联系 5 家会员单位",
+        )
     await stage.send(secretary, "/pledges")
     while "通过" in secretary.last.flat_buttons:
         await stage.press(secretary, "通过", secretary.last)

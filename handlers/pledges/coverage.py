@@ -27,12 +27,9 @@ async def show_overview(turn: Turn[Any], year: int | None) -> None:
 @handler(roles=SECRETARIES, button=Remind, refusals=REFUSALS)
 async def remind_button(turn: Turn[Remind]) -> None:
     """Remind everyone who has not submitted (each at most once a day)."""
+    compose = turn.per_language(messages.reminder)
     done = await svc.remind_missing(
-        turn.s,
-        actor=turn.member,
-        now=turn.now,
-        tz=turn.settings.tz,
-        compose=turn.per_language(messages.reminder),
+        turn.s, actor=turn.member, now=turn.now, tz=turn.settings.tz, compose=compose
     )
     await turn.commit()
     await turn.answer(views.reminded(turn.t, done), alert=True)

@@ -15,7 +15,7 @@ from bot.services import pledges as svc
 from bot.services.errors import Refused
 from handlers.pledges import messages, views
 from handlers.pledges.buttons import FormAction
-from handlers.pledges.shared import REFUSALS, reply_parts
+from handlers.pledges.shared import REFUSALS, close_form, open_form, reply_parts
 from handlers.shape import MEMBERS, Form, Turn, form_step, handler, refuse_stale
 
 NAME = "pledge"
@@ -38,8 +38,7 @@ async def _settled(turn: Turn[Any]) -> Refused | None:
     try:
         await svc.start_form(turn.s, member=turn.member, now=turn.now, tz=turn.settings.tz)
     except Refused as exc:
-        await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
-        await turn.commit()
+        await close_form(turn)
         return exc
     return None
 
@@ -90,40 +89,33 @@ async def open_pledge(turn: Turn[None]) -> None:
 
 async def _start(turn: Turn[None], draft: Pledge | None) -> None:
     """A new form: from the first question, or at the preview of the member's draft."""
-    who = turn.actor.telegram_user_id
     if draft is not None:  # pick up where the member left it
-        state = await forms.start(
-            turn.s,
-            telegram_user_id=who,
-            form=NAME,
-            step="preview",
-            now=turn.now,
-            data=_data_of(draft),
-        )
-        await show_preview(turn, state)
+        await show_preview(turn, await open_form(turn, NAME, "preview", _data_of(draft)))
         return
-    await forms.start(turn.s, telegram_user_id=who, form=NAME, step="post", now=turn.now)
-    await turn.commit()
+    await open_form(turn, NAME, "post")
     branch = await svc.branch_name(turn.s, turn.member)
     year = svc.pledge_year(turn.now, turn.settings.tz)
     await turn.reply(views.first_question(turn.t, year, branch))
 
 
-async def _reread(turn: Turn[None], state: FormState) -> FormState:
-    """The form as this update's session sees it (the router read it in another one)."""
-    return await forms.current(turn.s, telegram_user_id=turn.actor.telegram_user_id) or state
+async def _still_open(turn: Turn[None], state: FormState) -> FormState | None:
+    """The form as this update's session sees it (the router read it in another one),
+    or None once the pledge can no longer change (the person is told why)."""
+    state = await forms.current(turn.s, telegram_user_id=turn.actor.telegram_user_id) or state
+    settled = await _settled(turn)
+    if settled is not None:
+        # Approved while the member was editing: what they type now cannot change it.
+        await turn.refused(settled)
+        return None
+    return state
 
 
 @form_step(roles=MEMBERS, refusals=REFUSALS)
 async def typed_part(turn: Turn[None], state: FormState) -> None:
     """The member typed the post, the duties or the commitments."""
-    state = await _reread(turn, state)
-    settled = await _settled(turn)
-    if settled is not None:
-        # Approved while the member was editing: what they type now cannot change it.
-        await turn.refused(settled)
+    if (open_state := await _still_open(turn, state)) is None:
         return
-    step = state.step
+    state, step = open_state, open_state.step
     message = turn.update.effective_message
     value = PARTS[step]((message.text if message else None) or "")
     following = NEXT.get(step)
@@ -139,13 +131,10 @@ async def typed_part(turn: Turn[None], state: FormState) -> None:
 @form_step(roles=MEMBERS, refusals=REFUSALS)
 async def typed_at_preview(turn: Turn[None], state: FormState) -> None:
     """Text sent while the preview waits for a button."""
-    state = await _reread(turn, state)
-    settled = await _settled(turn)
-    if settled is not None:
-        await turn.refused(settled)
+    if (open_state := await _still_open(turn, state)) is None:
         return
     await turn.reply(turn.t._("Please use the buttons under your pledge."))
-    await show_preview(turn, state)
+    await show_preview(turn, open_state)
 
 
 FORM = Form(
@@ -172,8 +161,7 @@ async def form_button(turn: Turn[FormAction]) -> None:
         return
     t = turn.t
     if action == "cancel":
-        await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
-        await turn.commit()
+        await close_form(turn)
         await turn.answer()
         await turn.edit(
             t._("Cancelled. Send /pledge when you want to continue; nothing was submitted.")
@@ -197,15 +185,7 @@ async def _revise(turn: Turn[FormAction]) -> None:
     if pledge is None:
         await refuse_stale(turn)
         return
-    await forms.start(
-        turn.s,
-        telegram_user_id=turn.actor.telegram_user_id,
-        form=NAME,
-        step="preview",
-        now=turn.now,
-        data=_data_of(pledge),
-    )
-    await turn.commit()
+    await open_form(turn, NAME, "preview", _data_of(pledge))
     await turn.answer()
     await turn.reply(views.which_part(turn.t), views.edit_keyboard(turn.t))
 
@@ -236,11 +216,9 @@ async def _submit(turn: Turn[FormAction], state: FormState) -> None:
     except Refused as exc:
         if exc.code == "already_approved":
             # The form can never be submitted now; /pledge shows what was approved.
-            await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
-            await turn.commit()
+            await close_form(turn)
         raise
-    await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
-    await turn.commit()
+    await close_form(turn)
     await turn.answer()
     # The preview loses its buttons, so it cannot be submitted twice by mistake.
     await turn.set_buttons([])

@@ -26,14 +26,11 @@ async def publish_button(turn: Turn[PublishChoice]) -> None:
         await turn.answer()
         await turn.edit(turn.t._("Cancelled; nothing was sent."))
         return
+    # The same words for everyone who reads the language: written once per language,
+    # since a branch of hundreds would otherwise hold the bot up for seconds.
+    compose = turn.per_language(messages.publication_messages)
     done = await svc.publish(
-        turn.s,
-        actor=turn.member,
-        now=turn.now,
-        tz=turn.settings.tz,
-        # The same words for everyone who reads the language: written once per language,
-        # since a branch of hundreds would otherwise hold the bot up for seconds.
-        compose=turn.per_language(messages.publication_messages),
+        turn.s, actor=turn.member, now=turn.now, tz=turn.settings.tz, compose=compose
     )
     await turn.commit()
     await turn.answer()

@@ -10,7 +10,7 @@ from bot.services import pledges as svc
 from bot.services.errors import Refused
 from handlers.pledges import messages, views
 from handlers.pledges.buttons import RATING_CODES, RateChoice
-from handlers.pledges.shared import REFUSALS, reply_parts
+from handlers.pledges.shared import REFUSALS, close_form, open_form, reply_parts
 from handlers.shape import SECRETARIES, Form, Turn, form_step, handler, refuse_role, refuse_stale
 
 RATE_FORM = "pledge_rate"
@@ -22,7 +22,7 @@ async def send_next_rating(turn: Turn[Any]) -> None:
     if nxt is None:
         await turn.reply(turn.t._("Every approved pledge of this year is rated."))
         return
-    lines, keyboard = views.rating_card(turn.t, nxt.pledge, nxt.card, nxt.notes, nxt.left)
+    lines, keyboard = views.rating_card(turn.t, nxt)
     await reply_parts(turn, lines, keyboard)
 
 
@@ -44,15 +44,7 @@ async def rate_button(turn: Turn[RateChoice]) -> None:
             alert=True,
         )
         return
-    await forms.start(
-        turn.s,
-        telegram_user_id=turn.actor.telegram_user_id,
-        form=RATE_FORM,
-        step="comment",
-        now=turn.now,
-        data={"pledge_id": d.pledge_id, "rating": d.choice},
-    )
-    await turn.commit()
+    await open_form(turn, RATE_FORM, "comment", {"pledge_id": d.pledge_id, "rating": d.choice})
     card = await svc.card_of(turn.s, pledge)
     await turn.answer()
     text, keyboard = views.rating_prompt(t, d.pledge_id, card, d.rating)
@@ -80,11 +72,9 @@ async def _without_comment(turn: Turn[RateChoice], *, already: bool) -> None:
 @form_step(roles=SECRETARIES, refusals=REFUSALS)
 async def rate_comment(turn: Turn[None], state: FormState) -> None:
     """The secretary typed the comment that goes with a rating."""
-    who = turn.actor.telegram_user_id
     pledge_id, code = state.data.get("pledge_id"), state.data.get("rating")
     if not isinstance(pledge_id, int) or code not in RATING_CODES:
-        await forms.clear(turn.s, telegram_user_id=who)
-        await turn.commit()
+        await close_form(turn)
         await refuse_role(turn)
         return
     message = turn.update.effective_message
@@ -94,8 +84,7 @@ async def rate_comment(turn: Turn[None], state: FormState) -> None:
         await svc.check_rateable(turn.s, actor=turn.member, pledge_id=pledge_id)
     except Refused as exc:
         if exc.code != "comment_too_long":
-            await forms.clear(turn.s, telegram_user_id=who)
-            await turn.commit()
+            await close_form(turn)
         raise
     await _finish(turn, pledge_id, RATING_CODES[code], text)
 
@@ -113,8 +102,7 @@ async def _finish(
         now=turn.now,
         compose=turn.per_language(messages.rating_message),
     )
-    await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
-    await turn.commit()
+    await close_form(turn)
     if changed:
         await turn.reply(views.rated(turn.t, pledge, await svc.card_of(turn.s, pledge)))
     else:

@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot.models import FormState, PledgeStatus
-from bot.services import forms
 from bot.services import pledges as svc
 from bot.services.errors import Refused
 from handlers.pledges import messages, views
 from handlers.pledges.buttons import ReviewChoice
-from handlers.pledges.shared import REFUSALS, reply_parts
+from handlers.pledges.shared import REFUSALS, close_form, open_form, reply_parts
 from handlers.shape import LEADERS, Form, Turn, form_step, handler, refuse_role
 
 RETURN_FORM = "pledge_return"
@@ -62,15 +61,7 @@ async def _ask_comment(turn: Turn[ReviewChoice]) -> None:
     card = await svc.check_reviewable(
         turn.s, actor=turn.member, pledge_id=d.pledge_id, version=d.version
     )
-    await forms.start(
-        turn.s,
-        telegram_user_id=turn.actor.telegram_user_id,
-        form=RETURN_FORM,
-        step="comment",
-        now=turn.now,
-        data={"pledge_id": d.pledge_id, "version": d.version},
-    )
-    await turn.commit()
+    await open_form(turn, RETURN_FORM, "comment", {"pledge_id": d.pledge_id, "version": d.version})
     await turn.answer()
     await turn.reply(views.return_prompt(turn.t, card))
 
@@ -78,11 +69,9 @@ async def _ask_comment(turn: Turn[ReviewChoice]) -> None:
 @form_step(roles=LEADERS, refusals=REFUSALS)
 async def return_comment(turn: Turn[None], state: FormState) -> None:
     """The reviewer typed the comment for returning a pledge."""
-    who = turn.actor.telegram_user_id
     pledge_id, version = state.data.get("pledge_id"), state.data.get("version")
     if not isinstance(pledge_id, int) or not isinstance(version, int):
-        await forms.clear(turn.s, telegram_user_id=who)
-        await turn.commit()
+        await close_form(turn)
         await refuse_role(turn)
         return
     message = turn.update.effective_message
@@ -99,11 +88,9 @@ async def return_comment(turn: Turn[None], state: FormState) -> None:
         )
     except Refused as exc:
         if exc.code not in FIXABLE:  # asking again would not help
-            await forms.clear(turn.s, telegram_user_id=who)
-            await turn.commit()
+            await close_form(turn)
         raise
-    await forms.clear(turn.s, telegram_user_id=who)
-    await turn.commit()
+    await close_form(turn)
     await turn.reply(views.returned(turn.t, done))
     await send_next_review(turn)
 

@@ -224,7 +224,7 @@ def me_line(t: Translator, pledge: Pledge | None, year: int) -> str:
 # ---------------------------------------------------------------- 审诺
 
 
-def review_card(t: Translator, queue: svc.Queue) -> tuple[list[str], Keyboard]:
+def review_card(t: Translator, queue: svc.Next) -> tuple[list[str], Keyboard]:
     pledge = queue.pledge
     assert pledge.id is not None
     assert pledge.submitted_at is not None
@@ -235,7 +235,7 @@ def review_card(t: Translator, queue: svc.Queue) -> tuple[list[str], Keyboard]:
             "Version {version}, submitted {when}. {n} waiting for review.",
             version=pledge.version,
             when=t.datetime(pledge.submitted_at, "short"),
-            n=queue.waiting,
+            n=queue.left,
         ),
     ]
     keyboard = [
@@ -392,16 +392,11 @@ def rating_name(t: Translator, rating: PledgeRating) -> str:
     return t.label(RATING_NAMES[rating])
 
 
-def rating_card(
-    t: Translator, pledge: Pledge, c: svc.Card, notes: Sequence[PledgeNote], left: int
-) -> tuple[list[str], Keyboard]:
+def rating_card(t: Translator, nxt: svc.Next) -> tuple[list[str], Keyboard]:
+    pledge = nxt.pledge
     assert pledge.id is not None
-    lines = [
-        *card(t, c),
-        *progress_notes(t, notes),
-        "",
-        t._("Rate this pledge ({n} left).", n=left),
-    ]
+    lines = [*card(t, nxt.card), *progress_notes(t, nxt.notes), ""]
+    lines.append(t._("Rate this pledge ({n} left).", n=nxt.left))
     row = [
         RateChoice(pledge.id, code).button(rating_name(t, rating))
         for code, rating in RATING_CODES.items()

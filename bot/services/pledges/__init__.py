@@ -16,22 +16,20 @@ from bot.services.pledges.publication import (
     approved_for_publishing,
     publish,
 )
-from bot.services.pledges.rating import ToRate, check_rateable, next_rating, rate, rateable
+from bot.services.pledges.rating import check_rateable, next_rating, rate, rateable
 from bot.services.pledges.records import (
     CARRIED_OVER,
     Card,
+    Next,
     branch_name,
     card_of,
     current,
-    history,
     member_of,
     notes,
     pledge_of,
-    versions,
 )
 from bot.services.pledges.reviewing import (
     AUDIT_ACTIONS,
-    Queue,
     Reviewed,
     approve,
     check_reviewable,
@@ -62,7 +60,6 @@ from bot.services.pledges.writing import (
     PLEDGERS,
     Submitted,
     draft,
-    save_draft,
     start_form,
     submit,
 )
@@ -81,13 +78,12 @@ __all__ = [
     "Compose",
     "ComposeParts",
     "Coverage",
+    "Next",
     "Publication",
     "Published",
-    "Queue",
     "Reminded",
     "Reviewed",
     "Submitted",
-    "ToRate",
     "add_note",
     "approve",
     "approved_for_publishing",
@@ -98,7 +94,6 @@ __all__ = [
     "coverage",
     "current",
     "draft",
-    "history",
     "member_of",
     "next_rating",
     "next_review",
@@ -115,7 +110,6 @@ __all__ = [
     "remind_missing",
     "return_pledge",
     "review",
-    "save_draft",
     "start_form",
     "strip_marker",
     "submit",
@@ -124,5 +118,4 @@ __all__ = [
     "validate_duties",
     "validate_note",
     "validate_post",
-    "versions",
 ]

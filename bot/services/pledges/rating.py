@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Member, Pledge, PledgeNote, PledgeRating, PledgeStatus, Role
+from bot.models import Member, Pledge, PledgeRating, PledgeStatus, Role
 from bot.services import access, audit
 from bot.services.errors import Refused
 from bot.services.pledges import rules
 from bot.services.pledges.fanout import Compose, tell
-from bot.services.pledges.records import Card, card_of, event, member_of, notes
+from bot.services.pledges.records import Next, card_of, event, member_of, notes
 
 
 async def rateable(
@@ -39,26 +38,16 @@ async def rateable(
     return list(rows)
 
 
-@dataclass(frozen=True, slots=True)
-class ToRate:
-    """The next pledge to rate, with its progress notes, and how many are left."""
-
-    pledge: Pledge
-    card: Card
-    notes: list[PledgeNote]
-    left: int
-
-
 async def next_rating(
     session: AsyncSession, *, actor: Member | None, now: datetime, tz: ZoneInfo
-) -> ToRate | None:
+) -> Next | None:
     """The oldest approved pledge not rated yet (None when all are rated)."""
     left = await rateable(session, actor=actor, now=now, tz=tz)
     if not left:
         return None
     pledge = left[0]
     shown = await card_of(session, pledge)
-    return ToRate(pledge, shown, await notes(session, pledge=pledge), len(left))
+    return Next(pledge, shown, len(left), await notes(session, pledge=pledge))
 
 
 async def check_rateable(session: AsyncSession, *, actor: Member | None, pledge_id: int) -> Pledge:

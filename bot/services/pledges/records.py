@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Branch, Member, Pledge, PledgeEvent, PledgeNote, PledgeStatus, PledgeVersion
+from bot.models import Branch, Member, Pledge, PledgeEvent, PledgeNote, PledgeStatus
 from bot.services.periods import local_today
 
 # Last year's pledge still open (returned, or waiting for review) stays the member's pledge
@@ -28,6 +28,16 @@ class Card:
     post: str
     duties: str
     commitments: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Next:
+    """The next pledge in a queue (to review, to rate) and how many are left with it."""
+
+    pledge: Pledge
+    card: Card
+    left: int
+    notes: list[PledgeNote] = field(default_factory=list)
 
 
 def card(pledge: Pledge, *, name: str, branch: str) -> Card:
@@ -103,23 +113,5 @@ async def notes(session: AsyncSession, *, pledge: Pledge) -> list[PledgeNote]:
         select(PledgeNote)
         .where(PledgeNote.pledge_id == pledge.id)
         .order_by(col(PledgeNote.noted_on), col(PledgeNote.id))
-    )
-    return list(rows)
-
-
-async def history(session: AsyncSession, *, pledge: Pledge) -> list[PledgeEvent]:
-    rows = await session.exec(
-        select(PledgeEvent)
-        .where(PledgeEvent.pledge_id == pledge.id)
-        .order_by(col(PledgeEvent.at), col(PledgeEvent.id))
-    )
-    return list(rows)
-
-
-async def versions(session: AsyncSession, *, pledge: Pledge) -> list[PledgeVersion]:
-    rows = await session.exec(
-        select(PledgeVersion)
-        .where(PledgeVersion.pledge_id == pledge.id)
-        .order_by(col(PledgeVersion.number))
     )
     return list(rows)

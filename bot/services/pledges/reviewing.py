@@ -18,7 +18,7 @@ from bot.services import access, audit
 from bot.services.errors import Refused
 from bot.services.pledges import rules
 from bot.services.pledges.fanout import Compose, tell
-from bot.services.pledges.records import Card, card_of, event
+from bot.services.pledges.records import Card, Next, card_of, event
 
 # The audit action of each review outcome (the /audit table names them).
 AUDIT_ACTIONS = {PledgeStatus.approved: "pledge.approved", PledgeStatus.returned: "pledge.returned"}
@@ -163,15 +163,9 @@ async def _record(
 
 
 async def approve(
-    session: AsyncSession,
-    *,
-    actor: Member | None,
-    pledge_id: int,
-    version: int,
-    now: datetime,
-    compose: Compose[Reviewed] | None = None,
+    session: AsyncSession, *, actor: Member | None, pledge_id: int, version: int, now: datetime
 ) -> Pledge:
-    """通过: approve exactly the version the secretary saw."""
+    """通过: approve exactly the version the secretary saw (see `review`)."""
     done = await review(
         session,
         actor=actor,
@@ -180,7 +174,6 @@ async def approve(
         status=PledgeStatus.approved,
         comment=None,
         now=now,
-        compose=compose,
     )
     return done.pledge
 
@@ -193,9 +186,8 @@ async def return_pledge(
     version: int,
     comment: str,
     now: datetime,
-    compose: Compose[Reviewed] | None = None,
 ) -> Pledge:
-    """退回 with a comment the member receives."""
+    """退回 with a comment the member receives (see `review`)."""
     done = await review(
         session,
         actor=actor,
@@ -204,7 +196,6 @@ async def return_pledge(
         status=PledgeStatus.returned,
         comment=comment,
         now=now,
-        compose=compose,
     )
     return done.pledge
 
@@ -238,20 +229,11 @@ async def pending(
     return list(await session.exec(query))
 
 
-@dataclass(frozen=True, slots=True)
-class Queue:
-    """The next pledge waiting for this reviewer, and how many wait in all."""
-
-    pledge: Pledge
-    card: Card
-    waiting: int
-
-
 async def next_review(
     session: AsyncSession, *, actor: Member | None, now: datetime, tz: ZoneInfo
-) -> Queue | None:
+) -> Next | None:
     """The oldest pledge in the reviewer's queue (None when it is empty)."""
     waiting = await pending(session, actor=actor, now=now, tz=tz)
     if not waiting:
         return None
-    return Queue(waiting[0], await card_of(session, waiting[0]), len(waiting))
+    return Next(waiting[0], await card_of(session, waiting[0]), len(waiting))

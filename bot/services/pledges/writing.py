@@ -45,29 +45,6 @@ def _new(pledger: Member, *, now: datetime, tz: ZoneInfo) -> Pledge:
     )
 
 
-async def save_draft(
-    session: AsyncSession,
-    *,
-    member: Member | None,
-    post: str,
-    duties: str,
-    commitments: Sequence[str],
-    now: datetime,
-    tz: ZoneInfo,
-) -> Pledge | None:
-    """Keep a not-yet-submitted pledge as a draft; a submitted one is left untouched."""
-    pledger = access.require(member, *PLEDGERS, in_branch=True)
-    pledge = await current(session, member=pledger, now=now, tz=tz)
-    if pledge is not None and pledge.status != PledgeStatus.draft:
-        return None
-    pledge = pledge or _new(pledger, now=now, tz=tz)
-    pledge.post, pledge.duties, pledge.commitments = post, duties, list(commitments)
-    pledge.updated_at = now
-    session.add(pledge)
-    await session.flush()
-    return pledge
-
-
 async def draft(
     session: AsyncSession,
     *,
@@ -78,14 +55,20 @@ async def draft(
     now: datetime,
     tz: ZoneInfo,
 ) -> Card:
-    """The form's text as a card to check before 提交 (a first pledge is kept as a draft)."""
+    """The form's text as a card to check before 提交.
+
+    A pledge never submitted keeps the text as its draft; a submitted one is untouched.
+    """
     pledger = access.require(member, *PLEDGERS, in_branch=True)
-    pledge = await save_draft(
-        session, member=pledger, post=post, duties=duties, commitments=commitments, now=now, tz=tz
-    ) or await current(session, member=pledger, now=now, tz=tz)
-    year = pledge.year if pledge else rules.pledge_year(now, tz)
+    pledge = await current(session, member=pledger, now=now, tz=tz)
+    if pledge is None or pledge.status == PledgeStatus.draft:
+        pledge = pledge or _new(pledger, now=now, tz=tz)
+        pledge.post, pledge.duties, pledge.commitments = post, duties, list(commitments)
+        pledge.updated_at = now
+        session.add(pledge)
+        await session.flush()
     branch = await branch_name(session, pledger)
-    return Card(pledger.name, branch, year, post, duties, list(commitments))
+    return Card(pledger.name, branch, pledge.year, post, duties, list(commitments))
 
 
 @dataclass(frozen=True, slots=True)
