@@ -40,6 +40,8 @@ from handlers.callbacks import CallbackData
 from handlers.common import Actor
 
 D = TypeVar("D", bound=CallbackData | None)
+About = TypeVar("About")
+Rendered = TypeVar("Rendered")
 
 EVERYONE = frozenset({GUEST, str(Role.member), str(Role.secretary), str(Role.admin)})
 JOINED = frozenset({str(Role.member), str(Role.secretary), str(Role.admin)})
@@ -131,6 +133,12 @@ class Turn(Generic[D]):
         """The translator of another person (their chosen language)."""
         return common.translator_for(self.context, member)
 
+    def per_language(
+        self, render: Callable[[Translator, About], Rendered]
+    ) -> Callable[[Member, About], Rendered]:
+        """A service's `compose` from a view: see `per_language`."""
+        return per_language(self.translator_for, render)
+
     async def commit(self) -> None:
         """Commit, then wake the outbox: rows written with this change go out now."""
         await self.s.commit()
@@ -167,6 +175,29 @@ class Turn(Generic[D]):
             await self.refuse(self.refusals.text(self.t, exc))
         else:
             await self.refuse(self.refusals.html(self.t, exc))
+
+
+def per_language(
+    translator_for: Callable[[Member], Translator],
+    render: Callable[[Translator, About], Rendered],
+) -> Callable[[Member, About], Rendered]:
+    """The `compose(member, about)` a fanning-out service takes, from `render(t, about)`.
+
+    Each language is rendered once per thing told about, not once per person: a branch
+    of hundreds costs one rendering per language. Jobs pass their own `translator_for`.
+    """
+    # Keyed by identity (data such as a list of pledges is not hashable); holding `about`
+    # keeps its id from being reused while the composer lives.
+    written: dict[tuple[str, int], tuple[About, Rendered]] = {}
+
+    def compose(member: Member, about: About) -> Rendered:
+        t = translator_for(member)
+        key = (t.locale, id(about))
+        if key not in written:
+            written[key] = (about, render(t, about))
+        return written[key][1]
+
+    return compose
 
 
 Body = Callable[[Turn[Any]], Awaitable[None]]

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from bot.demo import Cast
 from bot.demo.stage import Stage
+from simulator import SimUser
+
+
+async def write(stage: Stage, person: SimUser, post: str, duties: str, commitments: str) -> None:
+    """/pledge, its three answers, then 提交 (the preview's first button in any language)."""
+    await stage.send(person, "/pledge")
+    for answer in (post, duties, commitments):
+        await stage.send(person, answer)
+    await stage.press(person, person.last.flat_buttons[0])
 
 
 async def scene(stage: Stage, cast: Cast) -> None:
@@ -12,17 +21,20 @@ async def scene(stage: Stage, cast: Cast) -> None:
     member = cast.branch.members[0]
 
     cast.narrate("亮身份·亮职责·亮承诺：党员通过 /pledge 分三步填写年度承诺，预览后提交")
-    await stage.send(member, "/pledge")
-    await stage.send(member, "社工服务中心项目主管")
-    await stage.send(member, "负责社区养老服务项目的策划、执行和志愿者管理")
-    await stage.send(member, "1. 带头学习第一议题\n2. 做好服务")
-    await stage.press(member, "提交")
+    await write(
+        stage,
+        member,
+        "社工服务中心项目主管",
+        "负责社区养老服务项目的策划、执行和志愿者管理",
+        "1. 带头学习第一议题\n2. 做好服务",
+    )
     await stage.deliver()
 
     cast.narrate("审诺：书记用 /pledges 查看提交情况和待审核的承诺，写明意见后退回")
     await stage.send(secretary, "/pledges")
     await stage.press(secretary, "退回")
     await stage.send(secretary, "第 2 条“做好服务”不够具体，请写明服务对象和频次。")
+    await stage.deliver()
 
     cast.narrate("党员收到退回意见，只修改“亮承诺”一项后重新提交")
     await stage.send(member, "/pledge")
@@ -41,6 +53,7 @@ async def scene(stage: Stage, cast: Cast) -> None:
     approve = card.find_button("通过")
     assert approve is not None
     await stage.press(secretary, "通过", card)
+    await stage.deliver()
     # The same press arriving again (a double tap) is refused politely; nothing changes.
     await secretary.press_data(card.message_id, approve["callback_data"])
     await stage.settle()
@@ -51,14 +64,17 @@ async def scene(stage: Stage, cast: Cast) -> None:
     await stage.press(secretary, "提醒未提交的党员", secretary.chat[-2])
     await stage.deliver()
     for other in cast.branch.members[1:]:
-        await stage.send(other, "/pledge")
-        await stage.send(other, "协会会员部干事")
-        await stage.send(other, "负责会员联络和活动组织")
-        await stage.send(other, "按时参加三会一课\n每月联系 5 家会员单位")
-        await stage.press(other, other.last.flat_buttons[0])  # 提交 (Submit in English)
+        await write(
+            stage,
+            other,
+            "协会会员部干事",
+            "负责会员联络和活动组织",
+            "按时参加三会一课\n每月联系 5 家会员单位",
+        )
     await stage.send(secretary, "/pledges")
     while "通过" in secretary.last.flat_buttons:
         await stage.press(secretary, "通过", secretary.last)
+    await stage.deliver()
 
     cast.narrate("公示：书记把通过的承诺发给支部每位党员（经发送队列）")
     await stage.send(secretary, "/pledges publish")
@@ -76,6 +92,7 @@ async def scene(stage: Stage, cast: Cast) -> None:
     for _ in cast.branch.members[1:]:
         await stage.press(secretary, "合格")
         await stage.press(secretary, "不写评语")
+    await stage.deliver()
 
     cast.narrate("管理员查看各党支部的承诺覆盖和评诺分布")
     await stage.send(cast.admin, "/pledges")

@@ -107,6 +107,7 @@ async def test_return_fix_resubmit_approve(h: Harness) -> None:
     await h.press(secretary, "退回", card)
     assert "退回" in secretary.last.text or "原因" in secretary.last.text
     await h.send(secretary, "承诺要更具体<b>!</b>")
+    await h.deliver()
     assert "承诺要更具体<b>!</b>" in member.last.text  # the member gets the comment, escaped
     row = await pledge_row(h, member)
     assert row.status == PledgeStatus.returned
@@ -131,11 +132,13 @@ async def test_return_fix_resubmit_approve(h: Harness) -> None:
     approve_data = new_card.find_button("通过")
     assert approve_data is not None
     await h.press(secretary, "通过", new_card)
+    await h.deliver()
     assert "通过" in member.last.text
     member_messages = len(member.bot_messages)
     # A second press (a double tap, or a redelivered update) changes nothing.
     again = await press_data(h, secretary, new_card.message_id, approve_data["callback_data"])
     assert "已通过" in again
+    await h.deliver()
     assert len(member.bot_messages) == member_messages
     row = await pledge_row(h, member)
     assert row.status == PledgeStatus.approved
@@ -366,14 +369,16 @@ async def test_progress_notes_rating_and_admin_overview(h: Harness) -> None:
     assert "还剩 2 份" in card.text
     await h.press(branch.secretary, "优秀", card)
     await h.send(branch.secretary, "践诺扎实，<继续>保持")
+    card = branch.secretary.last
+    await h.deliver()
     assert "优秀" in member.last.text
     assert "践诺扎实，<继续>保持" in member.last.text
-    card = branch.secretary.last
     assert "还剩 1 份" in card.text
     await h.press(branch.secretary, "合格", card)
     await h.press(branch.secretary, "不写评语")
-    assert "合格" in other.last.text
     assert "今年审核通过的承诺都已评诺" in branch.secretary.last.text
+    await h.deliver()
+    assert "合格" in other.last.text
     alert = await h.press(branch.secretary, "不写评语")
     assert "已经记录" in alert
     view = await h.send(member, "/pledge")
@@ -500,7 +505,7 @@ async def test_publication_is_written_once_per_language_not_per_person(
     h: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """300 people × 300 pledges rendered per person kept the bot busy for seconds."""
-    import handlers.pledges as pledge_handlers
+    import handlers.pledges.messages as pledge_handlers
 
     branch = await h.setup_branch(members=2)
     await add_people(h, branch, 40, "党员{i}")
@@ -538,6 +543,7 @@ async def test_rating_after_new_year_still_reaches_last_years_pledges(h: Harness
     assert "优秀" in card.flat_buttons
     await h.press(branch.secretary, "基本合格", card)
     await h.press(branch.secretary, "不写评语")
+    await h.deliver()
     assert "2026" in member.last.text
     assert "基本合格" in member.last.text
     row = await pledge_row(h, member)
@@ -623,6 +629,7 @@ async def test_pledge_submitted_on_new_years_eve_can_be_reviewed_in_january(h: H
     await h.press(branch.secretary, "通过", card)
     row = await pledge_row(h, member)
     assert (row.year, row.status) == (2026, PledgeStatus.approved)
+    await h.deliver()
     assert "2026" in member.last.text
 
 
@@ -634,6 +641,7 @@ async def test_old_rating_card_pressed_again_changes_nothing(h: Harness) -> None
     card = await h.send(branch.secretary, "/pledges rate")
     await h.press(branch.secretary, "优秀", card)
     await h.send(branch.secretary, "很好")
+    await h.deliver()
     seen = len(member.bot_messages)
     # A tap on the same card later (or the update delivered again) is not a new rating.
     alert = await h.press(branch.secretary, "不合格", card)
@@ -643,6 +651,7 @@ async def test_old_rating_card_pressed_again_changes_nothing(h: Harness) -> None
     assert "不合格" not in typed.text
     row = await pledge_row(h, member)
     assert (row.rating, row.rating_comment) == (PledgeRating.excellent, "很好")
+    await h.deliver()
     assert len(member.bot_messages) == seen
     assert await events(h, row.id) == ["submitted", "approved", "rated"]
 
@@ -680,6 +689,7 @@ async def test_secretary_pledge_is_reviewed_by_the_committee_not_by_themselves(
     assert admin_card.flat_buttons == ["通过", "退回"]
     await h.press(h.admin, "退回", admin_card)
     await h.send(h.admin, "职责写得再<i>具体</i>些")
+    await h.deliver()
     assert "党委退回" in secretary.last.text
     assert "职责写得再<i>具体</i>些" in secretary.last.text  # stored as typed, shown escaped
     assert "没有待审核" in h.admin.last.text
@@ -692,6 +702,7 @@ async def test_secretary_pledge_is_reviewed_by_the_committee_not_by_themselves(
     admin_card = h.admin.last
     assert "每月给党员讲一次党课" in admin_card.text
     await h.press(h.admin, "通过", admin_card)
+    await h.deliver()
     assert "党委审核通过" in secretary.last.text
     row = await pledge_row(h, secretary)
     assert (row.status, row.version) == (PledgeStatus.approved, 2)
@@ -751,6 +762,7 @@ async def test_pledge_returned_in_december_is_fixed_in_january(h: Harness) -> No
     card = await h.send(secretary, "/pledges")
     assert "每月参加两次志愿服务" in card.text
     await h.press(secretary, "通过", card)
+    await h.deliver()
     assert "2026" in member.last.text
     row = await pledge_row(h, member)
     assert (row.year, row.status) == (2026, PledgeStatus.approved)
