@@ -94,12 +94,10 @@ class MarkOpen(CallbackData):
 
 
 @dataclass(frozen=True, slots=True)
-class MarkPage(CallbackData):
+class MarkPage(MarkOpen):
     """◀ ▶ in the marking list (edits it): "mmn:<meeting>:<page>"."""
 
     prefix: ClassVar[str] = "mmn"
-    meeting_id: int
-    page: int
 
 
 @dataclass(frozen=True, slots=True)

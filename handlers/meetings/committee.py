@@ -84,12 +84,9 @@ async def committee(turn: Turn[None]) -> None:
 @handler(roles=SECRETARIES, button=CommitteeToggle, refusals=REFUSALS)
 async def committee_toggle(turn: Turn[CommitteeToggle]) -> None:
     """Toggle one person's 支委 mark; the list stays on the page it was on."""
+    member_id, on = turn.data.member_id, turn.data.choice == "on"
     person = await svc.set_committee(
-        turn.s,
-        actor=turn.member,
-        member_id=turn.data.member_id,
-        on=turn.data.choice == "on",
-        now=turn.now,
+        turn.s, actor=turn.member, member_id=member_id, on=on, now=turn.now
     )
     await turn.s.commit()
     o = await svc.organisation(turn.s, actor=turn.member)

@@ -7,7 +7,7 @@ so both can move to the organisation capability as they are.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from bot.context import BotApplication
 from bot.delivery.message import Keyboard, split_text
@@ -40,12 +40,10 @@ class GroupOpen(CallbackData):
 
 
 @dataclass(frozen=True, slots=True)
-class GroupPage(CallbackData):
+class GroupPage(GroupOpen):
     """◀ ▶ in a group's member picker (edits it): "pgn:<group>:<page>"."""
 
     prefix: ClassVar[str] = "pgn"
-    group_id: int
-    page: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,16 +117,16 @@ async def groups(turn: Turn[None]) -> None:
         await turn.reply(chunk, keyboard if i == len(chunks) - 1 else None)
 
 
-async def _group_picker(turn: Turn[GroupOpen] | Turn[GroupPage]) -> tuple[str, Keyboard]:
-    group = await svc.own_group(turn.s, actor=turn.member, group_id=turn.data.group_id)
+async def _group_picker(turn: Turn[Any], data: GroupOpen) -> tuple[str, Keyboard]:
+    group = await svc.own_group(turn.s, actor=turn.member, group_id=data.group_id)
     o = await svc.organisation(turn.s, actor=turn.member)
-    return _picker(turn.t, group, o.people, turn.data.page)
+    return _picker(turn.t, group, o.people, data.page)
 
 
 @handler(roles=SECRETARIES, button=GroupOpen, refusals=REFUSALS)
 async def group_open(turn: Turn[GroupOpen]) -> None:
     """Show the people of the branch to put into a group."""
-    text, keyboard = await _group_picker(turn)
+    text, keyboard = await _group_picker(turn, turn.data)
     await turn.answer()
     await turn.reply(text, keyboard)
 
@@ -136,7 +134,7 @@ async def group_open(turn: Turn[GroupOpen]) -> None:
 @handler(roles=SECRETARIES, button=GroupPage, refusals=REFUSALS)
 async def group_page(turn: Turn[GroupPage]) -> None:
     """Another page of the group's member picker."""
-    text, keyboard = await _group_picker(turn)
+    text, keyboard = await _group_picker(turn, turn.data)
     await turn.answer()
     await turn.edit(text, keyboard)
 
@@ -144,12 +142,9 @@ async def group_page(turn: Turn[GroupPage]) -> None:
 @handler(roles=SECRETARIES, button=GroupMember, refusals=REFUSALS)
 async def group_member(turn: Turn[GroupMember]) -> None:
     """Put a person into the group, or take them out."""
+    data = turn.data
     change = await svc.toggle_group(
-        turn.s,
-        actor=turn.member,
-        group_id=turn.data.group_id,
-        member_id=turn.data.member_id,
-        now=turn.now,
+        turn.s, actor=turn.member, group_id=data.group_id, member_id=data.member_id, now=turn.now
     )
     await turn.s.commit()
     o = await svc.organisation(turn.s, actor=turn.member)

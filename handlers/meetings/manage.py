@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.delivery.message import split_text
-from bot.i18n import escape
+from bot.i18n import N_, escape
 from bot.services import periods
 from bot.services.meetings import manage as svc
 from bot.services.meetings.announce import group_of
@@ -34,19 +34,21 @@ async def meetings(turn: Turn[None]) -> None:
         await turn.reply(chunk)
 
 
-def meeting_id_arg(turn: Turn[None], count: int = 1) -> int | None:
-    """The meeting id a command names first (#12 or 12), when it has `count` words."""
+async def meeting_id_arg(turn: Turn[None], usage: str, count: int = 1) -> int | None:
+    """The meeting id a command names first (#12 or 12); else how to use it, and None."""
     args = turn.args
-    return parse_id(args[0].lstrip("#")) if len(args) == count else None
+    meeting_id = parse_id(args[0].lstrip("#")) if len(args) == count else None
+    if meeting_id is None:
+        await turn.reply(escape(turn.t.label(usage)))
+    return meeting_id
 
 
 @handler(roles=SECRETARIES, refusals=REFUSALS)
 async def cancelmeeting(turn: Turn[None]) -> None:
     """Secretary: ask to confirm calling a meeting off."""
     t = turn.t
-    meeting_id = meeting_id_arg(turn)
+    meeting_id = await meeting_id_arg(turn, N_("Use /cancelmeeting <meeting id>."))
     if meeting_id is None:
-        await turn.reply(escape(t.label("Use /cancelmeeting <meeting id>.")))
         return
     meeting = await svc.meeting_of_branch(turn.s, actor=turn.member, meeting_id=meeting_id)
     confirm = [
@@ -79,10 +81,9 @@ async def cancel_button(turn: Turn[CancelPress]) -> None:
 @handler(roles=SECRETARIES, refusals=REFUSALS)
 async def reschedule(turn: Turn[None]) -> None:
     """Secretary: `/reschedule <id> <YYYY-MM-DD> <HH:MM>`."""
-    meeting_id = meeting_id_arg(turn, count=3)
+    usage = N_("Use /reschedule <meeting id> <YYYY-MM-DD> <HH:MM>.")
+    meeting_id = await meeting_id_arg(turn, usage, count=3)
     if meeting_id is None:
-        usage = turn.t.label("Use /reschedule <meeting id> <YYYY-MM-DD> <HH:MM>.")
-        await turn.reply(escape(usage))
         return
     done = await svc.reschedule(
         turn.s,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.delivery import sender
 from bot.delivery.message import OutgoingMessage
-from bot.i18n import escape
+from bot.i18n import N_
 from bot.models import FormState, MediaFile, Meeting
 from bot.services import forms
 from bot.services.errors import Refused
@@ -23,9 +23,8 @@ MINUTES_FORM = "meeting_minutes"
 async def minutes(turn: Turn[None]) -> None:
     """Secretary: record the minutes of a held meeting (text or a document)."""
     t = turn.t
-    meeting_id = meeting_id_arg(turn)
+    meeting_id = await meeting_id_arg(turn, N_("Use /minutes <meeting id>."))
     if meeting_id is None:
-        await turn.reply(escape(t.label("Use /minutes <meeting id>.")))
         return
     meeting = await svc.meeting_for_minutes(
         turn.s, actor=turn.member, meeting_id=meeting_id, now=turn.now

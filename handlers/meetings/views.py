@@ -7,7 +7,7 @@ sent (notices, reminders, changes, leave requests and decisions), once per langu
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from bot.config import Settings
 from bot.context import BotContext
@@ -242,44 +242,37 @@ def checked_in(t: Translator, c: CheckIn) -> str:
     return t._("Checked in to {kind} #{id} at {time}.", kind=kind, id=c.meeting.id, time=when)
 
 
-def _place(t: Translator, meeting: Meeting) -> str:
-    return meeting.place or t.label("place not set")
+def _what(t: Translator, m: Meeting, group: PartyGroup | None, when: datetime) -> dict[str, object]:
+    """What a confirmation restates: the kind and number, when, where."""
+    place = m.place or t.label("place not set")
+    kind = kind_label(t, m.kind, group)
+    return {"kind": kind, "id": m.id, "when": t.datetime(when, "short"), "place": place}
 
 
 def scheduled(t: Translator, s: Scheduled) -> str:
     """The confirmed preview: what was scheduled, when, where, and to how many."""
     m = s.meeting
-    lines = [
-        t.n_(
-            "✅ Scheduled {kind} #{id}: {when}, {place}; the notice is going out to {n} person.",
-            "✅ Scheduled {kind} #{id}: {when}, {place}; notices are going out to {n} people.",
-            s.told,
-            kind=kind_label(t, m.kind, s.group),
-            id=m.id,
-            when=t.datetime(m.starts_at, "short"),
-            place=_place(t, m),
-        )
-    ]
+    text = t.n_(
+        "✅ Scheduled {kind} #{id}: {when}, {place}; the notice is going out to {n} person.",
+        "✅ Scheduled {kind} #{id}: {when}, {place}; notices are going out to {n} people.",
+        s.told,
+        **_what(t, m, s.group, m.starts_at),
+    )
     if m.checkin_code:
-        lines.append(
-            t._("Check-in code (tell it at the meeting): <b>{code}</b>", code=m.checkin_code)
-        )
-    return "\n".join(lines)
+        code = m.checkin_code
+        text += "\n" + t._("Check-in code (tell it at the meeting): <b>{code}</b>", code=code)
+    return text
 
 
 def moved(t: Translator, c: Changed) -> str:
-    m = c.meeting
     return t.n_(
-        "✅ {kind} #{id} moved to {when} (was {old}), {place}; {n} invitee is being told. "
+        "✅ Moved {kind} #{id} to {when} (was {old}), {place}; {n} invitee is being told. "
         "Their answer carries over.",
-        "✅ {kind} #{id} moved to {when} (was {old}), {place}; {n} invitees are being told. "
+        "✅ Moved {kind} #{id} to {when} (was {old}), {place}; {n} invitees are being told. "
         "Their answers carry over.",
         c.told,
-        kind=kind_label(t, m.kind, c.group),
-        id=m.id,
-        when=t.datetime(m.starts_at, "short"),
         old=t.datetime(c.was, "short"),
-        place=_place(t, m),
+        **_what(t, c.meeting, c.group, c.meeting.starts_at),
     )
 
 
@@ -289,15 +282,11 @@ def cancel_question(t: Translator, meeting: Meeting, group: PartyGroup | None) -
 
 
 def cancelled(t: Translator, c: Changed) -> str:
-    m = c.meeting
     return t.n_(
         "✅ Cancelled {kind} #{id} ({when}, {place}); {n} invitee is being told.",
         "✅ Cancelled {kind} #{id} ({when}, {place}); {n} invitees are being told.",
         c.told,
-        kind=kind_label(t, m.kind, c.group),
-        id=m.id,
-        when=t.datetime(c.was, "short"),
-        place=_place(t, m),
+        **_what(t, c.meeting, c.group, c.was),
     )
 
 

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from bot.models import Attendance, MeetingKind
 from bot.services import periods
-from bot.services.meetings import answers, drafts, reminders
 from bot.services.errors import Refused
+from bot.services.meetings import answers, drafts, reminders
 
 TZ = ZoneInfo("Asia/Shanghai")
 

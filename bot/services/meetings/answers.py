@@ -27,6 +27,7 @@ from bot.models import (
 from bot.services import access, audit, org
 from bot.services.errors import Refused
 from bot.services.meetings.announce import Compose, tell
+from bot.services.meetings.drafts import clean_text
 
 REASON_MAX = 500
 
@@ -131,15 +132,6 @@ class LeaveRequested:
     decider: Member | None  # None: the branch has no secretary to ask
 
 
-def _checked_reason(reason: str) -> str:
-    reason = reason.strip()
-    if not reason:
-        raise Refused("reason_empty")
-    if len(reason) > REASON_MAX:
-        raise Refused("reason_too_long", limit=REASON_MAX, length=len(reason))
-    return reason
-
-
 async def request_leave(
     session: AsyncSession,
     *,
@@ -152,7 +144,7 @@ async def request_leave(
     """请假 with a reason; the request goes to the secretary through the outbox."""
     inv = await can_request_leave(session, member=member, meeting_id=meeting_id, now=now)
     assert member is not None
-    reason = _checked_reason(reason)
+    reason = clean_text(reason, REASON_MAX, "reason_too_long", empty="reason_empty")
     a = inv.attendance
     a.rsvp, a.answered_at = Rsvp.leave, now
     a.leave_reason, a.leave_status = reason, LeaveStatus.pending
@@ -219,12 +211,9 @@ async def decide_leave(
     a.leave_status = LeaveStatus.approved if approve else LeaveStatus.rejected
     a.leave_decided_by = secretary.id
     session.add(a)
+    action = "leave.approved" if approve else "leave.rejected"
     await audit.record(
-        session,
-        actor_id=secretary.id,
-        action="leave.approved" if approve else "leave.rejected",
-        now=now,
-        subject=f"attendance:{a.id}",
+        session, actor_id=secretary.id, action=action, now=now, subject=f"attendance:{a.id}"
     )
     decision = LeaveDecision(meeting, a, member, changed=True)
     await tell(

@@ -258,11 +258,7 @@ async def mark(
         a.checked_in_at, a.method, a.late, a.marked_absent = None, None, False, True
     session.add(a)
     await audit.record(
-        session,
-        actor_id=secretary.id,
-        action="attendance.marked",
-        now=now,
-        subject=f"attendance:{a.id}",
-        details={"present": present},
-    )
+        session, actor_id=secretary.id, action="attendance.marked", now=now,
+        subject=f"attendance:{a.id}", details={"present": present},
+    )  # fmt: skip
     return Marked(a, person, present)

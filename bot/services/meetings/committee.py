@@ -89,13 +89,9 @@ async def create_group(
     session.add(group)
     await session.flush()
     await audit.record(
-        session,
-        actor_id=secretary.id,
-        action="group.created",
-        now=now,
-        subject=f"group:{group.id}",
-        details={"name": name},
-    )
+        session, actor_id=secretary.id, action="group.created", now=now,
+        subject=f"group:{group.id}", details={"name": name},
+    )  # fmt: skip
     return group
 
 
@@ -119,12 +115,9 @@ async def set_committee(
     if person.is_committee != on:
         person.is_committee = on
         session.add(person)
+        action = "committee.set" if on else "committee.unset"
         await audit.record(
-            session,
-            actor_id=secretary.id,
-            action="committee.set" if on else "committee.unset",
-            now=now,
-            subject=f"member:{person.id}",
+            session, actor_id=secretary.id, action=action, now=now, subject=f"member:{person.id}"
         )
     return person
 
@@ -147,11 +140,7 @@ async def toggle_group(
     person.party_group_id = group.id if joined else None
     session.add(person)
     await audit.record(
-        session,
-        actor_id=secretary.id,
-        action="group.assigned",
-        now=now,
-        subject=f"member:{person.id}",
-        details={"group": person.party_group_id},
-    )
+        session, actor_id=secretary.id, action="group.assigned", now=now,
+        subject=f"member:{person.id}", details={"group": person.party_group_id},
+    )  # fmt: skip
     return GroupChange(person, group, joined)

@@ -87,10 +87,13 @@ def starts_in_future(day: date, at: time, tz: ZoneInfo, now: datetime) -> dateti
     return starts
 
 
-def clean_text(raw: str, limit: int, code: str) -> str:
-    text = raw.strip()
+def clean_text(raw: str | None, limit: int, too_long: str, *, empty: str | None = None) -> str:
+    """The text as typed, trimmed; refused past `limit`, and when blank if `empty` is given."""
+    text = (raw or "").strip()
+    if empty is not None and not text:
+        raise Refused(empty)
     if len(text) > limit:
-        raise Refused(code, limit=limit, length=len(text))
+        raise Refused(too_long, limit=limit, length=len(text))
     return text
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
@@ -29,11 +30,17 @@ async def meeting_of_branch(
     return meeting
 
 
-def _still_ahead(meeting: Meeting, now: datetime) -> None:
+async def _changeable(
+    session: AsyncSession, actor: Member | None, meeting_id: int, now: datetime
+) -> tuple[Member, Meeting]:
+    """A meeting of the secretary's branch that is neither cancelled nor started."""
+    meeting = await meeting_of_branch(session, actor=actor, meeting_id=meeting_id)
+    assert actor is not None
     if meeting.status == MeetingStatus.cancelled:
         raise Refused("cancelled")
     if now >= meeting.starts_at:
         raise Refused("already_started")
+    return actor, meeting
 
 
 async def invitees_of(session: AsyncSession, meeting_id: int) -> list[Member]:
@@ -54,6 +61,33 @@ class Changed:
     told: int
 
 
+async def _tell_invitees(
+    session: AsyncSession,
+    actor: Member,
+    occasion: Occasion,
+    meeting: Meeting,
+    was: datetime,
+    compose: Compose[Announcement],
+    now: datetime,
+) -> Changed:
+    """Tell every invitee of the change, and keep it in the audit log."""
+    group = await group_of(session, meeting)
+    told = await announce(
+        session,
+        announcement=Announcement(occasion, meeting, group, was=was),
+        members=await invitees_of(session, meeting.id or 0),
+        compose=compose,
+        now=now,
+        created_by=actor.id,
+    )
+    moved = {"from": was.isoformat()} if occasion == Occasion.moved else None
+    await audit.record(
+        session, actor_id=actor.id, action=occasion.value, now=now,
+        subject=f"meeting:{meeting.id}", details=moved,
+    )  # fmt: skip
+    return Changed(meeting, group, was, told)
+
+
 async def cancel(
     session: AsyncSession,
     *,
@@ -63,25 +97,12 @@ async def cancel(
     now: datetime,
 ) -> Changed:
     """Call a meeting off before it starts; every invitee is told."""
-    meeting = await meeting_of_branch(session, actor=actor, meeting_id=meeting_id)
-    assert actor is not None
-    _still_ahead(meeting, now)
+    actor, meeting = await _changeable(session, actor, meeting_id, now)
     meeting.status, meeting.changed_at = MeetingStatus.cancelled, now
     session.add(meeting)
-    group = await group_of(session, meeting)
-    told = await announce(
-        session,
-        announcement=Announcement(Occasion.cancelled, meeting, group),
-        members=await invitees_of(session, meeting.id or 0),
-        compose=compose,
-        now=now,
-        created_by=actor.id,
+    return await _tell_invitees(
+        session, actor, Occasion.cancelled, meeting, meeting.starts_at, compose, now
     )
-    await audit.record(
-        session, actor_id=actor.id, action="meeting.cancelled", now=now,
-        subject=f"meeting:{meeting.id}",
-    )  # fmt: skip
-    return Changed(meeting, group, meeting.starts_at, told)
 
 
 async def reschedule(
@@ -96,12 +117,9 @@ async def reschedule(
     now: datetime,
 ) -> Changed:
     """Move a meeting (same length); answers and leave decisions carry over."""
-    meeting = await meeting_of_branch(session, actor=actor, meeting_id=meeting_id)
-    assert actor is not None
-    _still_ahead(meeting, now)
+    actor, meeting = await _changeable(session, actor, meeting_id, now)
     starts = drafts.starts_in_future(day, at, tz, now)
-    old = meeting.starts_at
-    length = meeting.ends_at - meeting.starts_at
+    old, length = meeting.starts_at, meeting.ends_at - meeting.starts_at
     meeting.starts_at, meeting.ends_at, meeting.changed_at = starts, starts + length, now
     session.add(meeting)
     # Answers carry over; check-ins made in the 30 minutes before the old start do not
@@ -111,30 +129,14 @@ async def reschedule(
         .where(col(Attendance.meeting_id) == meeting.id)
         .values(checked_in_at=None, method=None, late=False, marked_absent=False, code_tries=0)
     )
-    group = await group_of(session, meeting)
-    told = await announce(
-        session,
-        announcement=Announcement(Occasion.moved, meeting, group, was=old),
-        members=await invitees_of(session, meeting.id or 0),
-        compose=compose,
-        now=now,
-        created_by=actor.id,
-    )
-    await audit.record(
-        session, actor_id=actor.id, action="meeting.rescheduled", now=now,
-        subject=f"meeting:{meeting.id}", details={"from": old.isoformat()},
-    )  # fmt: skip
-    return Changed(meeting, group, old, told)
+    return await _tell_invitees(session, actor, Occasion.moved, meeting, old, compose, now)
 
 
-async def branch_meetings(
-    session: AsyncSession, *, branch_id: int, since: datetime, now: datetime, limit: int = 20
-) -> list[Meeting]:
-    """The next `limit` meetings that have not ended and up to `limit` ended since `since`.
-
-    Two queries, so a busy month of past meetings never pushes the upcoming ones out.
-    """
-    base = select(Meeting).where(Meeting.branch_id == branch_id)
+async def _around(
+    session: AsyncSession, base: Any, *, since: datetime, now: datetime, limit: int
+) -> list[Any]:
+    """The next `limit` meetings of `base` not yet ended, after up to `limit` ended since
+    `since`: two queries, so a busy month of past meetings never pushes the upcoming out."""
     upcoming = await session.exec(
         base.where(col(Meeting.ends_at) >= now).order_by(col(Meeting.starts_at)).limit(limit)
     )
@@ -143,7 +145,15 @@ async def branch_meetings(
         .order_by(col(Meeting.starts_at).desc())
         .limit(limit)
     )
-    return [*reversed(list(recent)), *upcoming]
+    return [*reversed(recent.all()), *upcoming.all()]
+
+
+async def branch_meetings(
+    session: AsyncSession, *, branch_id: int, since: datetime, now: datetime, limit: int = 20
+) -> list[Meeting]:
+    """The branch's meetings: upcoming, and those ended since `since`."""
+    base = select(Meeting).where(Meeting.branch_id == branch_id)
+    return await _around(session, base, since=since, now=now, limit=limit)
 
 
 @dataclass(slots=True)
@@ -188,12 +198,5 @@ async def member_meetings(
         .join(Attendance, col(Attendance.meeting_id) == col(Meeting.id))
         .where(Attendance.member_id == member.id)
     )
-    upcoming = await session.exec(
-        base.where(col(Meeting.ends_at) >= now).order_by(col(Meeting.starts_at)).limit(limit)
-    )
-    recent = await session.exec(
-        base.where(col(Meeting.ends_at) >= since, col(Meeting.ends_at) < now)
-        .order_by(col(Meeting.starts_at).desc())
-        .limit(limit)
-    )
-    return [*((m, a) for m, a in reversed(recent.all())), *((m, a) for m, a in upcoming.all())]
+    rows = await _around(session, base, since=since, now=now, limit=limit)
+    return [(m, a) for m, a in rows]

@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models import MediaFile, Meeting, MeetingStatus, Member, Role
 from bot.services import access, audit
 from bot.services.errors import Refused
+from bot.services.meetings.drafts import clean_text
 from bot.services.meetings.manage import meeting_of_branch
 
 MINUTES_TEXT_MAX = 4000
@@ -25,15 +26,6 @@ async def meeting_for_minutes(
     if now < meeting.starts_at:
         raise Refused("not_held_yet")
     return meeting
-
-
-def _checked_text(text: str | None) -> str:
-    body = (text or "").strip()
-    if not body:
-        raise Refused("minutes_empty")
-    if len(body) > MINUTES_TEXT_MAX:
-        raise Refused("minutes_too_long", limit=MINUTES_TEXT_MAX, length=len(body))
-    return body
 
 
 async def set_minutes(
@@ -54,7 +46,9 @@ async def set_minutes(
         meeting.minutes_media_id, meeting.minutes_filename = media.id, media.filename
         meeting.minutes_text = text.strip() if text and text.strip() else None
     else:
-        meeting.minutes_text = _checked_text(text)
+        meeting.minutes_text = clean_text(
+            text, MINUTES_TEXT_MAX, "minutes_too_long", empty="minutes_empty"
+        )
         meeting.minutes_media_id, meeting.minutes_filename = None, None
     meeting.changed_at = now
     session.add(meeting)

@@ -100,12 +100,9 @@ async def schedule(
         now=now,
         created_by=secretary.id,
     )
+    details = {"kind": draft.kind.value, "invitees": len(invited)}
     await audit.record(
-        session,
-        actor_id=secretary.id,
-        action="meeting.scheduled",
-        now=now,
-        subject=f"meeting:{meeting.id}",
-        details={"kind": draft.kind.value, "invitees": len(invited)},
-    )
+        session, actor_id=secretary.id, action="meeting.scheduled", now=now,
+        subject=f"meeting:{meeting.id}", details=details,
+    )  # fmt: skip
     return Scheduled(meeting, group, told)
