@@ -32,8 +32,8 @@ from bot.models import (
     Role,
     Rsvp,
 )
-from bot.services import attendance as att
-from bot.services import meetings as svc
+from bot.services.meetings import attendance as att
+from bot.services.periods import parse_period
 from simulator import BotAPISimulator
 from tests.harness import register_everything
 
@@ -106,7 +106,7 @@ async def run(members: int, meetings: int, database_url: str | None, rounds: int
             stage.clock.set(START.replace(month=12, day=31))
             settings = stage.app.bot_data.settings
             assert settings is not None
-            period = svc.parse_period("2026-Q4", START.date())
+            period = parse_period("2026-Q4", START.date())
             query_ms = []
             for _ in range(rounds):
                 t0 = time.perf_counter()

@@ -24,7 +24,9 @@ import bot.models
 from bot.db import make_engine
 from bot.demo.stage import START, running_bot
 from bot.models import Attendance, Branch, Member, Role
-from bot.services import meetings as svc
+from bot.services.meetings import schedule as svc
+from bot.services.meetings.drafts import Draft
+from handlers.meetings import views
 from simulator import BotAPISimulator
 from tests.harness import register_everything
 
@@ -49,22 +51,21 @@ async def _setup(stage, people: int) -> tuple[int, list]:  # type: ignore[no-unt
         await s.flush()
         settings = stage.app.bot_data.settings
         catalogs = stage.app.bot_data.catalogs
-        meeting, _ = await svc.schedule(
+        done = await svc.schedule(
             s,
             actor=secretary,
-            draft=svc.Draft(
+            draft=Draft(
                 kind=bot.models.MeetingKind.assembly, day=date(2026, 12, 1), at=dtime(14, 30),
                 place="礼堂", topic="第一议题",
             ),
             tz=settings.tz,
-            texts=lambda loc: catalogs.translator(loc or "zh_CN", settings.tz),
-            default_locale="zh_CN",
+            compose=views.compose(views.translators(catalogs, settings)),
             now=now,
         )  # fmt: skip
         await s.commit()
     users = [stage.sim.user(500_000 + i, f"P{i}") for i in range(people)]
     await stage.deliver()
-    return meeting.id, users
+    return done.meeting.id, users
 
 
 async def _press_all(stage, users, seconds: float) -> list[float]:  # type: ignore[no-untyped-def]

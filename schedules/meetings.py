@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.context import BotApplication, BotContext, BotData
-from bot.services import meetings
+from bot.services.meetings import reminders
+from handlers.meetings import views
 
 INTERVAL_SECONDS = 60
 
@@ -15,16 +16,10 @@ async def send_due_reminders(data: BotData, *, now: datetime) -> int:
     assert data.sessions is not None
     assert data.settings is not None
     assert data.catalogs is not None
-    settings, catalogs = data.settings, data.catalogs
+    compose = views.compose(views.translators(data.catalogs, data.settings))
     async with data.sessions() as s:
-        count = await meetings.send_due_reminders(
-            s,
-            offsets_minutes=settings.meeting_reminder_minutes,
-            texts=lambda locale: catalogs.translator(
-                locale or settings.default_locale, settings.tz
-            ),
-            default_locale=settings.default_locale,
-            now=now,
+        count = await reminders.send_due_reminders(
+            s, offsets_minutes=data.settings.meeting_reminder_minutes, compose=compose, now=now
         )
         await s.commit()
     if count and data.outbox is not None:

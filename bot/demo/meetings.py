@@ -36,7 +36,9 @@ async def scene(stage: Stage, cast: Cast) -> None:
     cast.narrate("一名党员请假并填写事由，书记批准，党员收到结果")
     await stage.press(second, "请假")
     await stage.send(second, "当天在外地参加行业协会年会")
+    await stage.deliver()
     await stage.press(secretary, "批准")
+    await stage.deliver()
 
     cast.narrate("会前 1 小时提醒（已批准请假的党员不再提醒）")
     stage.clock.set(starts - timedelta(minutes=55))

@@ -50,12 +50,14 @@ async def test_secretary_and_member_whole_flow(h: Harness) -> None:
     assert "请假事由" in b.last.text
     await h.send(b, "出差<外地>")
     assert "已提交给书记" in b.last.text
+    await h.deliver()  # the request reaches the secretary through the outbox
     request = sec.last
     assert "请假申请" in request.text
     assert "出差<外地>" in request.text  # shown exactly as typed, escaped in HTML
     assert "&lt;外地&gt;" in request.html
     await h.press(sec, "批准", request)
     assert "已批准" in sec.last.text
+    await h.deliver()  # and the decision reaches the member
     assert "已批准" in b.last.text
 
     # 签到 opens 30 minutes before the start.
@@ -158,7 +160,9 @@ async def test_reminders_once_each_and_not_to_approved_leave(sim, engine) -> Non
         await h.deliver()
         await h.press(b, "请假")
         await h.send(b, "住院")
+        await h.deliver()
         await h.press(sec, "批准")
+        await h.deliver()
         before = {u.id: len(u.bot_messages) for u in (sec, a, b)}
         h.clock.set(MEETING_AT - timedelta(hours=23))
         assert await send_due_reminders(h.app.bot_data, now=h.clock.now()) == 2

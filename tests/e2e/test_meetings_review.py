@@ -187,6 +187,7 @@ async def test_withdrawn_leave_mark_absent_admin_view_and_month_boundary(h: Harn
     await h.deliver()
     await h.press(a, "请假")
     await h.send(a, "家中有事")
+    await h.deliver()  # the request reaches the secretary through the outbox
     request = sec.last
     await h.press(a, "出席", a.bot_messages[-3])  # changes their mind before the start
     assert "已撤回" in await h.press(sec, "批准", request)
@@ -216,11 +217,13 @@ async def test_old_leave_message_cannot_decide_a_newer_request(h: Harness) -> No
     notice = b.last
     await h.press(b, "请假", notice)
     await h.send(b, "出差")
+    await h.deliver()  # each request reaches the secretary through the outbox
     first = sec.last
     assert "出差" in first.text, first.text
     assert await h.press(b, "出席", notice) == "已记录：您将出席。"  # withdraws
     await h.press(b, "请假", notice)
     await h.send(b, "生病")
+    await h.deliver()
     second = sec.last
     assert "生病" in second.text, second.text
     assert second is not first
@@ -239,6 +242,7 @@ async def test_old_leave_message_cannot_decide_a_newer_request(h: Harness) -> No
         assert "这条请假申请已撤回或已更新，请以最新的申请为准" in alert, alert
         assert sec.callback_answers[-1].show_alert
     assert await state() == ("leave", "生病", "pending")
+    await h.deliver()
     assert len(b.bot_messages) == told  # the member was told nothing
     assert "出差" in first.text  # the old message is left as it was
     assert first.flat_buttons
@@ -248,6 +252,7 @@ async def test_old_leave_message_cannot_decide_a_newer_request(h: Harness) -> No
     await h.press(b, "出席", notice)
     await h.press(b, "请假", notice)
     await h.send(b, "生病")
+    await h.deliver()
     third = sec.last
     assert third is not second
     assert "已撤回或已更新" in await h.press(sec, "批准", second)
@@ -255,6 +260,7 @@ async def test_old_leave_message_cannot_decide_a_newer_request(h: Harness) -> No
 
     await h.press(sec, "批准", third)
     assert "已批准" in sec.last.text
+    await h.deliver()  # the decision reaches the member through the outbox
     assert "已批准" in b.last.text
     assert await state() == ("leave", "生病", "approved")
     # The old messages still cannot touch the decided request.

@@ -1,4 +1,5 @@
-"""Attendance of 三会一课: one meeting by name, a period per member and per kind.
+"""Attendance of 三会一课: one meeting by name, a period per member and per kind, and
+the secretary marking someone present or absent by hand.
 
 Definitions used in every report:
 - present: checked in (by button, code or marked by the secretary); late when after the start.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models import (
     Attendance,
     Branch,
+    CheckinMethod,
     LeaveStatus,
     Meeting,
     MeetingKind,
@@ -31,8 +33,10 @@ from bot.models import (
     Role,
     Rsvp,
 )
+from bot.services import access, audit
 from bot.services.errors import Refused
-from bot.services.meetings import Period, local_to_utc
+from bot.services.meetings.checkin import opens_at
+from bot.services.periods import Period, year_period
 
 
 class Outcome:
@@ -137,18 +141,11 @@ class PeriodReport:
     total: Tally = field(default_factory=Tally)
 
 
-def period_bounds(period: Period, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    return (
-        local_to_utc(period.first, time(0, 0), tz),
-        local_to_utc(period.last + timedelta(days=1), time(0, 0), tz),
-    )
-
-
 async def period_report(
     session: AsyncSession, *, branch_id: int, period: Period, tz: ZoneInfo, now: datetime
 ) -> PeriodReport:
     """Per member and per meeting kind over the meetings held in the period."""
-    start, end = period_bounds(period, tz)
+    start, end = period.bounds(tz)
     # Plain columns, not ORM objects: a quarter of a large branch is thousands of rows.
     rows = (
         await session.execute(
@@ -201,8 +198,7 @@ async def year_record(
     session: AsyncSession, *, member: Member, year: int, tz: ZoneInfo, now: datetime
 ) -> dict[MeetingKind, Tally]:
     """A member's own year by kind (for /me)."""
-    start = local_to_utc(date(year, 1, 1), time(0, 0), tz)
-    end = local_to_utc(date(year + 1, 1, 1), time(0, 0), tz)
+    start, end = year_period(year).bounds(tz)
     rows = (
         await session.exec(
             select(Meeting, Attendance)
@@ -220,3 +216,49 @@ async def year_record(
     for meeting, a in rows:
         out[meeting.kind].add(a)
     return dict(out)
+
+
+async def branch_by_name(session: AsyncSession, name: str) -> Branch | None:
+    """The branch an admin names in `/attendance <branch> …`."""
+    return (await session.exec(select(Branch).where(Branch.name == name))).first()
+
+
+@dataclass(frozen=True, slots=True)
+class Marked:
+    attendance: Attendance
+    member: Member
+    present: bool
+
+
+async def mark(
+    session: AsyncSession,
+    *,
+    actor: Member | None,
+    attendance_id: int,
+    present: bool,
+    now: datetime,
+) -> Marked:
+    """The secretary marks a person present or absent by hand (once check-in has opened)."""
+    secretary = access.require(actor, Role.secretary, in_branch=True)
+    a = await session.get(Attendance, attendance_id)
+    meeting = await session.get(Meeting, a.meeting_id) if a else None
+    if a is None or meeting is None or meeting.branch_id != secretary.branch_id:
+        raise Refused("no_such_request")
+    if meeting.status == MeetingStatus.cancelled:
+        raise Refused("cancelled")
+    if now < opens_at(meeting):
+        raise Refused("checkin_not_open", opens=opens_at(meeting))
+    person = await session.get(Member, a.member_id)
+    assert person is not None
+    if present:
+        if a.checked_in_at is None:
+            a.checked_in_at, a.method, a.late = now, CheckinMethod.manual, False
+        a.marked_absent = False
+    else:
+        a.checked_in_at, a.method, a.late, a.marked_absent = None, None, False, True
+    session.add(a)
+    await audit.record(
+        session, actor_id=secretary.id, action="attendance.marked", now=now,
+        subject=f"attendance:{a.id}", details={"present": present},
+    )  # fmt: skip
+    return Marked(a, person, present)

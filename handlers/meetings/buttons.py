@@ -1,0 +1,110 @@
+"""The meetings capability's button families (prefixes and layouts as before the typed
+families, so buttons already sent keep working)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal, Self
+
+from handlers.callbacks import LARGEST_ID, CallbackData
+
+
+@dataclass(frozen=True, slots=True)
+class Vote(CallbackData):
+    """出席 / 请假 / 签到 on a notice or reminder: "mt:<meeting>:yes"."""
+
+    prefix: ClassVar[str] = "mt"
+    meeting_id: int
+    choice: Literal["yes", "leave", "in"]
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveVote(CallbackData):
+    """批准 / 不批准 one leave request; `token` names the request (see answers.leave_token)."""
+
+    prefix: ClassVar[str] = "ml"
+    attendance_id: int
+    choice: Literal["ok", "no"]
+    token: str
+
+    @classmethod
+    def examples(cls) -> list[Self]:
+        return [cls(attendance_id=LARGEST_ID, choice="ok", token="f" * 12)]
+
+
+FormAction = Literal[
+    "kind", "group", "dur", "ci", "inv", "invpg", "invdone", "ok", "edit", "field", "cancel"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class FormPress(CallbackData):
+    """A button of the guided /newmeeting form: "mf:<action>:<value>" (value "0" if none).
+
+    The value's meaning depends on the action (a kind, an id, minutes, a page, a field);
+    the form checks it against the step it is at.
+    """
+
+    prefix: ClassVar[str] = "mf"
+    action: FormAction
+    value: str = "0"
+
+    @classmethod
+    def examples(cls) -> list[Self]:
+        return [
+            cls(action="invdone", value=str(LARGEST_ID)),
+            cls(action="field", value="duration"),
+            cls(action="kind", value="member_review"),
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class CancelPress(CallbackData):
+    """Confirm or drop calling a meeting off: "mc:<meeting>:yes"."""
+
+    prefix: ClassVar[str] = "mc"
+    meeting_id: int
+    choice: Literal["yes", "no"]
+
+
+@dataclass(frozen=True, slots=True)
+class Studied(CallbackData):
+    """Whether 第一议题 was studied: "mi:<meeting>:y"."""
+
+    prefix: ClassVar[str] = "mi"
+    meeting_id: int
+    choice: Literal["y", "n"]
+
+
+@dataclass(frozen=True, slots=True)
+class MinutesFile(CallbackData):
+    """Send me the minutes document: "mdoc:<meeting>"."""
+
+    prefix: ClassVar[str] = "mdoc"
+    meeting_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MarkOpen(CallbackData):
+    """Open the marking list (a new message): "mmp:<meeting>:<page>"."""
+
+    prefix: ClassVar[str] = "mmp"
+    meeting_id: int
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class MarkPage(MarkOpen):
+    """◀ ▶ in the marking list (edits it): "mmn:<meeting>:<page>"."""
+
+    prefix: ClassVar[str] = "mmn"
+
+
+@dataclass(frozen=True, slots=True)
+class Mark(CallbackData):
+    """Mark one invitee present or absent by hand: "mm:<attendance>:p:<page>"."""
+
+    prefix: ClassVar[str] = "mm"
+    attendance_id: int
+    choice: Literal["p", "a"]
+    page: int
