@@ -234,6 +234,25 @@ async def revoke_invites(session: AsyncSession, *, actor: Member | None, now: da
     return count
 
 
+async def _refuse_unusable(
+    session: AsyncSession, invite: Invite | None, existing: Member | None, now: datetime
+) -> None:
+    """Refuse an invite that cannot be used, or a person who cannot use one."""
+    if invite is None:
+        raise Refused("invite_unknown")
+    if existing is not None and existing.role == Role.admin:
+        raise Refused("admin_no_join")
+    if existing is not None and existing.status != MemberStatus.left:
+        branch = await branch_of(session, existing)
+        raise Refused("already_member", branch=branch.name if branch else "")
+    if invite.revoked_at is not None:
+        raise Refused("invite_revoked")
+    if invite.expires_at <= now:
+        raise Refused("invite_expired")
+    if invite.uses >= invite.max_uses:
+        raise Refused("invite_used_up")
+
+
 async def accept_invite(
     session: AsyncSession,
     *,
@@ -248,19 +267,8 @@ async def accept_invite(
     invite = (
         await session.exec(select(Invite).where(Invite.token == token).with_for_update())
     ).first()
-    if invite is None:
-        raise Refused("invite_unknown")
-    if existing is not None and existing.role == Role.admin:
-        raise Refused("admin_no_join")
-    if existing is not None and existing.status != MemberStatus.left:
-        branch = await session.get(Branch, existing.branch_id) if existing.branch_id else None
-        raise Refused("already_member", branch=branch.name if branch else "")
-    if invite.revoked_at is not None:
-        raise Refused("invite_revoked")
-    if invite.expires_at <= now:
-        raise Refused("invite_expired")
-    if invite.uses >= invite.max_uses:
-        raise Refused("invite_used_up")
+    await _refuse_unusable(session, invite, existing, now)
+    assert invite is not None
     invite.uses += 1
     name = clean_name(profile_name) or str(telegram_user_id)
     if existing is None:
