@@ -19,6 +19,8 @@ ACTIONS = {
     "group.created": N_("party group created"),
     "group.assigned": N_("party group assignment"),
     "meeting.scheduled": N_("meeting scheduled"),
+    "meeting.notice": N_("meeting notice sent"),
+    "meeting.reminder": N_("meeting reminder sent"),
     "meeting.rescheduled": N_("meeting rescheduled"),
     "meeting.cancelled": N_("meeting cancelled"),
     "meeting.minutes": N_("minutes recorded"),
@@ -39,6 +41,12 @@ ACTIONS = {
     "pledge.returned": N_("pledge returned"),
     "pledge.published": N_("pledges published"),
     "pledge.rated": N_("pledge rated"),
+    # Written by the oversight capability (组织生活 rules, 豁免, 述职评议, 换届).
+    "oversight.rule": N_("compliance rule changed"),
+    "oversight.exempt": N_("exemption granted"),
+    "oversight.review_opened": N_("annual review opened"),
+    "oversight.review_rated": N_("annual report rated"),
+    "oversight.term": N_("branch term set"),
 }
 
 

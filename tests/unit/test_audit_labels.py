@@ -1,15 +1,19 @@
 """/audit names every action: each action the code can write has a label in both languages.
 
-The actions are read from the source: every call of `audit.record(...)` in bot/,
-handlers/ and schedules/, and its `action=` argument. An action must be a string literal
-(or a choice between literals) so that it can be found here; an f-string is accepted only
-when DECLARED below lists every value it can take.
+The actions are read from the source (bot/, handlers/, schedules/): every call of
+`audit.record(...)` and of any function that passes one of its own parameters on as the
+action (such a function writes audit entries too, so its callers are followed). An action
+must be knowable from the source: a string literal, a choice between literals, a local
+or module constant holding them, a module-level dict of them, or an enum's `.value`
+(every member counts). An f-string is accepted only when DECLARED lists its values; any
+other expression fails the test, so nobody can hide an action from /audit.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import functools
+from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,81 +24,192 @@ from handlers.audit import ACTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("bot", "handlers", "schedules")
-# The one place that builds AuditLog rows; everyone else goes through it.
-WRITER = Path("bot/services/audit.py")
+# The one place that builds AuditLog rows; everyone else goes through audit.record.
+RECORDER = Path("bot/services/audit.py")
 
-# f-strings that write an action, by shape ("{}" for each placeholder) → every value.
-# bot/services/notices.py set_state: action ∈ {pause, resume, cancel};
-# bot/services/pledges.py review: status ∈ {approved, returned}.
+# f-strings that make an action, by shape ("{}" for each placeholder) → every value.
+# The notices service's pause / resume / cancel; the pledges review's approved / returned.
 DECLARED = {
     "notice.{}": {"notice.pause", "notice.resume", "notice.cancel"},
     "pledge.{}": {"pledge.approved", "pledge.returned"},
 }
 
-
-def _sources() -> Iterator[tuple[Path, ast.Module]]:
-    for folder in SOURCE_DIRS:
-        for path in sorted((ROOT / folder).rglob("*.py")):
-            yield path.relative_to(ROOT), ast.parse(path.read_text(encoding="utf-8"))
+Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
-def _record_names(tree: ast.Module) -> set[str]:
-    """Names under which this module can call bot.services.audit.record directly."""
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == "bot.services.audit":
-            names |= {a.asname or a.name for a in node.names if a.name == "record"}
-    return names
+@dataclass(frozen=True)
+class Writer:
+    """A function one of whose parameters becomes an audit entry's action."""
+
+    param: str
+    position: int | None  # among the positional parameters, when it can be passed so
+    default: ast.expr | None
 
 
-def _is_record(call: ast.Call, direct: set[str]) -> bool:
-    func = call.func
-    if isinstance(func, ast.Attribute):
-        return (
-            func.attr == "record" and isinstance(func.value, ast.Name) and func.value.id == "audit"
-        )
-    return isinstance(func, ast.Name) and func.id in direct
+@dataclass
+class Module:
+    """One source file: its calls (with the function each is in), constants, enums."""
+
+    path: Path
+    tree: ast.Module
+    calls: list[tuple[ast.Call, Function | None]] = field(default_factory=list)
+    constants: dict[str, list[ast.expr]] = field(default_factory=dict)
+    enums: dict[str, set[str]] = field(default_factory=dict)
+    records: set[str] = field(default_factory=set)  # names audit.record is imported as
+
+    def __post_init__(self) -> None:
+        self._visit(self.tree, None)
+        for stmt in self.tree.body:
+            for name, value in _assignments(stmt):
+                self.constants.setdefault(name, []).append(value)
+
+    def _visit(self, node: ast.AST, fn: Function | None) -> None:
+        """One walk: every call with its innermost function, imports of record, enums."""
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Call):
+                self.calls.append((child, fn))
+            elif isinstance(child, ast.ImportFrom) and child.module == "bot.services.audit":
+                self.records |= {a.asname or a.name for a in child.names if a.name == "record"}
+            elif isinstance(child, ast.ClassDef) and any(
+                "Enum" in ast.unparse(base) for base in child.bases
+            ):
+                self.enums[child.name] = {
+                    value.value
+                    for stmt in child.body
+                    for _name, value in _assignments(stmt)
+                    if isinstance(value, ast.Constant) and isinstance(value.value, str)
+                }
+            self._visit(child, child if isinstance(child, Function) else fn)
 
 
-def _values(node: ast.expr, where: str, problems: list[str]) -> set[str]:
-    """Every action string `node` can be, or a problem noted when that is not knowable."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return {node.value}
-    if isinstance(node, ast.IfExp):
-        return _values(node.body, where, problems) | _values(node.orelse, where, problems)
-    if isinstance(node, ast.JoinedStr):
-        shape = "".join(
-            part.value if isinstance(part, ast.Constant) else "{}" for part in node.values
-        )
-        if shape in DECLARED:
-            return DECLARED[shape]
-        problems.append(f"{where}: f-string action {shape!r} is not in DECLARED")
+def _assignments(stmt: ast.stmt) -> list[tuple[str, ast.expr]]:
+    if isinstance(stmt, ast.Assign):
+        return [(t.id, stmt.value) for t in stmt.targets if isinstance(t, ast.Name)]
+    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value:
+        return [(stmt.target.id, stmt.value)]
+    return []
+
+
+def _parameter(fn: Function, name: str) -> tuple[ast.arg, Writer] | None:
+    args = fn.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+    defaults += args.defaults
+    for i, arg in enumerate(positional):
+        if arg.arg == name:
+            return arg, Writer(name, i, defaults[i])
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        if arg.arg == name:
+            return arg, Writer(name, None, default)
+    return None
+
+
+class Scan:
+    """Every action the code can write, where, and what could not be known."""
+
+    def __init__(self) -> None:
+        self.modules = [
+            Module(path.relative_to(ROOT), ast.parse(path.read_text(encoding="utf-8")))
+            for folder in SOURCE_DIRS
+            for path in sorted((ROOT / folder).rglob("*.py"))
+        ]
+        self.enums = {name: v for module in self.modules for name, v in module.enums.items()}
+        self.writers: dict[str, Writer] = {"record": Writer("action", None, None)}
+        self.actions: dict[str, list[str]] = {}
+        self.problems: list[str] = []
+        known = 0
+        while known != len(self.writers):  # a wrapper found makes its callers writers
+            known = len(self.writers)
+            self.actions, self.problems = {}, []
+            for module in self.modules:
+                for call, fn in module.calls:
+                    self._call(module, call, fn)
+
+    def _writer(self, module: Module, call: ast.Call) -> Writer | None:
+        func = call.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if name == "record":  # a common word: only bot.services.audit's record counts
+            is_audit = isinstance(func, ast.Attribute) and ast.unparse(func.value) == "audit"
+            return self.writers["record"] if is_audit or name in module.records else None
+        return self.writers.get(name) if name else None
+
+    def _call(self, module: Module, call: ast.Call, fn: Function | None) -> None:
+        where = f"{module.path}:{call.lineno}"
+        if (
+            isinstance(call.func, ast.Name)
+            and call.func.id == "AuditLog"
+            and module.path != RECORDER
+        ):
+            self.problems.append(f"{where}: AuditLog built outside {RECORDER}; use audit.record")
+        writer = self._writer(module, call)
+        if writer is None:
+            return
+        given = next((k.value for k in call.keywords if k.arg == writer.param), None)
+        if given is None and writer.position is not None and len(call.args) > writer.position:
+            given = call.args[writer.position]
+        given = given or writer.default
+        if given is None:
+            self.problems.append(f"{where}: an audit entry without its action")
+            return
+        for value in self._values(module, fn, given, where):
+            self.actions.setdefault(value, []).append(where)
+
+    def _values(self, module: Module, fn: Function | None, node: ast.expr, where: str) -> set[str]:
+        """Every action string `node` can be; a problem noted when that is not knowable."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return {node.value}
+        if isinstance(node, ast.IfExp):
+            return self._values(module, fn, node.body, where) | self._values(
+                module, fn, node.orelse, where
+            )
+        if isinstance(node, ast.JoinedStr):
+            shape = "".join(p.value if isinstance(p, ast.Constant) else "{}" for p in node.values)
+            if shape in DECLARED:
+                return DECLARED[shape]
+        elif isinstance(node, ast.Name):
+            return self._name(module, fn, node.id, where)
+        elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            table = module.constants.get(node.value.id, [])
+            if len(table) == 1 and isinstance(table[0], ast.Dict):
+                return set().union(*(self._values(module, fn, v, where) for v in table[0].values))
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            enum = self._enum_of(fn, node.value.id) if node.attr == "value" else node.value.id
+            if enum in self.enums:
+                return self.enums[enum]
+        self.problems.append(f"{where}: the action cannot be known: {ast.unparse(node)}")
         return set()
-    problems.append(f"{where}: action is not a string literal: {ast.unparse(node)}")
-    return set()
+
+    def _name(self, module: Module, fn: Function | None, name: str, where: str) -> set[str]:
+        if fn is not None:
+            local = [v for stmt in ast.walk(fn) if isinstance(stmt, ast.stmt)
+                     for n, v in _assignments(stmt) if n == name]  # fmt: skip
+            if local:
+                return set().union(*(self._values(module, fn, v, where) for v in local))
+            found = _parameter(fn, name)
+            if found is not None:
+                arg, writer = found
+                if arg.annotation is not None and ast.unparse(arg.annotation) in self.enums:
+                    return self.enums[ast.unparse(arg.annotation)]
+                # The action comes from the callers: they are writers too.
+                self.writers.setdefault(fn.name, writer)
+                return set()
+        if name in module.constants:
+            return set().union(
+                *(self._values(module, None, v, where) for v in module.constants[name])
+            )
+        self.problems.append(f"{where}: the action cannot be known: {name}")
+        return set()
+
+    def _enum_of(self, fn: Function | None, name: str) -> str | None:
+        found = _parameter(fn, name) if fn is not None else None
+        if found is None or found[0].annotation is None:
+            return None
+        return ast.unparse(found[0].annotation)
 
 
-def written_actions() -> tuple[dict[str, list[str]], list[str]]:
-    """{action: [file:line, …]} for every audit action the code can write, and problems."""
-    actions: dict[str, list[str]] = {}
-    problems: list[str] = []
-    for path, tree in _sources():
-        direct = _record_names(tree)
-        for node in ast.walk(tree):
-            if not isinstance(node, ast.Call):
-                continue
-            where = f"{path}:{node.lineno}"
-            if isinstance(node.func, ast.Name) and node.func.id == "AuditLog" and path != WRITER:
-                problems.append(f"{where}: AuditLog built outside {WRITER}; use audit.record")
-            if not _is_record(node, direct):
-                continue
-            action = next((k.value for k in node.keywords if k.arg == "action"), None)
-            if action is None:
-                problems.append(f"{where}: audit.record without action=")
-                continue
-            for value in _values(action, where, problems):
-                actions.setdefault(value, []).append(where)
-    return actions, problems
+@functools.cache
+def scan() -> Scan:
+    return Scan()
 
 
 def _catalog_strings(locale: str) -> dict[str, str]:
@@ -108,28 +223,26 @@ def _catalog_strings(locale: str) -> dict[str, str]:
 
 
 def test_the_scan_finds_the_known_actions() -> None:
-    """The scanner itself works: it sees actions of several capabilities, by all forms."""
-    actions, _problems = written_actions()
+    """The scanner itself works: it sees actions of several capabilities, in every form."""
+    actions = scan().actions
     for known in ("branch.created", "meeting.scheduled", "leave.rejected", "notice.pause"):
         assert known in actions, f"the scan did not find {known}"
 
 
-def test_every_action_is_a_literal() -> None:
-    _actions, problems = written_actions()
+def test_every_action_can_be_known_from_the_source() -> None:
+    problems = scan().problems
     assert problems == [], "\n".join(problems)
 
 
 def test_every_action_has_a_label() -> None:
-    actions, _problems = written_actions()
-    unlabelled = {a: w for a, w in actions.items() if a not in ACTIONS}
+    unlabelled = {a: w for a, w in scan().actions.items() if a not in ACTIONS}
     assert unlabelled == {}, f"add these to handlers/audit.py ACTIONS: {unlabelled}"
 
 
 def test_every_label_is_translated() -> None:
-    actions, _problems = written_actions()
     zh = Catalogs.load().translator("zh_CN", ZoneInfo("Asia/Shanghai"))
     strings = {locale: _catalog_strings(locale) for locale in LOCALES}
-    for action in sorted(actions):
+    for action in sorted(scan().actions):
         label = ACTIONS.get(action)
         if label is None:
             continue  # reported by test_every_action_has_a_label
