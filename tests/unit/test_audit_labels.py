@@ -107,11 +107,11 @@ def _parameter(fn: Function, name: str) -> tuple[ast.arg, Writer] | None:
 class Scan:
     """Every action the code can write, where, and what could not be known."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: Path = ROOT) -> None:
         self.modules = [
-            Module(path.relative_to(ROOT), ast.parse(path.read_text(encoding="utf-8")))
+            Module(path.relative_to(root), ast.parse(path.read_text(encoding="utf-8")))
             for folder in SOURCE_DIRS
-            for path in sorted((ROOT / folder).rglob("*.py"))
+            for path in sorted((root / folder).rglob("*.py"))
         ]
         self.enums = {name: v for module in self.modules for name, v in module.enums.items()}
         self.writers: dict[str, Writer] = {"record": Writer("action", None, None)}
@@ -227,6 +227,24 @@ def test_the_scan_finds_the_known_actions() -> None:
     actions = scan().actions
     for known in ("branch.created", "meeting.scheduled", "leave.rejected", "notice.pause"):
         assert known in actions, f"the scan did not find {known}"
+
+
+def test_the_scan_refuses_what_it_cannot_know(tmp_path: Path) -> None:
+    """A hidden action fails; a wrapper's callers are followed to their literals."""
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "bot" / "x.py").write_text(
+        "from bot.services import audit\n"
+        "async def note(session, what, now):\n"
+        "    await audit.record(session, actor_id=None, action=what, now=now)\n"
+        "async def a(session, now, kind):\n"
+        "    await note(session, 'x.done', now)\n"
+        "    await note(session, f'x.{kind}', now)\n"
+        "    await audit.record(session, actor_id=None, action=kind.upper(), now=now)\n",
+        encoding="utf-8",
+    )
+    found = Scan(tmp_path)
+    assert set(found.actions) == {"x.done"}
+    assert len(found.problems) == 2, found.problems
 
 
 def test_every_action_can_be_known_from_the_source() -> None:
