@@ -83,5 +83,5 @@ async def name_button(turn: Turn[NameOk]) -> None:
     await _finish_joining(turn)
 
 
-# One step: the name (the step is "ask" in forms saved before and after this change).
-NAME = Form(NAME_FORM, steps={"ask": name_text, "*": name_text})
+# One step: the name, asked by /start.
+NAME = Form(NAME_FORM, steps={"ask": name_text})
