@@ -118,7 +118,7 @@ async def create_branch(
         details={"name": name},
     )
     invite = await _issue_invite(
-        session, branch_id=branch.id, role=Role.secretary, by=admin, now=now, ttl=invite_ttl
+        session, branch.id, Role.secretary, by=admin, now=now, ttl=invite_ttl
     )
     return branch, invite
 
@@ -166,22 +166,17 @@ async def create_invite(
     secretary = access.require(actor, Role.secretary)
     if secretary.branch_id is None:
         raise Refused("no_branch")
+    branch_id = secretary.branch_id
     return await _issue_invite(
-        session,
-        branch_id=secretary.branch_id,
-        role=Role.member,
-        by=secretary,
-        now=now,
-        ttl=ttl,
-        max_uses=max_uses,
+        session, branch_id, Role.member, by=secretary, now=now, ttl=ttl, max_uses=max_uses
     )
 
 
 async def _issue_invite(
     session: AsyncSession,
-    *,
     branch_id: int,
     role: Role,
+    *,
     by: Member,
     now: datetime,
     ttl: timedelta,
