@@ -34,6 +34,74 @@ def command_menu(
     return [BotCommand(c.name, translate(c.description)) for c in commands if role in c.roles]
 
 
+class _Lifecycle:
+    """What the application owns between start and stop: engine, catalogs, the outbox."""
+
+    def __init__(
+        self, settings: Settings, engine: AsyncEngine | None, migrate: bool | None, run_outbox: bool
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.owns_engine = engine is None
+        self.migrate = migrate if migrate is not None else is_sqlite(settings.database_url)
+        self.run_outbox = run_outbox
+        self.worker_stop = asyncio.Event()
+        self.tasks: list[asyncio.Task[None]] = []
+
+    async def post_init(self, app: BotApplication) -> None:
+        settings, data = self.settings, app.bot_data
+        if self.engine is None:
+            self.engine = make_engine(settings.database_url)
+        if self.migrate:
+            await upgrade(settings.database_url)
+        data.sessions = make_sessions(self.engine)
+        data.catalogs = Catalogs.load(settings.default_locale)
+        data.outbox = OutboxWorker(
+            app.bot,
+            data.sessions,
+            data.clock,
+            concurrency=settings.delivery_concurrency,
+            max_attempts=settings.delivery_max_attempts,
+            hooks=data.hooks,
+            paid_broadcast=settings.allow_paid_broadcast,
+        )
+        await self._publish_guest_menus(app)
+        if self.run_outbox:
+            # A single process on SQLite owns every in-flight row; others wait for leases.
+            await data.outbox.recover(all_sending=is_sqlite(settings.database_url))
+            task = asyncio.create_task(data.outbox.run(self.worker_stop), name="outbox")
+            self.tasks.append(task)
+
+    async def _publish_guest_menus(self, app: BotApplication) -> None:
+        """The default menu (what someone who has not joined may do), in each language."""
+        data = app.bot_data
+        assert data.catalogs is not None
+        for locale in LOCALES:
+            t = data.catalogs.translator(locale, self.settings.tz)
+            menu = command_menu(data.commands, GUEST, t.label)
+            await app.bot.set_my_commands(
+                menu,
+                scope=BotCommandScopeDefault(),
+                language_code=None if locale == self.settings.default_locale else locale[:2],
+            )
+
+    async def stop_outbox(self) -> None:
+        self.worker_stop.set()
+        while self.tasks:
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(self.tasks.pop(), timeout=10)
+
+    async def post_stop(self, _app: BotApplication) -> None:
+        # Before the bot shuts down (post_shutdown is after): the sends in flight still have
+        # a rate limiter and a connection to finish on, and their outcomes get recorded.
+        await self.stop_outbox()
+
+    async def post_shutdown(self, _app: BotApplication) -> None:
+        await self.stop_outbox()  # for callers that drive the steps without post_stop
+        if self.owns_engine and self.engine is not None:
+            await self.engine.dispose()
+
+
 def build_application(
     settings: Settings,
     *,
@@ -56,57 +124,7 @@ def build_application(
         per_chat_per_second=settings.rate_per_chat_per_second,
         group_per_minute=settings.rate_group_per_minute,
     )
-    owns_engine = engine is None
-    worker_stop = asyncio.Event()
-    tasks: list[asyncio.Task[None]] = []
-
-    async def post_init(app: BotApplication) -> None:
-        nonlocal engine
-        data = app.bot_data
-        if engine is None:
-            engine = make_engine(settings.database_url)
-        if migrate if migrate is not None else is_sqlite(settings.database_url):
-            await upgrade(settings.database_url)
-        data.sessions = make_sessions(engine)
-        data.catalogs = Catalogs.load(settings.default_locale)
-        data.outbox = OutboxWorker(
-            app.bot,
-            data.sessions,
-            data.clock,
-            concurrency=settings.delivery_concurrency,
-            max_attempts=settings.delivery_max_attempts,
-            hooks=data.hooks,
-            paid_broadcast=settings.allow_paid_broadcast,
-        )
-        for locale in LOCALES:
-            t = data.catalogs.translator(locale, settings.tz)
-            menu = command_menu(data.commands, GUEST, t.label)
-            await app.bot.set_my_commands(
-                menu,
-                scope=BotCommandScopeDefault(),
-                language_code=None if locale == settings.default_locale else locale[:2],
-            )
-        if run_outbox:
-            # A single process on SQLite owns every in-flight row; others wait for leases.
-            await data.outbox.recover(all_sending=is_sqlite(settings.database_url))
-            tasks.append(asyncio.create_task(data.outbox.run(worker_stop), name="outbox"))
-
-    async def stop_outbox() -> None:
-        worker_stop.set()
-        while tasks:
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(tasks.pop(), timeout=10)
-
-    async def post_stop(_app: BotApplication) -> None:
-        # Before the bot shuts down (post_shutdown is after): the sends in flight still have
-        # a rate limiter and a connection to finish on, and their outcomes get recorded.
-        await stop_outbox()
-
-    async def post_shutdown(app: BotApplication) -> None:
-        await stop_outbox()  # for callers that drive the steps without post_stop
-        if owns_engine and engine is not None:
-            await engine.dispose()
-
+    life = _Lifecycle(settings, engine, migrate, run_outbox)
     builder = (
         Application.builder()
         .token(settings.bot_token.get_secret_value())
@@ -117,9 +135,9 @@ def build_application(
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .defaults(Defaults(parse_mode="HTML", tzinfo=settings.tz))
         .concurrent_updates(PerUserUpdateProcessor(concurrent_updates))
-        .post_init(post_init)
-        .post_stop(post_stop)
-        .post_shutdown(post_shutdown)
+        .post_init(life.post_init)
+        .post_stop(life.post_stop)
+        .post_shutdown(life.post_shutdown)
     )
     if settings.bot_api_file_url:
         builder = builder.base_file_url(settings.bot_api_file_url)

@@ -181,7 +181,8 @@ def cmd_i18n(action: str) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The `dangjian` command line (the README documents every subcommand it has)."""
     parser = argparse.ArgumentParser(prog="dangjian", description="党建助手 Telegram bot")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot with long polling (needs BOT_TOKEN)")
@@ -191,7 +192,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     db.add_argument("revision", nargs="?", default="head")
     tr = sub.add_parser("i18n", help="translation catalogs")
     tr.add_argument("action", choices=["update", "check", "compile"])
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
 
     if args.command == "demo":
         return cmd_demo()

@@ -48,7 +48,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
-def _queue_writers(dialect: Dialect) -> None:
+class _WriterQueue:
     """SQLite: a transaction's first write waits its turn on an asyncio.Lock.
 
     SQLite has one writer at a time, and a blocked writer polls with sleeps that grow to
@@ -58,87 +58,69 @@ def _queue_writers(dialect: Dialect) -> None:
     the first write to COMMIT/ROLLBACK, exactly as SQLite holds its own, and a wait longer
     than the busy timeout fails with the error SQLite would give.
     """
-    locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-        weakref.WeakKeyDictionary()
-    )
-    holders: dict[int, asyncio.Lock] = {}  # id(DBAPI connection) -> the lock it holds
 
-    def raw(conn: Any) -> Any:
-        return getattr(conn, "dbapi_connection", None) or conn
+    def __init__(self) -> None:
+        self.locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+        self.holders: dict[int, asyncio.Lock] = {}  # id(DBAPI connection) -> the lock it holds
 
-    def take(conn: Any, statement: str) -> None:
-        key = id(raw(conn))
-        if key in holders or statement.lstrip()[:8].upper().startswith(_READS):
+    @staticmethod
+    def _key(conn: Any) -> int:
+        return id(getattr(conn, "dbapi_connection", None) or conn)
+
+    def take(self, conn: Any, statement: str) -> None:
+        key = self._key(conn)
+        if key in self.holders or statement.lstrip()[:8].upper().startswith(_READS):
             return
         loop = asyncio.get_running_loop()
-        lock = locks.get(loop)
+        lock = self.locks.get(loop)
         if lock is None:
-            lock = locks[loop] = asyncio.Lock()
+            lock = self.locks[loop] = asyncio.Lock()
         try:
             await_only(asyncio.wait_for(lock.acquire(), BUSY_TIMEOUT))
         except TimeoutError:
             raise sqlite3.OperationalError("database is locked") from None
-        holders[key] = lock
+        self.holders[key] = lock
 
-    def give(conn: Any) -> None:
-        lock = holders.pop(id(raw(conn)), None)
+    def give(self, conn: Any) -> None:
+        lock = self.holders.pop(self._key(conn), None)
         if lock is not None:
             lock.release()
 
-    do_execute, do_execute_no_params = dialect.do_execute, dialect.do_execute_no_params
-    do_executemany, do_commit, do_rollback = (
-        dialect.do_executemany,
-        dialect.do_commit,
-        dialect.do_rollback,
-    )
-    do_close, do_terminate = dialect.do_close, dialect.do_terminate
 
-    def execute(cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
-        if context is not None:
-            take(context.root_connection.connection, statement)
-        do_execute(cursor, statement, parameters, context)
+# The dialect's statement runners (they take the execution context last) and the calls
+# that end a connection's transaction.
+_EXECUTES = ("do_execute", "do_execute_no_params", "do_executemany")
+_ENDS = ("do_commit", "do_rollback", "do_close", "do_terminate")
 
-    def execute_no_params(cursor: Any, statement: str, context: Any = None) -> None:
-        if context is not None:
-            take(context.root_connection.connection, statement)
-        do_execute_no_params(cursor, statement, context)
 
-    def executemany(cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
-        if context is not None:
-            take(context.root_connection.connection, statement)
-        do_executemany(cursor, statement, parameters, context)
+def _queue_writers(dialect: Dialect) -> None:
+    """Put the dialect's writes in one queue per event loop (see _WriterQueue)."""
+    queue = _WriterQueue()
 
-    def commit(conn: Any) -> None:
-        try:
-            do_commit(conn)
-        finally:
-            give(conn)
+    def taking(run: Any) -> Any:
+        def execute(cursor: Any, statement: str, *args: Any, **kwargs: Any) -> None:
+            context: Any = kwargs.get("context") or (args[-1] if args else None)
+            if hasattr(context, "root_connection"):
+                queue.take(context.root_connection.connection, statement)
+            run(cursor, statement, *args, **kwargs)
 
-    def rollback(conn: Any) -> None:
-        try:
-            do_rollback(conn)
-        finally:
-            give(conn)
+        return execute
 
-    def close(conn: Any) -> None:
-        try:
-            do_close(conn)
-        finally:
-            give(conn)
+    def giving(end: Any) -> Any:
+        def finish(conn: Any) -> None:
+            try:
+                end(conn)
+            finally:
+                queue.give(conn)
 
-    def terminate(conn: Any) -> None:
-        try:
-            do_terminate(conn)
-        finally:
-            give(conn)
+        return finish
 
-    dialect.do_execute = execute  # type: ignore[method-assign]
-    dialect.do_execute_no_params = execute_no_params  # type: ignore[method-assign]
-    dialect.do_executemany = executemany  # type: ignore[method-assign]
-    dialect.do_commit = commit  # type: ignore[method-assign,assignment]
-    dialect.do_rollback = rollback  # type: ignore[method-assign,assignment]
-    dialect.do_close = close  # type: ignore[method-assign,assignment]
-    dialect.do_terminate = terminate  # type: ignore[method-assign,assignment]
+    for name in _EXECUTES:
+        setattr(dialect, name, taking(getattr(dialect, name)))
+    for name in _ENDS:
+        setattr(dialect, name, giving(getattr(dialect, name)))
 
 
 def make_sessions(engine: AsyncEngine) -> Sessions:

@@ -7,22 +7,26 @@ from bot.i18n import N_
 from bot.services import audit
 from handlers.shape import ADMINS, Turn, add_command, handler
 
-# Known actions in words; an action without an entry is shown by its code.
+# Every action the code writes, in words (tests/unit/test_audit_labels.py finds them all).
 ACTIONS = {
     "admin.bootstrap": N_("admin registered"),
     "branch.created": N_("branch created"),
     "invite.created": N_("invite link made"),
     "invite.revoked": N_("invite links withdrawn"),
     "role.changed": N_("role changed"),
-    "committee.set": N_("branch committee changed"),
+    "committee.set": N_("made a branch committee member"),
+    "committee.unset": N_("removed from the branch committee"),
     "group.created": N_("party group created"),
     "group.assigned": N_("party group assignment"),
     "meeting.scheduled": N_("meeting scheduled"),
+    "meeting.notice": N_("meeting notice sent"),
+    "meeting.reminder": N_("meeting reminder sent"),
     "meeting.rescheduled": N_("meeting rescheduled"),
     "meeting.cancelled": N_("meeting cancelled"),
     "meeting.minutes": N_("minutes recorded"),
     "attendance.marked": N_("attendance marked by hand"),
-    "leave.approved": N_("leave decided"),
+    "leave.approved": N_("leave approved"),
+    "leave.rejected": N_("leave not approved"),
     "study.published": N_("study item published"),
     "study.settings": N_("study settings changed"),
     "feed.added": N_("feed added"),
@@ -30,8 +34,19 @@ ACTIONS = {
     "notice.sent": N_("notice sent"),
     "notice.scheduled": N_("notice scheduled"),
     "notice.reminded": N_("notice re-reminded"),
+    "notice.pause": N_("notice paused"),
+    "notice.resume": N_("notice resumed"),
+    "notice.cancel": N_("notice cancelled"),
+    "pledge.approved": N_("pledge approved"),
+    "pledge.returned": N_("pledge returned"),
     "pledge.published": N_("pledges published"),
     "pledge.rated": N_("pledge rated"),
+    # Written by the oversight capability (组织生活 rules, 豁免, 述职评议, 换届).
+    "oversight.rule": N_("compliance rule changed"),
+    "oversight.exempt": N_("exemption granted"),
+    "oversight.review_opened": N_("annual review opened"),
+    "oversight.review_rated": N_("annual report rated"),
+    "oversight.term": N_("branch term set"),
 }
 
 

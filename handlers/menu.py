@@ -9,9 +9,10 @@ from telegram.error import TelegramError
 
 from bot.app import command_menu
 from bot.context import GUEST, BotContext
-from bot.i18n import N_, escape
+from bot.i18n import N_, Translator, escape
 from bot.models import Role
 from handlers.common import Actor
+from handlers.shape import Turn, handler
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +24,13 @@ ROLE_NAMES = {
 }
 
 
+def role_label(t: Translator, role: str) -> str:
+    """A role (or "not joined") in words."""
+    return t._(ROLE_NAMES.get(role, role))
+
+
 def role_name(actor: Actor, role: str) -> str:
-    return actor.t._(ROLE_NAMES.get(role, role))
+    return role_label(actor.t, role)
 
 
 async def publish_menu(context: BotContext, actor: Actor) -> None:
@@ -54,3 +60,12 @@ def help_text(context: BotContext, actor: Actor) -> str:
             ),
         ]
     return "\n".join(lines)
+
+
+@handler()
+async def help_command(turn: Turn[None]) -> None:
+    """List exactly what this person may do."""
+    await turn.reply(help_text(turn.context, turn.actor))
+    if turn.actor.role != GUEST:
+        # Keeps the Telegram menu in step with the role (admins get theirs here first).
+        await publish_menu(turn.context, turn.actor)

@@ -130,6 +130,54 @@ class Stage:
         return branch
 
 
+def stage_settings(sim: BotAPISimulator, engine: AsyncEngine, **overrides: object) -> Settings:
+    """Settings for a bot that talks to `sim` and keeps its data in `engine`."""
+    values: dict[str, object] = {
+        "bot_token": sim.token,
+        "bot_api_url": sim.base_url,
+        "bot_api_file_url": sim.base_file_url,
+        "database_url": engine.url.render_as_string(hide_password=False),
+        "admin_ids": frozenset({ADMIN_ID}),
+        "rate_global_per_second": 1000,
+        "rate_per_chat_per_second": 100,
+        "error_report_interval_seconds": 0,
+    }
+    values.update(overrides)
+    return cast(Any, Settings)(_env_file=None, **values)
+
+
+async def _start(app: BotApplication, webhook_port: int | None) -> None:
+    """What run_polling() / run_webhook() do before they block, step by step."""
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+    if webhook_port is None:
+        await app.updater.start_polling(poll_interval=0, timeout=1)
+    else:
+        await app.updater.start_webhook(
+            listen="127.0.0.1",
+            port=webhook_port,
+            url_path="hook",
+            webhook_url=f"http://127.0.0.1:{webhook_port}/hook",
+            secret_token=WEBHOOK_TEST_SECRET,
+        )
+
+
+async def _stop(app: BotApplication) -> None:
+    """The order run_polling() uses: post_stop lets the outbox finish its sends while the
+    bot can still talk, post_shutdown releases what post_init opened."""
+    assert app.updater is not None
+    await app.updater.stop()
+    await app.stop()
+    assert app.post_stop is not None
+    await app.post_stop(app)
+    await app.shutdown()
+    assert app.post_shutdown is not None
+    await app.post_shutdown(app)
+
+
 @asynccontextmanager
 async def running_bot(
     sim: BotAPISimulator,
@@ -146,52 +194,17 @@ async def running_bot(
     With `webhook_port` the bot receives updates by webhook on 127.0.0.1 (secret
     WEBHOOK_TEST_SECRET) instead of long polling.
     """
-    values: dict[str, object] = {
-        "bot_token": sim.token,
-        "bot_api_url": sim.base_url,
-        "bot_api_file_url": sim.base_file_url,
-        "database_url": engine.url.render_as_string(hide_password=False),
-        "admin_ids": frozenset({ADMIN_ID}),
-        "rate_global_per_second": 1000,
-        "rate_per_chat_per_second": 100,
-        "error_report_interval_seconds": 0,
-    }
-    values.update(settings_overrides)
-    settings = cast(Any, Settings)(_env_file=None, **values)
     clock = clock or FixedClock(START)
     app = build_application(
-        settings,
+        stage_settings(sim, engine, **settings_overrides),
         register=register,
         clock=clock,
         engine=engine,
         migrate=False,
         run_outbox=run_outbox,
     )
-    # run_polling() would call post_init/post_shutdown; here we drive the steps ourselves.
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    await app.start()
-    assert app.updater is not None
-    if webhook_port is None:
-        await app.updater.start_polling(poll_interval=0, timeout=1)
-    else:
-        await app.updater.start_webhook(
-            listen="127.0.0.1",
-            port=webhook_port,
-            url_path="hook",
-            webhook_url=f"http://127.0.0.1:{webhook_port}/hook",
-            secret_token=WEBHOOK_TEST_SECRET,
-        )
+    await _start(app, webhook_port)
     try:
         yield Stage(sim, app, clock, engine)
     finally:
-        # The order run_polling() uses: post_stop lets the outbox finish its sends while
-        # the bot can still talk, post_shutdown releases what post_init opened.
-        await app.updater.stop()
-        await app.stop()
-        assert app.post_stop is not None
-        await app.post_stop(app)
-        await app.shutdown()
-        assert app.post_shutdown is not None
-        await app.post_shutdown(app)
+        await _stop(app)

@@ -109,16 +109,6 @@ async def create_branch(
     session.add(branch)
     await session.flush()
     assert branch.id is not None
-    invite = Invite(
-        token=_new_token(),
-        branch_id=branch.id,
-        role=Role.secretary,
-        created_by=admin.id,
-        created_at=now,
-        expires_at=now + invite_ttl,
-        max_uses=1,
-    )
-    session.add(invite)
     await audit.record(
         session,
         actor_id=admin.id,
@@ -127,13 +117,8 @@ async def create_branch(
         subject=f"branch:{branch.id}",
         details={"name": name},
     )
-    await audit.record(
-        session,
-        actor_id=admin.id,
-        action="invite.created",
-        now=now,
-        subject=f"branch:{branch.id}",
-        details={"role": Role.secretary, "max_uses": 1},
+    invite = await _issue_invite(
+        session, branch.id, Role.secretary, by=admin, now=now, ttl=invite_ttl
     )
     return branch, invite
 
@@ -147,22 +132,19 @@ class BranchRow:
 
 
 async def branch_overview(session: AsyncSession, *, actor: Member | None) -> list[BranchRow]:
-    """Every branch with its secretaries and the count of active members (admins only)."""
+    """Every branch with its secretaries and the count of its active members (admins only)."""
     access.require(actor, Role.admin)
     branches = list(await session.exec(select(Branch).order_by(col(Branch.name))))
+    people = people_query().order_by(None).subquery()
     counts = dict(
         (
             await session.exec(
-                select(Member.branch_id, func.count())
-                .where(Member.status != MemberStatus.left)
-                .group_by(col(Member.branch_id))
+                select(people.c.branch_id, func.count()).group_by(people.c.branch_id)
             )
         ).all()
     )
     secretaries: dict[int, list[str]] = {}
-    for m in await session.exec(
-        select(Member).where(Member.role == Role.secretary, Member.status != MemberStatus.left)
-    ):
+    for m in await active_members(session, roles=(Role.secretary,)):
         if m.branch_id is not None:
             secretaries.setdefault(m.branch_id, []).append(m.name)
     return [
@@ -184,11 +166,28 @@ async def create_invite(
     secretary = access.require(actor, Role.secretary)
     if secretary.branch_id is None:
         raise Refused("no_branch")
+    branch_id = secretary.branch_id
+    return await _issue_invite(
+        session, branch_id, Role.member, by=secretary, now=now, ttl=ttl, max_uses=max_uses
+    )
+
+
+async def _issue_invite(
+    session: AsyncSession,
+    branch_id: int,
+    role: Role,
+    *,
+    by: Member,
+    now: datetime,
+    ttl: timedelta,
+    max_uses: int = 1,
+) -> Invite:
+    """A new invite to `branch_id` in `role`, recorded in the audit log."""
     invite = Invite(
         token=_new_token(),
-        branch_id=secretary.branch_id,
-        role=Role.member,
-        created_by=secretary.id,
+        branch_id=branch_id,
+        role=role,
+        created_by=by.id,
         created_at=now,
         expires_at=now + ttl,
         max_uses=max_uses,
@@ -196,11 +195,11 @@ async def create_invite(
     session.add(invite)
     await audit.record(
         session,
-        actor_id=secretary.id,
+        actor_id=by.id,
         action="invite.created",
         now=now,
-        subject=f"branch:{secretary.branch_id}",
-        details={"role": Role.member, "max_uses": max_uses},
+        subject=f"branch:{branch_id}",
+        details={"role": role, "max_uses": max_uses},
     )
     return invite
 
@@ -230,6 +229,25 @@ async def revoke_invites(session: AsyncSession, *, actor: Member | None, now: da
     return count
 
 
+async def _refuse_unusable(
+    session: AsyncSession, invite: Invite | None, existing: Member | None, now: datetime
+) -> None:
+    """Refuse an invite that cannot be used, or a person who cannot use one."""
+    if invite is None:
+        raise Refused("invite_unknown")
+    if existing is not None and existing.role == Role.admin:
+        raise Refused("admin_no_join")
+    if existing is not None and existing.status != MemberStatus.left:
+        branch = await branch_of(session, existing)
+        raise Refused("already_member", branch=branch.name if branch else "")
+    if invite.revoked_at is not None:
+        raise Refused("invite_revoked")
+    if invite.expires_at <= now:
+        raise Refused("invite_expired")
+    if invite.uses >= invite.max_uses:
+        raise Refused("invite_used_up")
+
+
 async def accept_invite(
     session: AsyncSession,
     *,
@@ -244,19 +262,8 @@ async def accept_invite(
     invite = (
         await session.exec(select(Invite).where(Invite.token == token).with_for_update())
     ).first()
-    if invite is None:
-        raise Refused("invite_unknown")
-    if existing is not None and existing.role == Role.admin:
-        raise Refused("admin_no_join")
-    if existing is not None and existing.status != MemberStatus.left:
-        branch = await session.get(Branch, existing.branch_id) if existing.branch_id else None
-        raise Refused("already_member", branch=branch.name if branch else "")
-    if invite.revoked_at is not None:
-        raise Refused("invite_revoked")
-    if invite.expires_at <= now:
-        raise Refused("invite_expired")
-    if invite.uses >= invite.max_uses:
-        raise Refused("invite_used_up")
+    await _refuse_unusable(session, invite, existing, now)
+    assert invite is not None
     invite.uses += 1
     name = clean_name(profile_name) or str(telegram_user_id)
     if existing is None:
@@ -318,17 +325,12 @@ async def set_blocked(
 
 
 async def roster(session: AsyncSession, *, actor: Member | None) -> tuple[Branch, list[Member]]:
-    """The secretary's branch and its people, secretaries first, then by name."""
+    """The secretary's branch and its active members, secretaries first, then by name."""
     secretary = access.require(actor, Role.secretary)
     branch = await session.get(Branch, secretary.branch_id) if secretary.branch_id else None
     if branch is None:
         raise Refused("no_branch")
-    people = await session.exec(
-        select(Member)
-        .where(Member.branch_id == branch.id)
-        .order_by(col(Member.role).desc(), col(Member.name))
-    )
-    return branch, list(people)
+    return branch, await active_members(session, branch.id)
 
 
 async def branch_of(session: AsyncSession, member: Member) -> Branch | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.services import audit
 from tests.harness import Harness
 
 
@@ -52,3 +53,25 @@ async def test_admin_reads_the_audit_log(h: Harness) -> None:
     assert "创建党支部 审计党支部" in log  # the subject by name, not "branch:1"
     assert "branch:" not in log
     assert "没有这项权限" in (await h.send(branch.secretary, "/audit")).text
+
+
+async def test_the_audit_log_names_every_action_in_words(h: Harness) -> None:
+    """Actions once shown as raw codes (notice.pause, pledge.approved …) read as words."""
+    words = {
+        "notice.pause": "暂停通知",
+        "notice.resume": "继续发送通知",
+        "notice.cancel": "取消通知",
+        "pledge.approved": "通过承诺",
+        "pledge.returned": "退回承诺",
+        "leave.rejected": "不批准请假",
+        "committee.unset": "移出支委",
+    }
+    await h.send(h.admin, "/help")  # the admin's row exists from here on
+    async with h.sessions() as s:
+        for action in words:
+            await audit.record(s, actor_id=None, action=action, now=h.clock.now())
+        await s.commit()
+    log = (await h.send(h.admin, "/audit")).text
+    for action, text in words.items():
+        assert text in log
+        assert action not in log

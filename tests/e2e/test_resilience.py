@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from bot.models import Member
 from bot.services import org
-from handlers import org as org_handlers
+from handlers import menu
 from simulator import BotAPISimulator
 from tests.harness import Harness, invite_token, start_bot
 
@@ -62,6 +62,6 @@ async def test_a_press_that_fails_after_its_answer_still_gets_an_apology(
     def broken(*args: object, **kwargs: object) -> str:
         raise RuntimeError("after the press was answered")
 
-    monkeypatch.setattr(org_handlers, "help_text", broken)
+    monkeypatch.setattr(menu, "help_text", broken)
     await h.press(person, "使用“冯十二”")  # answered, then the welcome fails
     assert "出了点问题" in person.last.text
