@@ -7,6 +7,7 @@ import html
 import re
 import xml.etree.ElementTree as ET
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -16,14 +17,22 @@ import httpx
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.delivery import outbox
+from bot.delivery.message import OutgoingMessage
+from bot.delivery.outbox import Recipient
 from bot.models import Member, Role, StudyFeed, StudyItem
-from bot.services import access, audit, once, study
+from bot.services import access, audit, once, org, study
 from bot.services.errors import Refused
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FEEDS_MAX = 50
 ERROR_MAX = 500
 SUMMARY_MAX = 1000
+# A feed read despite errors: its `last_status`, with the reason in `last_error`.
+WARNING = "warning"
+
+# The admins' message about new drafts, in one language: (locale, feed, drafts) → message.
+DraftsCompose = Callable[[str | None, StudyFeed, Sequence[StudyItem]], OutgoingMessage]
 
 
 class FeedError(Exception):
@@ -401,3 +410,24 @@ def record_failure(feed: StudyFeed, error: FeedError, *, now: datetime) -> None:
     feed.last_error = (f"{error.code}:{error.detail}" if error.detail else error.code)[:ERROR_MAX]
     feed.failures += 1
     feed.last_new = 0
+
+
+async def announce_drafts(
+    session: AsyncSession,
+    *,
+    feed: StudyFeed,
+    drafts: Sequence[StudyItem],
+    now: datetime,
+    compose: DraftsCompose,
+) -> None:
+    """One message per admin listing the new drafts, in the same transaction as they."""
+    admins = await org.active_members(session, roles=(Role.admin,), reachable=True)
+    messages: dict[str | None, OutgoingMessage] = {}
+    recipients = []
+    for admin in admins:
+        if admin.locale not in messages:
+            messages[admin.locale] = compose(admin.locale, feed, drafts)
+        recipients.append(Recipient(admin.telegram_user_id, messages[admin.locale], admin.id))
+    await outbox.enqueue(
+        session, kind="study.draft", recipients=recipients, now=now, subject_id=feed.id
+    )
