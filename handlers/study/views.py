@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -82,28 +82,25 @@ def item_buttons(t: Translator, item_id: int) -> Keyboard:
     ]
 
 
-def push_compose(catalogs: Catalogs, tz: ZoneInfo) -> study.ItemCompose:
-    """The push of a new item, in one language."""
-
+def _item_compose(
+    catalogs: Catalogs, tz: ZoneInfo, heading: Callable[[Translator], str]
+) -> study.ItemCompose:
     def compose(locale: str | None, item: StudyItem) -> OutgoingMessage:
         t = catalogs.translator(locale, tz)
         assert item.id is not None
-        text = item_text(t, item, heading=t._("📖 <b>第一议题 study</b>"))
-        return OutgoingMessage(text, item_buttons(t, item.id))
+        return OutgoingMessage(item_text(t, item, heading=heading(t)), item_buttons(t, item.id))
 
     return compose
+
+
+def push_compose(catalogs: Catalogs, tz: ZoneInfo) -> study.ItemCompose:
+    """The push of a new item, in one language."""
+    return _item_compose(catalogs, tz, lambda t: t._("📖 <b>第一议题 study</b>"))
 
 
 def nudge_compose(catalogs: Catalogs, tz: ZoneInfo) -> study.ItemCompose:
     """The reminder before the due date, in one language."""
-
-    def compose(locale: str | None, item: StudyItem) -> OutgoingMessage:
-        t = catalogs.translator(locale, tz)
-        assert item.id is not None
-        text = item_text(t, item, heading=t._("⏰ A reminder: this study item is due soon."))
-        return OutgoingMessage(text, item_buttons(t, item.id))
-
-    return compose
+    return _item_compose(catalogs, tz, lambda t: t._("⏰ A reminder: this study item is due soon."))
 
 
 def completion_text(t: Translator, item: StudyItem, row: study.BranchCompletion) -> str:

@@ -64,6 +64,24 @@ async def _record(session: AsyncSession, item_id: int, member_id: int) -> StudyR
     ).first()
 
 
+async def _set_completed(
+    session: AsyncSession, item_id: int, member_id: int, *, done: bool, now: datetime
+) -> bool:
+    """Mark studied (or not) in one conditional UPDATE, so a repeated or redelivered press
+    changes the record once; True when it changed."""
+    completed = col(StudyRecord.completed_at)
+    result = await session.exec(
+        update(StudyRecord)
+        .where(
+            col(StudyRecord.item_id) == item_id,
+            col(StudyRecord.member_id) == member_id,
+            completed.is_(None) if done else completed.is_not(None),
+        )
+        .values(completed_at=now if done else None, updated_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 async def check_scope(session: AsyncSession, *, member: Member | None, item_id: int) -> StudyItem:
     """Refuse a button for an item that was not pushed to this member's branch."""
     return await _scoped_item(session, member, item_id)
@@ -77,17 +95,7 @@ async def mark_done(
     assert member is not None
     assert member.id is not None
     await _ensure_record(session, item_id, member.id, now)
-    # One conditional UPDATE, so a repeated or redelivered press records once.
-    result = await session.exec(
-        update(StudyRecord)
-        .where(
-            col(StudyRecord.item_id) == item_id,
-            col(StudyRecord.member_id) == member.id,
-            col(StudyRecord.completed_at).is_(None),
-        )
-        .values(completed_at=now, updated_at=now)
-    )
-    return item, bool(getattr(result, "rowcount", 0))
+    return item, await _set_completed(session, item_id, member.id, done=True, now=now)
 
 
 def validate_reflection(text: str) -> str:
@@ -128,16 +136,8 @@ async def undo(
     assert member is not None
     if item.due_at is not None and now >= item.due_at:
         raise Refused("past_due", due=item.due_at)
-    result = await session.exec(
-        update(StudyRecord)
-        .where(
-            col(StudyRecord.item_id) == item_id,
-            col(StudyRecord.member_id) == member.id,
-            col(StudyRecord.completed_at).is_not(None),
-        )
-        .values(completed_at=None, updated_at=now)
-    )
-    if not getattr(result, "rowcount", 0):
+    assert member.id is not None
+    if not await _set_completed(session, item_id, member.id, done=False, now=now):
         raise Refused("not_done")
     return item
 

@@ -43,21 +43,27 @@ async def _finished(session: AsyncSession, item_id: int) -> set[int]:
     )
 
 
+async def _published(session: AsyncSession, after: datetime, until: datetime) -> list[StudyItem]:
+    """The published items due in (after, until]."""
+    return list(
+        await session.exec(
+            select(StudyItem).where(
+                StudyItem.status == StudyStatus.published,
+                col(StudyItem.due_at) > after,
+                col(StudyItem.due_at) <= until,
+            )
+        )
+    )
+
+
 async def send_nudges(
     session: AsyncSession, *, now: datetime, rules: StudyRules, compose: ItemCompose
 ) -> int:
     """One nudge per unfinished member, `nudge_before` the due date, never in quiet hours."""
     if rules.is_quiet(now):
         return 0
-    items = list(
-        await session.exec(
-            select(StudyItem).where(
-                StudyItem.status == StudyStatus.published,
-                col(StudyItem.due_at) > now,
-                col(StudyItem.due_at) <= now + rules.nudge_before,
-            )
-        )
-    )
+    # Due within `nudge_before`.
+    items = await _published(session, now, now + rules.nudge_before)
     sent = 0
     for item in items:
         assert item.id is not None
@@ -87,16 +93,8 @@ async def send_due_reports(
     """On the due date each branch's secretary gets who did not finish (once per branch)."""
     if rules.is_quiet(now):
         return 0
-    items = list(
-        await session.exec(
-            select(StudyItem).where(
-                StudyItem.status == StudyStatus.published,
-                col(StudyItem.due_at) <= now,
-                # A report days late is noise; a bot that was down that long sends none.
-                col(StudyItem.due_at) > now - timedelta(days=2),
-            )
-        )
-    )
+    # A report days late is noise; a bot that was down that long sends none.
+    items = await _published(session, now - timedelta(days=2), now)
     sent = 0
     for item in items:
         assert item.id is not None
