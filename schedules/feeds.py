@@ -6,60 +6,13 @@ import logging
 from datetime import datetime, timedelta
 
 import httpx
-from sqlmodel import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import BotApplication, BotContext, BotData
-from bot.delivery import outbox
-from bot.delivery.message import Button, OutgoingMessage
-from bot.delivery.outbox import Recipient
-from bot.models import Member, MemberStatus, Role, StudyFeed, StudyItem
+from bot.models import StudyFeed, StudyItem
 from bot.services import feeds
+from handlers.feeds.views import drafts_compose
 
 log = logging.getLogger(__name__)
-
-
-async def _tell_admins(
-    s: AsyncSession, data: BotData, feed: StudyFeed, drafts: list[StudyItem], now: datetime
-) -> None:
-    """One message per admin listing the new drafts, each with its publish button."""
-    assert data.catalogs is not None
-    assert data.settings is not None
-    admins = list(
-        await s.exec(
-            select(Member).where(Member.role == Role.admin, Member.status == MemberStatus.active)
-        )
-    )
-    recipients = []
-    for admin in admins:
-        t = data.catalogs.translator(admin.locale, data.settings.tz)
-        lines = [
-            t.n_(
-                "📰 {n} new entry from the feed {feed} is ready as a draft:",
-                "📰 {n} new entries from the feed {feed} are ready as drafts:",
-                len(drafts),
-                feed=feed.title or feed.url,
-            ),
-            "",
-        ]
-        buttons = []
-        for d in drafts:
-            lines.append(t._("#{id} {title}", id=d.id, title=d.title))
-            if d.url:
-                lines.append(t._("{url}", url=d.url))
-            buttons.append(
-                [
-                    Button(
-                        t.label("Publish #{id} to all branches", id=d.id),
-                        data=f"studypub:{d.id}",
-                    ),
-                    Button(t.label("Discard #{id}", id=d.id), data=f"studydrop:{d.id}"),
-                ]
-            )
-        recipients.append(
-            Recipient(admin.telegram_user_id, OutgoingMessage("\n".join(lines), buttons), admin.id)
-        )
-    await outbox.enqueue(s, kind="study.draft", recipients=recipients, now=now, subject_id=feed.id)
 
 
 async def _record(
@@ -93,7 +46,9 @@ async def _record(
             feeds.record_success(feed, fetched, parsed=parsed, new=len(drafts), now=now)
         s.add(feed)
         if drafts:
-            await _tell_admins(s, data, feed, drafts, now)
+            assert data.catalogs is not None
+            compose = drafts_compose(data.catalogs, settings.tz)
+            await feeds.announce_drafts(s, feed=feed, drafts=drafts, now=now, compose=compose)
         await s.commit()
     return len(drafts)
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from bot.context import BotApplication, BotContext, BotData
 from bot.services import study
+from handlers.study import views
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +28,13 @@ class StudyJobResult:
         return self.pushed + self.nudged + self.reported + self.digested
 
 
+async def _pushed(
+    s: AsyncSession, now: datetime, rules: study.StudyRules, compose: study.ItemCompose
+) -> int:
+    batches = await study.push_due(s, now=now, rules=rules, compose=compose)
+    return sum(b.total for b in batches)
+
+
 async def run_study_jobs(data: BotData, *, now: datetime) -> StudyJobResult:
     """Everything study-related that is due at `now`, read from the database.
 
@@ -34,12 +45,24 @@ async def run_study_jobs(data: BotData, *, now: datetime) -> StudyJobResult:
     assert data.sessions is not None
     assert data.catalogs is not None
     rules = study.StudyRules.from_settings(data.settings)
+    catalogs, tz = data.catalogs, data.settings.tz
+    steps: list[Callable[[AsyncSession], Awaitable[int]]] = [
+        lambda s: _pushed(s, now, rules, views.push_compose(catalogs, tz)),
+        lambda s: study.send_nudges(
+            s, now=now, rules=rules, compose=views.nudge_compose(catalogs, tz)
+        ),
+        lambda s: study.send_due_reports(
+            s, now=now, rules=rules, compose=views.report_compose(catalogs, tz)
+        ),
+        lambda s: study.send_digests(
+            s, now=now, rules=rules, compose=views.digest_compose(catalogs, tz)
+        ),
+    ]
     counts = []
-    for step in (study.push_due, study.send_nudges, study.send_due_reports, study.send_digests):
+    for step in steps:
         async with data.sessions() as s:
-            result = await step(s, now=now, rules=rules, catalogs=data.catalogs)
+            counts.append(await step(s))
             await s.commit()
-        counts.append(sum(b.total for b in result) if isinstance(result, list) else result)
     outcome = StudyJobResult(*counts)
     if outcome.total and data.outbox is not None:
         data.outbox.wake()

@@ -1,29 +1,39 @@
-"""RSS 2.0 / Atom feeds of study material: parsing, careful fetching, feed records, drafts."""
+"""RSS / Atom feeds of study material: parsing (feedparser), careful fetching, records, drafts."""
 
 from __future__ import annotations
 
 import hashlib
 import html
+import io
 import re
-import xml.etree.ElementTree as ET
 import zlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from typing import Any
 from xml.parsers import expat
 
+import feedparser
 import httpx
+from feedparser import encodings as feedparser_encodings
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.delivery import outbox
+from bot.delivery.message import OutgoingMessage
+from bot.delivery.outbox import Recipient
 from bot.models import Member, Role, StudyFeed, StudyItem
-from bot.services import access, audit, once, study
+from bot.services import access, audit, once, org, study
 from bot.services.errors import Refused
 
-ATOM = "{http://www.w3.org/2005/Atom}"
 FEEDS_MAX = 50
 ERROR_MAX = 500
 SUMMARY_MAX = 1000
+# A feed read despite errors: its `last_status`, with the reason in `last_error`.
+WARNING = "warning"
+
+# The admins' message about new drafts, in one language: (locale, feed, drafts) → message.
+DraftsCompose = Callable[[str | None, StudyFeed, Sequence[StudyItem]], OutgoingMessage]
 
 
 class FeedError(Exception):
@@ -51,127 +61,149 @@ class FeedEntry:
 class ParsedFeed:
     title: str
     entries: list[FeedEntry] = field(default_factory=list)
+    warning: str | None = None  # `code:detail` of a defect feedparser read past
 
 
-def _refuse_declarations(data: bytes) -> None:
-    """Reject DOCTYPE and ENTITY declarations before building a tree.
+def _as_feedparser_reads(data: bytes) -> bytes:
+    """The document in UTF-8, decoded the way feedparser will decode it.
 
-    The standard library expands internal entities, so a 'billion laughs' document could
-    eat the memory; a feed has no business declaring any, so they are refused outright.
+    So the check below sees the same characters feedparser does, whatever the encoding
+    (GB2312, GBK, Big5, UTF-16, even EBCDIC) the document is in.
     """
+    result: dict[str, Any] = {}
+    try:
+        return bytes(feedparser_encodings.convert_to_utf8({}, data, result))
+    except Exception:  # an encoding feedparser cannot handle: it will not read it either
+        return data
 
-    def refuse(*_args: object) -> None:
+
+_DECLARATION = re.compile(rb"<!\s*ENTITY|<!\s*DOCTYPE[^>]*\[", re.IGNORECASE)
+_WIDE = ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+
+
+def _refuse(*_args: object) -> None:
+    raise FeedError("doctype")
+
+
+def _refuse_internal_subset(_name: object, _system: object, _public: object, inner: int) -> None:
+    if inner:
         raise FeedError("doctype")
 
+
+def _expat_check(document: bytes | str) -> str | None:
+    """expat's complaint about a malformed document (None when well-formed); raises on
+    an entity declaration or a DOCTYPE with an internal subset."""
     parser = expat.ParserCreate()
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
+    parser.StartDoctypeDeclHandler = _refuse_internal_subset
+    parser.EntityDeclHandler = _refuse
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise FeedError("malformed", str(exc)[:200]) from None
+        parser.Parse(document, True)
+    except (expat.ExpatError, ValueError) as exc:  # ValueError: a multi-byte encoding (GBK)
+        return str(exc)[:200]
+    return None
+
+
+def _spellings(data: bytes) -> list[bytes]:
+    """The bytes, and as UTF-8 from the wide encodings a NUL byte hints at."""
+    out = [data, _as_feedparser_reads(data)]
+    if b"\x00" in data[:1024]:
+        out += [data.decode(codec, "ignore").encode() for codec in _WIDE]
+    return out
+
+
+def _refuse_declarations(data: bytes) -> str | None:
+    """Refuse entity declarations (and a DOCTYPE with an internal subset) outright.
+
+    A 'billion laughs' document expands a few entities into gigabytes, an external entity
+    reads local files; a feed has no business declaring any. expat decides when it can
+    read the document (as sent, or decoded the way feedparser decodes it); a malformed
+    document is scanned for declarations in every spelling it could be read in.
+    Returns expat's complaint about a malformed document, None when it is well-formed.
+    """
+    if _expat_check(data) is None:
+        return None
+    complaint = _expat_check(_as_feedparser_reads(data).decode("utf-8", "replace"))
+    if complaint is None:
+        return None
+    if any(_DECLARATION.search(spelling) for spelling in _spellings(data)):
+        raise FeedError("doctype")
+    return complaint
 
 
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"[ \t\r\f\v]+")
 
 
-def plain_text(raw: str | None, limit: int = SUMMARY_MAX) -> str:
-    """Feed summaries are often HTML: keep the words, drop the markup."""
+def plain_text(raw: str | None, limit: int = SUMMARY_MAX, *, gap: str = " ") -> str:
+    """Feed summaries are often HTML: keep the words, drop the markup (each tag → `gap`)."""
     if not raw:
         return ""
-    text = html.unescape(_TAG.sub(" ", raw))
+    text = html.unescape(_TAG.sub(gap, raw))
     lines = [_SPACE.sub(" ", line).strip() for line in text.splitlines()]
     text = "\n".join(line for line in lines if line)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _text(el: ET.Element | None) -> str:
-    return "".join(el.itertext()).strip() if el is not None else ""
-
-
-def _rss_date(raw: str) -> datetime | None:
+def _date(parsed: Any) -> datetime | None:
+    """feedparser's UTC struct_time as an aware datetime."""
     try:
-        value = parsedate_to_datetime(raw)
-    except (TypeError, ValueError, IndexError):
+        year, month, day, hour, minute, second = parsed[:6]
+        return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except (TypeError, ValueError):
         return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _iso_date(raw: str) -> datetime | None:
-    try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _atom_link(entry: ET.Element) -> str | None:
-    links = entry.findall(f"{ATOM}link")
-    for link in links:
-        if link.get("rel", "alternate") == "alternate" and link.get("href"):
-            return link.get("href")
-    return links[0].get("href") if links and links[0].get("href") else None
-
-
-def _entry(
-    key: str, title: str, url: str | None, summary: str, published: datetime | None
-) -> FeedEntry | None:
-    url = url.strip() if url else None
+def _entry(raw: Any) -> FeedEntry | None:
+    url = str(raw.get("link") or "").strip() or None
     if url and not url.lower().startswith(("http://", "https://")):
         url = None
-    title = plain_text(title, study.TITLE_MAX)
-    key = key.strip() or url or title
+    # An XHTML title is markup inside a heading (第一议题<b>制度</b>落实): no gaps.
+    xhtml = (raw.get("title_detail") or {}).get("type") == "application/xhtml+xml"
+    title = plain_text(raw.get("title"), study.TITLE_MAX, gap="" if xhtml else " ")
+    key = str(raw.get("id") or "").strip() or url or title
     if not key or not (title or url):
         return None
+    content = raw.get("content") or [{}]
+    summary = raw.get("summary") or content[0].get("value") or ""
+    # Plain dict lookups: feedparser's own map from `updated` to `published` is deprecated.
+    published = _date(dict.get(raw, "published_parsed") or dict.get(raw, "updated_parsed"))
     return FeedEntry(key[:500], title, url, plain_text(summary), published)
 
 
+def _warning(exc: object) -> str:
+    """A readable feed's defect as a stored `code:detail` (see FeedError codes)."""
+    if isinstance(exc, feedparser.CharacterEncodingOverride | feedparser.CharacterEncodingUnknown):
+        return f"encoding:{str(exc)[:200]}"
+    return f"malformed:{str(exc)[:200]}"
+
+
 def parse_feed(data: bytes) -> ParsedFeed:
-    """Parse RSS 2.0 or Atom; newest entries first. Raises FeedError on anything else."""
+    """Parse RSS 0.9x/1.0/2.0 or Atom 0.3/1.0 (feedparser); newest entries first.
+
+    Raises FeedError when nothing can be read. A feed feedparser flags as malformed but
+    still reads is returned with `warning` set, to be shown in /feeds, not refused.
+    """
     if not data.strip():
         raise FeedError("malformed", "empty document")
-    _refuse_declarations(data)
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        raise FeedError("malformed", str(exc)[:200]) from None
-    entries: list[FeedEntry | None] = []
-    if root.tag == "rss" or root.tag.endswith("RDF"):
-        channel = root.find("channel")
-        if channel is None:
-            raise FeedError("malformed", "RSS without a channel")
-        feed = ParsedFeed(plain_text(_text(channel.find("title")), study.TITLE_MAX))
-        for item in channel.iter("item"):
-            link = _text(item.find("link")) or None
-            entries.append(
-                _entry(
-                    _text(item.find("guid")) or link or "",
-                    _text(item.find("title")),
-                    link,
-                    _text(item.find("description")),
-                    _rss_date(_text(item.find("pubDate"))),
-                )
-            )
-    elif root.tag == f"{ATOM}feed":
-        feed = ParsedFeed(plain_text(_text(root.find(f"{ATOM}title")), study.TITLE_MAX))
-        for item in root.iter(f"{ATOM}entry"):
-            link = _atom_link(item)
-            entries.append(
-                _entry(
-                    _text(item.find(f"{ATOM}id")) or link or "",
-                    _text(item.find(f"{ATOM}title")),
-                    link,
-                    _text(item.find(f"{ATOM}summary")) or _text(item.find(f"{ATOM}content")),
-                    _iso_date(
-                        _text(item.find(f"{ATOM}published")) or _text(item.find(f"{ATOM}updated"))
-                    ),
-                )
-            )
-    else:
-        raise FeedError("not_a_feed", root.tag[:100])
-    found = [e for e in entries if e is not None]
+    expat_error = _refuse_declarations(data)
+    # A stream, never bytes or str: given those, feedparser opens URLs and local files.
+    # No sanitising: only the words are kept (plain_text), and they are escaped when shown.
+    result = feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
+    found = [e for e in (_entry(raw) for raw in result.entries) if e is not None]
+    channel = result.get("feed") or {}
+    problem = result.get("bozo_exception") if result.get("bozo") else None
+    if not found:
+        # Malformed and nothing read, or well-formed but not a feed: a failure.
+        if problem is not None or expat_error is not None:
+            raise FeedError("malformed", str(problem or expat_error)[:200])
+        if not (channel.get("title") or channel.get("link")):
+            if result.get("version"):
+                raise FeedError("malformed", "a feed without a channel")
+            raise FeedError("not_a_feed")
+    feed = ParsedFeed(plain_text(channel.get("title"), study.TITLE_MAX))
+    if problem is not None:
+        feed.warning = _warning(problem)
     # Newest first where dates are given; undated entries keep their order after them.
     oldest = datetime.min.replace(tzinfo=UTC)
     feed.entries = sorted(found, key=lambda e: e.published or oldest, reverse=True)
@@ -387,6 +419,10 @@ def record_success(
     feed.last_ok_at = now
     feed.last_status = fetched.status
     feed.last_error = None
+    if parsed is not None and parsed.warning:
+        # No column of its own: a warning is the status, its reason in last_error.
+        feed.last_status = WARNING
+        feed.last_error = parsed.warning[:ERROR_MAX]
     feed.failures = 0
     feed.last_new = new
     feed.etag = (fetched.etag or None) and fetched.etag[:500]
@@ -401,3 +437,24 @@ def record_failure(feed: StudyFeed, error: FeedError, *, now: datetime) -> None:
     feed.last_error = (f"{error.code}:{error.detail}" if error.detail else error.code)[:ERROR_MAX]
     feed.failures += 1
     feed.last_new = 0
+
+
+async def announce_drafts(
+    session: AsyncSession,
+    *,
+    feed: StudyFeed,
+    drafts: Sequence[StudyItem],
+    now: datetime,
+    compose: DraftsCompose,
+) -> None:
+    """One message per admin listing the new drafts, in the same transaction as they."""
+    admins = await org.active_members(session, roles=(Role.admin,), reachable=True)
+    messages: dict[str | None, OutgoingMessage] = {}
+    recipients = []
+    for admin in admins:
+        if admin.locale not in messages:
+            messages[admin.locale] = compose(admin.locale, feed, drafts)
+        recipients.append(Recipient(admin.telegram_user_id, messages[admin.locale], admin.id))
+    await outbox.enqueue(
+        session, kind="study.draft", recipients=recipients, now=now, subject_id=feed.id
+    )

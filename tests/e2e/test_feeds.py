@@ -19,7 +19,8 @@ DATA = Path(__file__).resolve().parent.parent / "data" / "feeds"
 
 @pytest.fixture
 async def feed_url() -> AsyncIterator[str]:
-    """A local server: /rss (ETag), /broken (500), /malformed, /laughs (DOCTYPE)."""
+    """A local server: /rss (ETag), /broken (500), /malformed, /laughs (DOCTYPE), and
+    real-world shapes: /bozo (malformed but readable), /gbk, /gb2312, /rdf, /atom03."""
 
     async def handle(request: web.Request) -> web.Response:
         name = request.match_info["name"]
@@ -33,6 +34,9 @@ async def feed_url() -> AsyncIterator[str]:
             return web.Response(body=(DATA / "malformed.xml").read_bytes())
         if name == "laughs":
             return web.Response(body=(DATA / "billion_laughs.xml").read_bytes())
+        if name in ("bozo", "gbk", "gb2312", "rdf", "atom03"):
+            file = {"rdf": "rss1.rdf"}.get(name, f"{name}.xml")
+            return web.Response(body=(DATA / file).read_bytes())
         raise web.HTTPNotFound()
 
     app = web.Application()
@@ -147,3 +151,37 @@ async def test_feeds_are_for_admins_only(h: Harness, feed_url: str) -> None:
         refreshed = await s.get(StudyItem, draft.id)
         assert refreshed is not None
         assert refreshed.status == StudyStatus.draft
+
+
+async def test_real_world_feeds_and_a_readable_malformed_one(h: Harness, feed_url: str) -> None:
+    """GBK, GB2312, RSS 1.0 and Atom 0.3 import; a malformed but readable feed imports
+    with a warning in /feeds, not as a failure."""
+    await h.setup_branch("第一党支部", members=1)
+    for name in ("gbk", "gb2312", "rdf", "atom03", "bozo"):
+        await h.send(h.admin, f"/feeds add {feed_url}/{name}")
+    assert await fetch_due_feeds(h.app.bot_data, now=h.clock.now()) == 10
+    await h.deliver()
+    told = "\n".join(m.text for m in h.admin.bot_messages)
+    for title in (
+        "朱镕基讲话实录选读",
+        "习近平在全国组织工作会议上的重要讲话",
+        "学习《中国共产党章程》",
+        "基层党组织建设的经验",
+        "理论学习 & 实践",
+    ):
+        assert title in told
+    listing = (await h.send(h.admin, "/feeds")).text
+    for feed_title in (
+        "理论学习（GBK）",
+        "党建学习资料（国标码）",
+        "RSS 1.0 学习频道",
+        "Atom 0.3 理论文章",
+    ):
+        assert feed_title in listing
+    assert listing.count("新草稿 2 条") == 5
+    assert "失败" not in listing
+    assert "订阅源有格式错误，但已读取：不是有效的 XML" in listing
+    async with h.sessions() as s:
+        bozo = (await s.exec(select(StudyFeed).where(StudyFeed.url.endswith("/bozo")))).one()  # type: ignore[attr-defined]
+        assert bozo.last_status == "warning"
+        assert bozo.failures == 0

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlmodel import func, select
 
-import schedules.feeds
+import bot.delivery.outbox
 from bot.models import StudyFeed, StudyItem
 from schedules.feeds import fetch_due_feeds
 from tests.e2e.test_feeds import feed_url  # noqa: F401  (the local feed server fixture)
@@ -22,7 +22,7 @@ async def test_drafts_and_their_announcement_are_one_transaction(
     await h.setup_branch("第一党支部", members=1)
     await h.send(h.admin, f"/feeds add {feed_url}/rss")
     await h.send(h.admin, f"/feeds add {feed_url}/broken")
-    real = schedules.feeds.outbox.enqueue
+    real = bot.delivery.outbox.enqueue
     calls = 0
 
     async def flaky(*args: Any, **kwargs: Any) -> Any:
@@ -32,7 +32,7 @@ async def test_drafts_and_their_announcement_are_one_transaction(
             raise RuntimeError("database went away")
         return await real(*args, **kwargs)
 
-    monkeypatch.setattr(schedules.feeds.outbox, "enqueue", flaky)
+    monkeypatch.setattr(bot.delivery.outbox, "enqueue", flaky)
     assert await fetch_due_feeds(h.app.bot_data, now=h.clock.now()) == 0
     async with h.sessions() as s:
         # Nothing half-done: no draft without its message; the other feed was still read.

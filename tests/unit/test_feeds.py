@@ -131,16 +131,27 @@ def test_rss_round_trip(items: list[tuple[str, str, str]]) -> None:
     from xml.sax.saxutils import escape
 
     def clean(s: str) -> str:
-        # XML 1.0 cannot carry control characters, and parsers turn CR into LF.
+        # XML 1.0 cannot carry control characters, and parsers turn CR into LF. The C1
+        # controls (U+0080–U+009F, which XML 1.0 asks authors to avoid) feedparser reads
+        # as the windows-1252 characters real feeds mean by them (€ for U+0080).
         kept = "".join(
             c
             for c in s
             if c in "\t\n\r"
-            or " " <= c <= "\ud7ff"
+            or " " <= c <= "\x7f"
+            or "\xa0" <= c <= "\ud7ff"
             or "\ue000" <= c <= "\ufffd"
             or c >= "\U00010000"
         )
         return kept.replace("\r\n", "\n").replace("\r", "\n")
+
+    def as_read(s: str) -> str:
+        # feedparser repairs text that is UTF-8 read as Latin-1 ("Â¡" → "¡"), a common
+        # mistake of feed publishers; text beyond Latin-1 (Chinese) is never touched.
+        try:
+            return s.encode("iso-8859-1").decode("utf-8")
+        except UnicodeError:
+            return s
 
     body = "".join(
         f"<item><title>{escape(clean(t))}</title><description>{escape(clean(d))}</description>"
@@ -152,20 +163,184 @@ def test_rss_round_trip(items: list[tuple[str, str, str]]) -> None:
     )
     by_key = {e.key: e for e in feed.entries}
     for i, (t, d, g) in enumerate(items):
-        key = f"{clean(g)}-{i}".strip()
-        expected_title = plain_text(clean(t), 200)
+        key = as_read(f"{clean(g)}-{i}").strip()
+        expected_title = plain_text(as_read(clean(t)), 200)
         if not expected_title:
             assert key not in by_key  # nothing to show: no title and no link
             continue
         entry = by_key[key]
         assert entry.title == expected_title
-        assert entry.summary == plain_text(clean(d))
+        assert entry.summary == plain_text(as_read(clean(d)))
         assert len(entry.summary) <= feeds.SUMMARY_MAX
 
 
 def test_plain_text_limits() -> None:
     assert plain_text("<p>a</p>\n\n<p>b&amp;c</p>") == "a\nb&c"
     assert len(plain_text("x" * 5000)) == feeds.SUMMARY_MAX
+
+
+# ---------------------------------------------------------------- real-world feeds
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding", "title", "entries"),
+    [
+        (
+            "gb2312.xml",
+            "gb2312",
+            "党建学习资料（国标码）",
+            [
+                ("关于加强社会组织党建工作的意见", "https://www.example.gov.cn/2026/11/b.html"),
+                (
+                    "习近平在全国组织工作会议上的重要讲话",
+                    "https://www.example.gov.cn/2026/11/a.html",
+                ),
+            ],
+        ),
+        (
+            "gbk.xml",
+            "gbk",
+            "理论学习（GBK）",
+            [
+                ("第一议题：学习党章", "https://theory.example.cn/gbk/2.html"),
+                ("朱镕基讲话实录选读", "https://theory.example.cn/gbk/1.html"),  # 镕: GBK only
+            ],
+        ),
+        (
+            "big5.xml",
+            "big5",
+            "黨建學習（繁體）",
+            [("學習黨的二十屆四中全會精神", "https://tw.example.org/1.html")],
+        ),
+        (
+            "utf8_bom.xml",
+            "utf-8-sig",
+            "社会组织党建（UTF-8）",
+            [
+                ("党员教育管理工作条例解读", "https://news.example.cn/utf8/2.html"),
+                ("两新组织党建工作推进会召开", "https://news.example.cn/utf8/1.html"),
+            ],
+        ),
+    ],
+)
+def test_chinese_encodings(
+    name: str, encoding: str, title: str, entries: list[tuple[str, str]]
+) -> None:
+    data = sample(name)
+    declared = data.split(b"?>", 1)[0].decode("ascii", "replace").lower()
+    # The bytes really are in the declared encoding, not UTF-8 in disguise.
+    assert data.decode(encoding).startswith("<?xml")
+    if encoding != "utf-8-sig":
+        assert encoding.replace("-", "") in declared.replace("-", "")
+        with pytest.raises(UnicodeDecodeError):
+            data.decode("utf-8")
+    feed = parse_feed(data)
+    assert feed.warning is None
+    assert feed.title == title
+    assert [(e.title, e.url) for e in feed.entries] == entries
+
+
+def test_gbk_summary_and_dates() -> None:
+    first, second = parse_feed(sample("gbk.xml")).entries
+    assert second.summary == "陶喆不在此列；这是GBK才有的字"
+    assert second.key == "gbk-1"
+    assert first.published == datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
+
+
+def test_gbk_declared_as_gb2312_is_read() -> None:
+    """Chinese sites often declare GB2312 and use characters only GBK has (镕)."""
+    data = sample("gbk.xml").replace(b'encoding="GBK"', b'encoding="GB2312"')
+    feed = parse_feed(data)
+    assert feed.warning is None
+    assert "朱镕基讲话实录选读" in [e.title for e in feed.entries]
+
+
+def test_a_wrongly_declared_encoding_is_a_warning() -> None:
+    data = sample("gbk.xml").replace(b'encoding="GBK"', b'encoding="UTF-8"')
+    feed = parse_feed(data)
+    assert len(feed.entries) == 2
+    assert feed.warning is not None
+    assert feed.warning.startswith("encoding:")
+
+
+def test_rss1_rdf() -> None:
+    feed = parse_feed(sample("rss1.rdf"))
+    assert feed.title == "RSS 1.0 学习频道"
+    assert [(e.title, e.url, e.key) for e in feed.entries] == [
+        (
+            "学习《中国共产党支部工作条例》",
+            "https://rdf.example.org/2",
+            "https://rdf.example.org/2",
+        ),
+        ("学习《中国共产党章程》", "https://rdf.example.org/1", "https://rdf.example.org/1"),
+    ]
+    assert feed.entries[0].summary == "支部工作条例解读"
+    assert feed.entries[0].published == datetime(2026, 11, 22, 0, 0, tzinfo=UTC)
+
+
+def test_atom_03() -> None:
+    feed = parse_feed(sample("atom03.xml"))
+    assert feed.title == "Atom 0.3 理论文章"
+    newest, older = feed.entries
+    assert (newest.title, newest.url) == (
+        "基层党组织建设的经验",
+        "https://atom03.example.org/entry/2",
+    )
+    assert newest.summary == "经验 总结"  # escaped HTML content, as words
+    assert (older.title, older.url) == ("新时代党的组织路线", "https://atom03.example.org/entry/1")
+    assert older.key == "tag:atom03.example.org,2026:1"
+    assert older.summary == "组织路线的内涵"
+    assert older.published == datetime(2026, 11, 18, 0, 0, tzinfo=UTC)
+
+
+def test_malformed_but_readable_is_a_warning() -> None:
+    feed = parse_feed(sample("bozo.xml"))
+    assert feed.title == "学习 & 宣传"
+    assert [(e.title, e.url) for e in feed.entries] == [
+        ("理论学习 & 实践", "https://bozo.example.org/1"),
+        ("党课讲稿", "https://bozo.example.org/2"),
+    ]
+    assert feed.warning is not None
+    assert feed.warning.startswith("malformed:")
+
+
+def test_a_doctype_without_entities_is_read() -> None:
+    """RSS 0.91 as Netscape published it: a DOCTYPE naming an external DTD (never fetched)."""
+    (entry,) = parse_feed(sample("rss091_doctype.xml")).entries
+    assert entry.title == "Café study notes"
+
+
+@pytest.mark.parametrize("codec", ["gbk", "utf-16"])
+def test_entities_are_refused_in_other_encodings(codec: str) -> None:
+    body = sample("billion_laughs.xml").decode().replace('<?xml version="1.0"?>', "")
+    prolog = f'<?xml version="1.0" encoding="{codec}"?>' if codec == "gbk" else ""
+    with pytest.raises(FeedError) as exc:
+        parse_feed((prolog + body).encode(codec))
+    assert exc.value.code == "doctype"
+
+
+def test_entities_in_a_malformed_document_are_refused() -> None:
+    """expat stops at the first error; the declarations after it are still refused."""
+    data = b"<?xml version='1.0'?><<oops>" + sample("billion_laughs.xml").split(b"?>", 1)[1]
+    with pytest.raises(FeedError) as exc:
+        parse_feed(data)
+    assert exc.value.code == "doctype"
+
+
+def test_a_body_naming_a_local_file_is_not_opened(monkeypatch: pytest.MonkeyPatch) -> None:
+    """feedparser opens paths and URLs it is given as strings; we hand it a stream."""
+    import feedparser.api
+
+    def no_network(*_args: object, **_kwargs: object) -> bytes:
+        raise AssertionError("feedparser must never fetch")
+
+    monkeypatch.setattr(feedparser.api.http, "get", no_network)
+    path = str(DATA / "rss2.xml").encode()
+    with pytest.raises(FeedError) as exc:
+        parse_feed(path)  # had the file been read, its four entries would be here
+    assert exc.value.code in ("malformed", "not_a_feed")
+    with pytest.raises(FeedError):
+        parse_feed(b"http://127.0.0.1:9/feed.xml")
 
 
 # ---------------------------------------------------------------- fetcher

@@ -16,7 +16,9 @@ from bot.i18n import Catalogs
 from bot.models import Branch, Delivery, DeliveryBatch, Member, Role, StudyRecord
 from bot.services import study
 from bot.services.errors import Refused
-from bot.services.study import StudyRules, parse_hhmm, split_title_url
+from bot.services.periods import parse_minute_of_day
+from bot.services.study import StudyRules, split_title_url
+from handlers.study.views import push_compose
 
 TZ = ZoneInfo("Asia/Shanghai")
 RULES = StudyRules(tz=TZ)
@@ -75,19 +77,19 @@ def test_push_time_is_never_quiet_nor_early(
     [("09:00", 540), ("9:05", 545), ("23:59", 1439), ("00:00", 0), ("08：30", 510)],
 )
 def test_parse_hhmm(raw: str, minutes: int) -> None:
-    assert parse_hhmm(raw) == minutes
+    assert parse_minute_of_day(raw) == minutes
 
 
 @given(st.text(max_size=10))
 def test_parse_hhmm_refuses_or_parses(raw: str) -> None:
     try:
-        m = parse_hhmm(raw)
+        m = parse_minute_of_day(raw)
     except Refused as exc:
         code = exc.code
     else:
         code = "ok"
         assert 0 <= m < 24 * 60
-    assert code in ("ok", "bad_time")
+    assert code in ("ok", "bad_time", "bad_time_format")
 
 
 def test_split_title_url() -> None:
@@ -142,7 +144,12 @@ async def test_push_to_5000_members_is_one_batch(engine: AsyncEngine) -> None:
         item = await study.start_draft(s, actor=secretary, title="大规模推送", url=None, now=now)
         assert item.id is not None
         done = await study.publish(
-            s, actor=secretary, item_id=item.id, now=now, rules=RULES, catalogs=catalogs
+            s,
+            actor=secretary,
+            item_id=item.id,
+            now=now,
+            rules=RULES,
+            compose=push_compose(catalogs, TZ),
         )
         await s.commit()
         assert done.pushed_now == 5001
@@ -155,7 +162,9 @@ async def test_push_to_5000_members_is_one_batch(engine: AsyncEngine) -> None:
         assert en.payload["buttons"][0][0]["text"] == "Studied"
         # Pushing again finds nothing due: the push is claimed once.
         assert (
-            await study.push_due(s, now=now + timedelta(hours=1), rules=RULES, catalogs=catalogs)
+            await study.push_due(
+                s, now=now + timedelta(hours=1), rules=RULES, compose=push_compose(catalogs, TZ)
+            )
             == []
         )
 
@@ -177,7 +186,12 @@ async def test_mark_done_twice_records_once(engine: AsyncEngine) -> None:
         item = await study.start_draft(s, actor=secretary, title="t", url=None, now=now)
         assert item.id is not None
         await study.publish(
-            s, actor=secretary, item_id=item.id, now=now, rules=RULES, catalogs=catalogs
+            s,
+            actor=secretary,
+            item_id=item.id,
+            now=now,
+            rules=RULES,
+            compose=push_compose(catalogs, TZ),
         )
         await s.commit()
     async with sessions() as s1, sessions() as s2:

@@ -1,0 +1,92 @@
+"""Members and their study items: /study, 已学习 / 写心得 / undo, and the 心得 form."""
+
+from __future__ import annotations
+
+from bot.delivery.message import split_text
+from bot.models import FormState
+from bot.services import forms, study
+from bot.services.errors import Refused
+from handlers.shape import EVERYONE, MEMBERS, Form, Turn, form_step, handler
+from handlers.study import views
+from handlers.study.buttons import StudyPress
+
+REFLECT_FORM = "study_reflect"
+
+
+@handler(roles=MEMBERS, refusals=views.REFUSALS)
+async def study_list(turn: Turn[None]) -> None:
+    """Member: the open study items with their status and buttons."""
+    mine = await study.my_items(turn.s, member=turn.member, now=turn.now)
+    text, rows = views.my_items(turn.t, mine)
+    # Twenty long titles with links can pass Telegram's limit; the buttons go with the last part.
+    parts = split_text(text)
+    for part in parts[:-1]:
+        await turn.reply(part)
+    await turn.reply(parts[-1], rows or None)
+
+
+# Everyone may press: the service refuses an item not pushed to the person's branch.
+@handler(roles=EVERYONE, button=StudyPress, refusals=views.REFUSALS)
+async def study_press(turn: Turn[StudyPress]) -> None:
+    """已学习 / 写心得 / undo on a pushed item."""
+    t, item_id, member = turn.t, turn.data.item_id, turn.actor.member
+    if turn.data.action == "done":
+        item, recorded = await study.mark_done(turn.s, member=member, item_id=item_id, now=turn.now)
+        await turn.commit()
+        await turn.answer(
+            t.label("Recorded: you studied “{title}”.", title=item.title)
+            if recorded
+            else t.label("Already recorded.")
+        )
+        return
+    if turn.data.action == "undo":
+        item = await study.undo(turn.s, member=member, item_id=item_id, now=turn.now)
+        await turn.commit()
+        await turn.answer(t.label("Undone: “{title}” is marked not studied.", title=item.title))
+        return
+    item = await study.check_scope(turn.s, member=member, item_id=item_id)
+    await forms.start(
+        turn.s,
+        telegram_user_id=turn.actor.telegram_user_id,
+        form=REFLECT_FORM,
+        step="text",
+        now=turn.now,
+        data={"item_id": item_id},
+    )
+    await turn.commit()
+    await turn.answer()
+    await turn.reply(views.ask_reflection(t, item))
+
+
+@form_step(refusals=views.REFUSALS)
+async def reflection_text(turn: Turn[None], state: FormState) -> None:
+    """The member typed their 心得."""
+    assert turn.update.effective_message is not None
+    text = turn.update.effective_message.text or ""
+    item_id = state.data.get("item_id")
+    who = turn.actor.telegram_user_id
+    if not isinstance(item_id, int):
+        await forms.clear(turn.s, telegram_user_id=who)
+        await turn.commit()
+        return
+    try:
+        item, recorded = await study.write_reflection(
+            turn.s, member=turn.actor.member, item_id=item_id, text=text, now=turn.now
+        )
+    except Refused as exc:
+        if exc.code == "not_in_scope":
+            await turn.s.rollback()
+            await forms.clear(turn.s, telegram_user_id=who)
+            await turn.commit()
+        raise
+    await forms.clear(turn.s, telegram_user_id=who)
+    await turn.commit()
+    t = turn.t
+    await turn.reply(
+        t._("Your reflection on “{title}” is recorded. Thank you!", title=item.title)
+        if recorded
+        else t._("Already recorded.")
+    )
+
+
+REFLECT = Form(REFLECT_FORM, steps={"*": reflection_text})

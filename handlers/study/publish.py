@@ -1,0 +1,225 @@
+"""/newstudy: write a study item (quick, or guided step by step), choose branches, publish."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.delivery.message import Keyboard
+from bot.models import FormState
+from bot.services import forms, org, study
+from bot.services.errors import Refused
+from handlers.shape import LEADERS, Form, Turn, form_step, handler, refuse_role, refuse_stale
+from handlers.study import views
+from handlers.study.buttons import DraftPress
+
+NEW_FORM = "study_new"
+# Refusals after which the draft cannot be written on: the form ends with them.
+ENDS_FORM = frozenset({"item_unknown", "already_published", "discarded"})
+
+
+def rules_of(turn: Turn[Any]) -> study.StudyRules:
+    return study.StudyRules.from_settings(turn.settings)
+
+
+async def preview_of(turn: Turn[Any], item_id: int, page: int = 0) -> tuple[str, Keyboard]:
+    """The draft's preview: an admin chooses branches, a secretary's goes to their own."""
+    scope = await study.draft_scope(turn.s, actor=turn.member, item_id=item_id)
+    branch = None if turn.actor.is_admin else await org.branch_of(turn.s, turn.member)
+    return views.preview(turn.t, scope, page=page, branch=branch)
+
+
+@handler(roles=LEADERS, refusals=views.REFUSALS)
+async def newstudy(turn: Turn[None]) -> None:
+    """Secretary/admin: start a study item; the title and link may come with the command."""
+    t, who = turn.t, turn.actor.telegram_user_id
+    title, url = study.split_title_url(turn.args)
+    if not title and url is None:
+        await forms.start(turn.s, telegram_user_id=who, form=NEW_FORM, step="title", now=turn.now)
+        await turn.commit()
+        await turn.reply(views.ask_title(t))
+        return
+    item = await study.start_draft(turn.s, actor=turn.member, title=title, url=url, now=turn.now)
+    assert item.id is not None
+    await forms.start(
+        turn.s,
+        telegram_user_id=who,
+        form=NEW_FORM,
+        step="summary",
+        now=turn.now,
+        data={"item_id": item.id},
+    )
+    await turn.commit()
+    await turn.reply(views.ask_summary(t), views.skip(t, item.id))
+
+
+async def _draft_step(
+    turn: Turn[None], state: FormState, step: Callable[[FormState, str], Awaitable[None]]
+) -> None:
+    """The opening every step of the form shares: still a leader, the form still open."""
+    who = turn.actor.telegram_user_id
+    if turn.actor.role not in LEADERS:
+        await forms.clear(turn.s, telegram_user_id=who)
+        await turn.commit()
+        await refuse_role(turn)
+        return
+    state = await forms.current(turn.s, telegram_user_id=who) or state
+    assert turn.update.effective_message is not None
+    try:
+        await step(state, turn.update.effective_message.text or "")
+    except Refused as exc:
+        if exc.code in ENDS_FORM:
+            await turn.s.rollback()
+            await forms.clear(turn.s, telegram_user_id=who)
+            await turn.commit()
+        raise
+
+
+@form_step(refusals=views.REFUSALS)
+async def title_step(turn: Turn[None], state: FormState) -> None:
+    """The title typed in the guided /newstudy."""
+
+    async def step(state: FormState, text: str) -> None:
+        item = await study.start_draft(
+            turn.s, actor=turn.member, title=text, url=None, now=turn.now
+        )
+        assert item.id is not None
+        await forms.advance(turn.s, state=state, step="url", now=turn.now, item_id=item.id)
+        await turn.commit()
+        await turn.reply(views.ask_url(turn.t), views.skip(turn.t, item.id))
+
+    await _draft_step(turn, state, step)
+
+
+def _item_of(state: FormState) -> int | None:
+    item_id = state.data.get("item_id")
+    return item_id if isinstance(item_id, int) else None
+
+
+@form_step(refusals=views.REFUSALS)
+async def url_step(turn: Turn[None], state: FormState) -> None:
+    """The link typed in the guided /newstudy."""
+
+    async def step(state: FormState, text: str) -> None:
+        item_id = _item_of(state)
+        if item_id is None:
+            await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+            await turn.commit()
+            return
+        await study.set_url(turn.s, actor=turn.member, item_id=item_id, url=text)
+        await forms.advance(turn.s, state=state, step="summary", now=turn.now)
+        await turn.commit()
+        await turn.reply(views.ask_summary(turn.t), views.skip(turn.t, item_id))
+
+    await _draft_step(turn, state, step)
+
+
+@form_step(refusals=views.REFUSALS)
+async def summary_step(turn: Turn[None], state: FormState) -> None:
+    """The summary typed in /newstudy; then the preview with the publishing buttons."""
+
+    async def step(state: FormState, text: str) -> None:
+        item_id = _item_of(state)
+        await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+        if item_id is None:
+            await turn.commit()
+            return
+        await study.set_summary(turn.s, actor=turn.member, item_id=item_id, summary=text)
+        await turn.commit()
+        await turn.reply(*await preview_of(turn, item_id))
+
+    await _draft_step(turn, state, step)
+
+
+NEW = Form(NEW_FORM, steps={"title": title_step, "url": url_step, "summary": summary_step})
+
+
+# ---------------------------------------------------------------- the preview's buttons
+
+
+async def _skip(turn: Turn[DraftPress]) -> None:
+    item_id, who = turn.data.item_id, turn.actor.telegram_user_id
+    state = await forms.current(turn.s, telegram_user_id=who)
+    if (
+        state is None
+        or state.form != NEW_FORM
+        or state.data.get("item_id") != item_id
+        or state.step not in ("url", "summary")
+    ):
+        await refuse_stale(turn)
+        return
+    await study.draft_scope(turn.s, actor=turn.member, item_id=item_id)
+    t = turn.t
+    if state.step == "url":
+        await forms.advance(turn.s, state=state, step="summary", now=turn.now)
+        await turn.commit()
+        await turn.answer()
+        await turn.edit(t._("No link."))
+        await turn.reply(views.ask_summary(t), views.skip(t, item_id))
+        return
+    await forms.clear(turn.s, telegram_user_id=who)
+    await turn.commit()
+    text, rows = await preview_of(turn, item_id)
+    await turn.answer()
+    await turn.edit(t._("No summary."))
+    await turn.reply(text, rows)
+
+
+async def _cancel(turn: Turn[DraftPress]) -> None:
+    item = await study.cancel_draft(turn.s, actor=turn.member, item_id=turn.data.item_id)
+    await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+    await turn.commit()
+    await turn.answer()
+    await turn.edit(views.cancelled(turn.t, item))
+
+
+async def _publish(turn: Turn[DraftPress]) -> None:
+    done = await study.publish(
+        turn.s,
+        actor=turn.member,
+        item_id=turn.data.item_id,
+        now=turn.now,
+        rules=rules_of(turn),
+        compose=views.push_compose(turn.context.catalogs, turn.settings.tz),
+    )
+    await turn.commit()
+    await turn.answer()
+    await turn.edit(views.published_text(turn.t, done))
+
+
+async def _page(turn: Turn[DraftPress]) -> None:
+    await study.branch_page_allowed(turn.s, actor=turn.member, item_id=turn.data.item_id)
+    await turn.answer()
+    await turn.edit(*await preview_of(turn, turn.data.item_id, turn.data.value))
+
+
+async def _toggle(turn: Turn[DraftPress]) -> None:
+    """Tick or untick one branch, or 'all branches'; stay on the page pressed."""
+    item_id, branch_id = turn.data.item_id, turn.data.value
+    one = turn.data.action == "branch"
+    await study.choose_branch(
+        turn.s, actor=turn.member, item_id=item_id, branch_id=branch_id if one else None
+    )
+    await turn.commit()
+    page = turn.data.value
+    if one:
+        scope = await study.draft_scope(turn.s, actor=turn.member, item_id=item_id)
+        page = views.branch_page_of(scope, branch_id)
+    await turn.answer()
+    await turn.edit(*await preview_of(turn, item_id, page))
+
+
+DRAFT_ACTIONS: dict[str, Callable[[Turn[DraftPress]], Awaitable[None]]] = {
+    "skip": _skip,
+    "cancel": _cancel,
+    "publish": _publish,
+    "page": _page,
+    "all": _toggle,
+    "branch": _toggle,
+}
+
+
+@handler(roles=LEADERS, button=DraftPress, refusals=views.REFUSALS)
+async def draft_press(turn: Turn[DraftPress]) -> None:
+    """Skip a step, choose branches, turn a page, publish or cancel a draft."""
+    await DRAFT_ACTIONS[turn.data.action](turn)

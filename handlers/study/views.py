@@ -1,0 +1,452 @@
+"""第一议题 study as people read it: item texts, previews, receipts, lists, reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import get_day_names
+
+from bot.delivery.message import Button, Keyboard, OutgoingMessage
+from bot.i18n import N_, Catalogs, Html, Translator
+from bot.models import Branch, BranchStudySettings, StudyItem
+from bot.services import study
+from bot.services.periods import hhmm
+from handlers.paging import page_of, paged_keyboard
+from handlers.shape import Refusals
+from handlers.study.buttons import DraftPress, StudyPress
+
+BRANCH_PAGE = 40  # branch buttons a preview shows at once (Telegram allows 100 a message)
+BRANCH_NAMES_LISTED = 10
+NAMES_MAX_CHARS = 3000
+LIST_MAX = 20
+
+REFUSAL_TEXTS = {
+    "title_empty": N_("Please give the study item a title."),
+    "title_too_long": N_(
+        "That title has {length} characters; at most {limit} are allowed. Please shorten it.",
+    ),
+    "bad_url": N_(
+        "“{value}” is not a link. Please send a link starting with http:// or https://.",
+    ),
+    "url_too_long": N_("A link can have at most {limit} characters."),
+    "summary_too_long": N_(
+        "That summary has {length} characters; at most {limit} are allowed. "
+        "Please shorten it and send it again.",
+    ),
+    "item_unknown": N_("This study item no longer exists."),
+    "already_published": N_("“{title}” has already been published."),
+    "discarded": N_("“{title}” was discarded, so it can no longer be published."),
+    "no_branches": N_("Please choose at least one branch first."),
+    "not_in_scope": N_("This study item is not for your branch."),
+    "reflection_empty": N_("The reflection is empty. Please type a few sentences."),
+    "reflection_too_long": N_(
+        "Your reflection has {length} characters; at most {limit} are allowed. "
+        "Please shorten it and send it again.",
+    ),
+    "past_due": N_("The due date has passed, so this can no longer be undone."),
+    "not_done": N_("You have not marked this item as studied."),
+    "bad_time_format": N_("“{text}” is not a time. Please write it like 09:00."),
+    "bad_time": N_("“{text}” is not a time. Please write it like 09:00."),
+    "quiet_time": N_(
+        "{value} is in the quiet hours ({start}–{end}), when nothing is sent. "
+        "Please choose a time between {end} and {start}.",
+    ),
+    "bad_digest": N_("Please write /studysettings digest off, or /studysettings digest mon 08:30."),
+}
+REFUSALS = Refusals(REFUSAL_TEXTS)
+
+
+# ---------------------------------------------------------------- an item, as members see it
+
+
+def item_text(t: Translator, item: StudyItem, *, heading: str) -> str:
+    """The text of a study item as members see it."""
+    lines = [heading, "", t._("<b>{title}</b>", title=item.title)]
+    if item.summary:
+        lines.append(t._("{summary}", summary=item.summary))
+    if item.url:
+        lines.append(t._("Link: {url}", url=item.url))
+    if item.due_at is not None:
+        lines += ["", t._("Please finish by {due}.", due=t.datetime(item.due_at, "short"))]
+    return "\n".join(lines)
+
+
+def item_buttons(t: Translator, item_id: int) -> Keyboard:
+    return [
+        [
+            StudyPress(item_id, "done").button(t.label("Studied")),
+            StudyPress(item_id, "reflect").button(t.label("Write reflection")),
+        ]
+    ]
+
+
+def _item_compose(
+    catalogs: Catalogs, tz: ZoneInfo, heading: Callable[[Translator], str]
+) -> study.ItemCompose:
+    def compose(locale: str | None, item: StudyItem) -> OutgoingMessage:
+        t = catalogs.translator(locale, tz)
+        assert item.id is not None
+        return OutgoingMessage(item_text(t, item, heading=heading(t)), item_buttons(t, item.id))
+
+    return compose
+
+
+def push_compose(catalogs: Catalogs, tz: ZoneInfo) -> study.ItemCompose:
+    """The push of a new item, in one language."""
+    return _item_compose(catalogs, tz, lambda t: t._("📖 <b>第一议题 study</b>"))
+
+
+def nudge_compose(catalogs: Catalogs, tz: ZoneInfo) -> study.ItemCompose:
+    """The reminder before the due date, in one language."""
+    return _item_compose(catalogs, tz, lambda t: t._("⏰ A reminder: this study item is due soon."))
+
+
+def completion_text(t: Translator, item: StudyItem, row: study.BranchCompletion) -> str:
+    lines = [
+        t._("<b>{title}</b> — {branch}", title=item.title, branch=row.branch),
+        t._(
+            "Finished: {done} of {total} ({rate})",
+            done=row.done,
+            total=row.total,
+            rate=t.percent(row.rate),
+        ),
+    ]
+    if row.not_done:
+        # A branch of 300 must still fit one message; the full list is in /studystatus.
+        names = row.not_done
+        while len("、".join(names)) > NAMES_MAX_CHARS:
+            names = names[: len(names) * 3 // 4]
+        listed = "、".join(names)
+        if len(names) < len(row.not_done):
+            listed += t._(" … and {n} more", n=len(row.not_done) - len(names))
+        lines.append(t._("Not finished: {names}", names=listed))
+    lines.append(t._("Details and reflections: /studystatus {id}", id=item.id))
+    return "\n".join(lines)
+
+
+def report_compose(catalogs: Catalogs, tz: ZoneInfo) -> study.ReportCompose:
+    """A secretary's report on the due date: who in the branch did not finish."""
+
+    def compose(
+        locale: str | None, item: StudyItem, row: study.BranchCompletion
+    ) -> OutgoingMessage:
+        t = catalogs.translator(locale, tz)
+        text = (
+            t._("📋 The study item has reached its due date. Completion in your branch:")
+            + "\n\n"
+            + completion_text(t, item, row)
+        )
+        return OutgoingMessage(text)
+
+    return compose
+
+
+def digest_compose(catalogs: Catalogs, tz: ZoneInfo) -> study.DigestCompose:
+    """A member's weekly digest of the items still open."""
+
+    def compose(locale: str | None, items: list[StudyItem]) -> OutgoingMessage:
+        t = catalogs.translator(locale, tz)
+        lines = [t._("📚 <b>Study items still open this week</b>"), ""]
+        for i in items:
+            assert i.due_at is not None
+            lines.append(t._("• {title} (due {due})", title=i.title, due=t.date(i.due_at)))
+        lines += ["", t._("Send /study to mark them or write a reflection.")]
+        return OutgoingMessage("\n".join(lines))
+
+    return compose
+
+
+# ---------------------------------------------------------------- writing and publishing
+
+
+def ask_title(t: Translator) -> str:
+    return t._("Let's publish a 第一议题 study item. What is its title?\n(Send /cancel to stop.)")
+
+
+def ask_url(t: Translator) -> str:
+    return t._("Send the link to the material, or press Skip.")
+
+
+def ask_summary(t: Translator) -> str:
+    return t._(
+        "Now send a short summary (at most {limit} characters), or press Skip.",
+        limit=study.SUMMARY_MAX,
+    )
+
+
+def skip(t: Translator, item_id: int) -> Keyboard:
+    return [[DraftPress(item_id, "skip").button(t.label("Skip"))]]
+
+
+def branch_page_of(scope: study.DraftScope, branch_id: int) -> int:
+    """The page on which a branch's button is."""
+    ids = [b.id for b in scope.branches]
+    return ids.index(branch_id) // BRANCH_PAGE if branch_id in ids else 0
+
+
+def _branch_rows(t: Translator, scope: study.DraftScope, number: int) -> tuple[str, Keyboard]:
+    """The admin's branch choice: 'all branches', a page of branches, ◀ ▶."""
+    item = scope.item
+    assert item.id is not None
+    item_id = item.id
+    page = page_of(scope.branches, number, BRANCH_PAGE)
+    mark = "✅" if item.scope_all else "⬜"
+    # The page rides along in the data so a press re-draws the page it was made on.
+    all_label = t.label("All branches")
+    everything = DraftPress(item_id, "all", page.number).button(f"{mark} {all_label}")
+
+    def branch_button(b: Branch) -> Button:
+        ticked = b.id in scope.chosen and not item.scope_all
+        return DraftPress(item_id, "branch", b.id or 0).button(
+            f"{'✅' if ticked else '⬜'} {b.name}"
+        )
+
+    rows = paged_keyboard(page, branch_button, lambda n: DraftPress(item_id, "page", n))
+    caption = page.caption(t, chosen=scope.chosen_count)
+    return caption, [[everything], *rows]
+
+
+def preview(
+    t: Translator, scope: study.DraftScope, *, page: int = 0, branch: Branch | None = None
+) -> tuple[str, Keyboard]:
+    """The draft as members will see it, with the publishing buttons.
+
+    An admin chooses branches (a page of them); a secretary's item goes to `branch`.
+    """
+    item = scope.item
+    assert item.id is not None
+    text = item_text(t, item, heading=t._("<b>Preview</b>"))
+    rows: Keyboard = []
+    if branch is None:
+        text += "\n\n" + t._("Choose the branches it is for, then press Publish.")
+        caption, rows = _branch_rows(t, scope, page)
+        if caption:
+            text += "\n" + caption
+    else:
+        text += "\n\n" + t._("It goes to {branch} at the branch's study time.", branch=branch.name)
+    rows.append(
+        [
+            DraftPress(item.id, "publish").button(t.label("Publish")),
+            DraftPress(item.id, "cancel").button(t.label("Cancel")),
+        ]
+    )
+    return text, rows
+
+
+def cancelled(t: Translator, item: StudyItem) -> str:
+    return t._("Cancelled: “{title}” was not published.", title=item.title)
+
+
+def _branches_label(t: Translator, names: Sequence[str]) -> str:
+    if len(names) <= BRANCH_NAMES_LISTED:
+        return "、".join(names)
+    return t.n_("{n} branch", "{n} branches", len(names))
+
+
+def published_text(t: Translator, done: study.Published) -> str:
+    """The receipt: what was published, for how many, by when, and when each gets it."""
+    item = done.item
+    assert item.due_at is not None
+    lines = [
+        t._(
+            "✅ Published: “{title}” for {branches} ({people}). Members have until {due}.",
+            title=item.title,
+            branches=t.n_("{n} branch", "{n} branches", len(done.pushes)),
+            people=t.n_("{n} person", "{n} people", done.people),
+            due=t.datetime(item.due_at, "short"),
+        )
+    ]
+    # Grouped by push time: a committee of 300 branches must still fit one message.
+    groups: dict[datetime | None, list[str]] = {}
+    for name, when in done.pushes:
+        groups.setdefault(None if when <= (item.published_at or when) else when, []).append(name)
+    for at, names in groups.items():
+        branch = _branches_label(t, names)
+        if at is None:
+            lines.append(t._("• {branch}: pushed now", branch=branch))
+        else:
+            lines.append(
+                t._("• {branch}: pushed at {time}", branch=branch, time=t.datetime(at, "short"))
+            )
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- members
+
+
+def status_line(t: Translator, n: int, mine: study.MyItem) -> str:
+    item = mine.item
+    assert item.due_at is not None
+    if mine.completed_at is None:
+        state = t._("⬜ not yet")
+    elif mine.reflection:
+        state = t._("✅ studied, reflection written")
+    else:
+        state = t._("✅ studied")
+    return t._(
+        "{n}. <b>{title}</b> — due {due} — {state}",
+        n=n,
+        title=item.title,
+        due=t.date(item.due_at),
+        state=Html(state),
+    )
+
+
+def my_items(t: Translator, mine: Sequence[study.MyItem]) -> tuple[str, Keyboard]:
+    """/study: the open items with their state, and a row of buttons for each."""
+    if not mine:
+        return t._("There are no open study items. 👍"), []
+    lines = [t._("<b>Your study items</b>"), ""]
+    rows: Keyboard = []
+    studied, reflect, undo = t.label("Studied"), t.label("Write reflection"), t.label("Undo")
+    for n, m in enumerate(mine[:LIST_MAX], start=1):
+        lines.append(status_line(t, n, m))
+        if m.item.url:
+            lines.append(t._("   {url}", url=m.item.url))
+        iid = m.item.id
+        assert iid is not None
+        if m.completed_at is None:
+            first = StudyPress(iid, "done").button(f"{n}. {studied}")
+            second = StudyPress(iid, "reflect").button(f"{n}. {reflect}")
+        else:
+            first = StudyPress(iid, "reflect").button(f"{n}. {reflect}")
+            second = StudyPress(iid, "undo").button(f"{n}. {undo}")
+        rows.append([first, second])
+    return "\n".join(lines), rows
+
+
+def ask_reflection(t: Translator, item: StudyItem) -> str:
+    return t._(
+        "Please type your reflection on “{title}” (at most {limit} characters).\n"
+        "(Send /cancel to stop.)",
+        title=item.title,
+        limit=study.REFLECTION_MAX,
+    )
+
+
+def me_line(t: Translator, mine: Sequence[study.MyItem]) -> str | None:
+    """The /me line: how many open study items this member has finished."""
+    if not mine:
+        return None
+    done = sum(1 for m in mine if m.completed_at is not None)
+    return t._("Study: {done} of {total} open items finished (/study)", done=done, total=len(mine))
+
+
+# ---------------------------------------------------------------- completion
+
+
+def rate(t: Translator, done: int, total: int) -> str:
+    return t._(
+        "{done}/{total} ({rate})",
+        done=done,
+        total=total,
+        rate=t.percent(done / total if total else 0.0),
+    )
+
+
+def overview(t: Translator, items: Sequence[StudyItem], counts: dict[int, tuple[int, int]]) -> str:
+    """/studystatus: the recent items and how many finished each."""
+    if not items:
+        return t._("No study items have been published yet. Publish one with /newstudy.")
+    lines = [t._("<b>Study completion</b>"), ""]
+    for item in items:
+        assert item.id is not None
+        assert item.due_at is not None
+        done, total = counts[item.id]
+        lines.append(
+            t._(
+                "#{id} {title} — {rate}, due {due}",
+                id=item.id,
+                title=item.title,
+                rate=Html(rate(t, done, total)),
+                due=t.date(item.due_at),
+            )
+        )
+    lines += ["", t._("Send /studystatus &lt;number&gt; for the details of one item.")]
+    return "\n".join(lines)
+
+
+def _branch_details(t: Translator, r: study.BranchCompletion) -> list[str]:
+    lines = [t._("Finished: {rate}", rate=Html(rate(t, r.done, r.total)))]
+    lines.append(
+        t._("Not finished: {names}", names="、".join(r.not_done))
+        if r.not_done
+        else t._("Everyone has finished. 👍")
+    )
+    if r.reflections:
+        lines += ["", t._("<b>Reflections</b>")]
+        for name, text in r.reflections:
+            lines.append(t._("• {name}: {text}", name=name, text=text))
+    return lines
+
+
+def details(
+    t: Translator, item: StudyItem, rows: Sequence[study.BranchCompletion], *, every_branch: bool
+) -> str:
+    """/studystatus <id>: per branch for an admin; names and reflections for a secretary."""
+    assert item.due_at is not None
+    lines = [
+        t._("<b>#{id} {title}</b>", id=item.id, title=item.title),
+        t._("Due {due}", due=t.datetime(item.due_at, "short")),
+        "",
+    ]
+    if every_branch:
+        done = sum(r.done for r in rows)
+        total = sum(r.total for r in rows)
+        lines.append(t._("All branches: {rate}", rate=Html(rate(t, done, total))))
+        for r in rows:
+            lines.append(
+                t._("• {branch}: {rate}", branch=r.branch, rate=Html(rate(t, r.done, r.total)))
+            )
+        return "\n".join(lines)
+    for r in rows:
+        lines += _branch_details(t, r)
+    return "\n".join(lines)
+
+
+def item_number_please(t: Translator) -> str:
+    return t._("Please give the item's number, like /studystatus 3.")
+
+
+# ---------------------------------------------------------------- branch settings
+
+
+def _weekday(t: Translator, weekday: int) -> str:
+    return str(get_day_names("wide", locale=t.locale)[weekday])
+
+
+def settings_usage(t: Translator) -> str:
+    return t._(
+        "Change them with:\n"
+        "/studysettings time 09:00\n"
+        "/studysettings digest mon 08:30\n"
+        "/studysettings digest off"
+    )
+
+
+def settings_text(t: Translator, row: BranchStudySettings, rules: study.StudyRules) -> str:
+    digest = (
+        t._(
+            "every {weekday} at {time}",
+            weekday=_weekday(t, row.digest_weekday),
+            time=hhmm(row.digest_minute),
+        )
+        if row.digest_enabled
+        else t._("off")
+    )
+    return (
+        t._(
+            "<b>Study settings of your branch</b>\n"
+            "Study time (when new items are pushed): {time}\n"
+            "Weekly digest of open items: {digest}\n"
+            "Quiet hours: {quiet_start}–{quiet_end} (nothing is pushed then)",
+            time=hhmm(row.study_minute),
+            digest=Html(digest),
+            quiet_start=hhmm(rules.quiet_start),
+            quiet_end=hhmm(rules.quiet_end),
+        )
+        + "\n\n"
+        + settings_usage(t)
+    )
