@@ -10,6 +10,7 @@ def register_all(app: BotApplication) -> None:
     """Add every feature's handlers; the catch-alls go last."""
     org.register(app)
     meetings.register(app)
+    org.register_branch_structure(app)
     pledges.register(app)
     notices.register(app)
     study.register(app)

@@ -3,15 +3,15 @@
 A module per flow: `schedule` (/newmeeting), `answers` (出席 / 请假 / 签到, leave
 decisions, /checkin), `manage` (/meetings, /reschedule, /cancelmeeting), `minutes`,
 `attendance` (/attendance, marking by hand, /me); `views` and `report_views` word it,
-`buttons` are the button families. `committee` and `groups` are the branch's own
-organisation (支委, 党小组), registered from here for now.
+`buttons` are the button families. The branch's own organisation (支委 /committee,
+党小组 /groups) is the organisation capability's (handlers/org/).
 """
 
 from __future__ import annotations
 
 from bot.context import BotApplication, add_me_section
 from bot.i18n import N_
-from handlers.meetings import answers, attendance, committee, groups, manage, minutes, schedule
+from handlers.meetings import answers, attendance, manage, minutes, schedule
 from handlers.shape import add_buttons, add_command, add_form
 
 
@@ -53,5 +53,3 @@ def register(app: BotApplication) -> None:
         attendance.mark_page,
         attendance.mark,
     )
-    committee.register(app)
-    groups.register(app)

@@ -14,9 +14,9 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.models import CheckinBy, FormState, MeetingKind
-from bot.services import forms, periods
+from bot.services import committee, forms, periods
 from bot.services.errors import Refused
-from bot.services.meetings import committee, drafts
+from bot.services.meetings import drafts
 from bot.services.meetings import schedule as svc
 from bot.services.meetings.drafts import Draft
 from handlers.common import parse_id

@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler, ChatMemberHandler, MessageHandler
 from bot.context import GUEST, BotApplication, CommandSpec, add_commands
 from bot.i18n import N_
 from handlers.menu import help_command
-from handlers.org import branches, invites, join, lang, members, router
+from handlers.org import branches, committee, groups, invites, join, lang, members, router
 from handlers.shape import PRIVATE, add_buttons, add_command, add_form
 
 
@@ -35,6 +35,12 @@ def register(app: BotApplication) -> None:
     add_form(app, join.NAME)
     add_buttons(app, join.name_button, lang.lang_button)
     app.add_handler(ChatMemberHandler(router.chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+
+
+def register_branch_structure(app: BotApplication) -> None:
+    """支委 (/committee) and 党小组 (/groups); added after meetings, so /help keeps its order."""
+    committee.register(app)
+    groups.register(app)
 
 
 def register_fallbacks(app: BotApplication) -> None:

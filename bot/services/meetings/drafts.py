@@ -17,8 +17,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import CheckinBy, MeetingKind, Member, PartyGroup, Role
 from bot.services import access, org, periods
+from bot.services.committee import groups_of
 from bot.services.errors import Refused
-from bot.services.meetings.committee import groups_of
 
 DEFAULT_DURATION_MINUTES = 120
 DURATION_MIN, DURATION_MAX = 15, 600

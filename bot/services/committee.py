@@ -1,8 +1,4 @@
-"""The branch's own organisation: who sits on the 支委 (committee), and the 党小组 (groups).
-
-Self-contained (it needs nothing else of the meetings package), so it can move to the
-organisation capability as it is.
-"""
+"""The branch's own organisation: who sits on the 支委 (committee), and the 党小组 (groups)."""
 
 from __future__ import annotations
 

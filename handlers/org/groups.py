@@ -1,8 +1,4 @@
-"""/groups: the branch's party groups (党小组) and who is in which.
-
-Self-contained with handlers/meetings/committee.py (its own buttons, words and refusals),
-so both can move to the organisation capability as they are.
-"""
+"""/groups: the branch's party groups (党小组) and who is in which."""
 
 from __future__ import annotations
 
@@ -13,9 +9,9 @@ from bot.context import BotApplication
 from bot.delivery.message import Keyboard, split_text
 from bot.i18n import N_, Translator, escape
 from bot.models import Member, PartyGroup
-from bot.services.meetings import committee as svc
+from bot.services import committee as svc
 from handlers.callbacks import CallbackData
-from handlers.meetings.committee import PICK_PAGE, names
+from handlers.org.committee import PICK_PAGE, names
 from handlers.paging import page_of, paged_keyboard
 from handlers.shape import SECRETARIES, Refusals, Turn, add_buttons, add_command, handler
 

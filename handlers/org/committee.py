@@ -1,8 +1,4 @@
-"""/committee: the secretary marks who sits on the branch committee (支委).
-
-Self-contained (its own buttons, words and refusals), so it can move to the organisation
-capability as it is, with handlers/meetings/groups.py.
-"""
+"""/committee: the secretary marks who sits on the branch committee (支委)."""
 
 from __future__ import annotations
 
@@ -13,7 +9,7 @@ from bot.context import BotApplication
 from bot.delivery.message import Keyboard
 from bot.i18n import N_, Translator
 from bot.models import Member
-from bot.services.meetings import committee as svc
+from bot.services import committee as svc
 from handlers.callbacks import CallbackData
 from handlers.paging import page_of, paged_keyboard
 from handlers.shape import SECRETARIES, Refusals, Turn, add_buttons, add_command, handler
