@@ -91,16 +91,6 @@ def add_commands(app: BotApplication, *specs: CommandSpec) -> None:
     app.bot_data.commands.extend(specs)
 
 
-def add_form(
-    app: BotApplication, name: str, handler: FormHandler, *, media: FormHandler | None = None
-) -> None:
-    """Register what handles a person's messages while they are in guided form `name`:
-    `handler` for text, `media` (optional) for a document or photo."""
-    app.bot_data.forms[name] = handler
-    if media is not None:
-        app.bot_data.form_media[name] = media
-
-
 def add_me_section(app: BotApplication, section: MeSection) -> None:
     """Add a part to /me (e.g. the year's meeting record)."""
     app.bot_data.me_sections.append(section)

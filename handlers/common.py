@@ -1,4 +1,4 @@
-"""What every handler module shares: who is acting, replying, buttons, refusals."""
+"""What handlers share beneath handlers/shape.py: who is acting, replying, pressing."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from telegram.error import BadRequest
 
 from bot.context import GUEST, BotContext
 from bot.delivery import sender
-from bot.delivery.message import Button, Keyboard, OutgoingMessage
+from bot.delivery.message import Keyboard, OutgoingMessage
 from bot.i18n import Translator, locale_from_telegram
 from bot.models import MediaFile, Member, MemberStatus, Role
 from bot.services import org
@@ -94,15 +94,6 @@ async def reply(
     )
 
 
-async def send_to(
-    context: BotContext, chat_id: int, text: str, buttons: Keyboard | None = None
-) -> Message:
-    """Tell one other person something right now (e.g. a secretary about a request)."""
-    return await sender.send(
-        context.bot, chat_id, OutgoingMessage(text=text, buttons=buttons or [])
-    )
-
-
 async def reply_document(
     update: Update,
     context: BotContext,
@@ -153,55 +144,5 @@ async def set_pressed_buttons(update: Update, context: BotContext, buttons: Keyb
     await sender.edit_buttons(context.bot, query.message.chat.id, query.message.message_id, buttons)
 
 
-def callback_parts(update: Update, prefix: str, count: int) -> list[str] | None:
-    """Split `prefix:a:b…` callback data into exactly `count` parts after the prefix.
-
-    Returns None for anything malformed, so a forged button is refused, never crashes.
-    """
-    query = update.callback_query
-    if query is None or not isinstance(query.data, str):
-        return None
-    parts = query.data.split(":")
-    if parts[0] != prefix or len(parts) != count + 1:
-        return None
-    return parts[1:]
-
-
 def parse_id(raw: str) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 12 else None
-
-
-def button(text: str, *data: object) -> Button:
-    """An inline button whose callback data is the parts joined by ':'."""
-    return Button(text, data=":".join(str(d) for d in data))
-
-
-def command_args(context: BotContext) -> list[str]:
-    return list(context.args or [])
-
-
-async def refuse(update: Update, context: BotContext, actor: Actor, text: str) -> None:
-    """Tell the person politely why nothing happened (as an alert for a button press)."""
-    if update.callback_query is not None:
-        await answer(update, text, alert=True)
-    else:
-        await reply(update, context, text)
-
-
-async def not_allowed(update: Update, context: BotContext, actor: Actor) -> None:
-    t = actor.t
-    if actor.role == GUEST:
-        text = t._(
-            "You have not joined a branch yet. Ask your branch secretary for an invite link."
-        )
-    else:
-        text = t._("Sorry, this is not available to you. Send /help to see what you can do.")
-    await refuse(update, context, actor, text)
-
-
-async def stale_button(update: Update, actor: Actor) -> None:
-    await answer(
-        update,
-        actor.t.label("This button is no longer valid. Send /help to start again."),
-        alert=True,
-    )

@@ -34,6 +34,7 @@ from bot.context import GUEST, BotApplication, BotContext, CommandSpec, add_comm
 from bot.delivery.message import Keyboard
 from bot.i18n import N_, Translator, escape
 from bot.models import FormState, Member, Role
+from bot.services import forms
 from bot.services.errors import Refused
 from handlers import common
 from handlers.callbacks import CallbackData
@@ -143,6 +144,21 @@ class Turn(Generic[D]):
         """Commit, then wake the outbox: rows written with this change go out now."""
         await self.s.commit()
         self.context.outbox.wake()
+
+    async def open_form(
+        self, form: str, step: str, data: dict[str, Any] | None = None, *, free: bool = True
+    ) -> FormState:
+        """Open guided form `form` at `step` for this person (not yet committed).
+
+        From a button (`free`), refuse with form_open while another form is half-filled:
+        what the person types next would otherwise be taken as this form's answer.
+        """
+        who = self.actor.telegram_user_id
+        if free:
+            await forms.ensure_free(self.s, telegram_user_id=who, form=form)
+        return await forms.start(
+            self.s, telegram_user_id=who, form=form, step=step, now=self.now, data=data
+        )
 
     async def reply(self, text: str, buttons: Keyboard | None = None) -> Message:
         return await common.reply(self.update, self.context, text, buttons)

@@ -27,16 +27,7 @@ async def _ask_reason(turn: Turn[Vote]) -> None:
             raise
         await turn.answer(turn.t.label("Already recorded: you asked for leave."), alert=True)
         return
-    telegram_user_id = turn.actor.telegram_user_id
-    await forms.ensure_free(turn.s, telegram_user_id=telegram_user_id, form=LEAVE_FORM)
-    await forms.start(
-        turn.s,
-        telegram_user_id=telegram_user_id,
-        form=LEAVE_FORM,
-        step="reason",
-        now=turn.now,
-        data={"meeting_id": meeting_id},
-    )
+    await turn.open_form(LEAVE_FORM, "reason", {"meeting_id": meeting_id})
     await turn.s.commit()
     await turn.answer()
     await turn.reply(

@@ -31,16 +31,7 @@ async def when(turn: Turn[NoticeButton]) -> None:
         await redraw(turn, notice)
     elif turn.data.arg == ASK:
         await svc.draft_of(turn.s, turn.member, notice_id)
-        who = turn.actor.telegram_user_id
-        await forms.ensure_free(turn.s, telegram_user_id=who, form=FORM)
-        await forms.start(
-            turn.s,
-            telegram_user_id=who,
-            form=FORM,
-            step=STEP_WHEN,
-            now=turn.now,
-            data={"notice_id": notice_id},
-        )
+        await turn.open_form(FORM, STEP_WHEN, {"notice_id": notice_id})
         await turn.s.commit()
         await turn.answer()
         await turn.reply(views.ask_for_time(turn.t, notice_id, turn.settings.timezone, turn.now))

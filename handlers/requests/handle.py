@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from bot.models import FormState
-from bot.services import forms
 from bot.services import requests as svc
 from handlers.requests import news, views
 from handlers.requests.buttons import Act
@@ -37,17 +36,8 @@ async def act(turn: Turn[Act]) -> None:
         await turn.reply(views.accepted(turn.t, outcome))
         return
     await svc.check(turn.s, actor=turn.member, request_id=request_id, action=action)
-    user = turn.actor.telegram_user_id
     form = REPLY if action == svc.Action.resolve else FORWARD
-    await forms.ensure_free(turn.s, telegram_user_id=user, form=form)
-    await forms.start(
-        turn.s,
-        telegram_user_id=user,
-        form=form,
-        step="text",
-        now=turn.now,
-        data={"request_id": request_id},
-    )
+    await turn.open_form(form, "text", {"request_id": request_id})
     await turn.commit()
     card = await svc.detail(turn.s, actor=turn.member, request_id=request_id)
     await turn.reply(

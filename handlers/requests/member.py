@@ -8,7 +8,6 @@ from typing import Any
 from bot.delivery import sender
 from bot.delivery.message import OutgoingMessage
 from bot.models import FormState, MediaFile, RequestRating, Role
-from bot.services import forms
 from bot.services import requests as svc
 from bot.services.errors import Refused
 from handlers.common import chat_id_of
@@ -103,16 +102,7 @@ async def rate(turn: Turn[Rate]) -> None:
         turn.s, actor=turn.member, request_id=request_id, rating=rating
     )
     if needs_reason:
-        user = turn.actor.telegram_user_id
-        await forms.ensure_free(turn.s, telegram_user_id=user, form=REOPEN)
-        await forms.start(
-            turn.s,
-            telegram_user_id=user,
-            form=REOPEN,
-            step="reason",
-            now=turn.now,
-            data={"request_id": request_id},
-        )
+        await turn.open_form(REOPEN, "reason", {"request_id": request_id})
         await turn.commit()
         await turn.reply(views.reopen_prompt(turn.t))
         return
