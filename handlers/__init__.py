@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.context import BotApplication
-from handlers import audit, errors, feeds, meetings, notices, org, pledges, study
+from handlers import audit, errors, feeds, meetings, notices, org, oversight, pledges, study
 
 
 def register_all(app: BotApplication) -> None:
@@ -15,5 +15,6 @@ def register_all(app: BotApplication) -> None:
     study.register(app)
     feeds.register(app)
     audit.register(app)
+    oversight.register(app)
     errors.register(app)
     org.register_fallbacks(app)

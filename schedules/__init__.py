@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.context import BotApplication
-from schedules import feeds, meetings, notices, study
+from schedules import feeds, meetings, notices, oversight, study
 
 
 def register_all(app: BotApplication) -> None:
@@ -12,3 +12,4 @@ def register_all(app: BotApplication) -> None:
     feeds.register(app)
     notices.register(app)
     meetings.register(app)
+    oversight.register(app)

@@ -1,0 +1,20 @@
+"""Oversight: the 组织生活 calendar, branch health and warnings, 换届 terms, 述职评议."""
+
+from __future__ import annotations
+
+from bot.context import BotApplication
+from bot.i18n import N_
+from handlers.oversight import calendar, rules
+from handlers.shape import add_buttons, add_command
+
+
+def register(app: BotApplication) -> None:
+    add_command(app, "calendar", N_("组织生活 calendar: /calendar [period]"), calendar.calendar)
+    add_command(app, "rules", N_("组织生活 rules: /rules [kind period at-least]"), rules.rules)
+    add_command(
+        app,
+        "exempt",
+        N_("exempt a branch from a rule: /exempt [branch kind period reason]"),
+        rules.exempt,
+    )
+    add_buttons(app, calendar.schedule_kind)

@@ -1,0 +1,8 @@
+"""What oversight's handlers share: the refusal table."""
+
+from __future__ import annotations
+
+from handlers.oversight.views import REFUSALS as CALENDAR_REFUSALS
+from handlers.shape import Refusals
+
+REFUSALS = Refusals(CALENDAR_REFUSALS)

@@ -1,0 +1,211 @@
+"""Oversight's texts and keyboards in the reader's language (calendar, rules, exemptions)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.delivery.message import Keyboard, OutgoingMessage
+from bot.i18n import N_, Translator
+from bot.models import Member, RulePeriod
+from bot.services.meetings import kind_name
+from bot.services.oversight import calendar as cal
+from handlers.oversight.buttons import ScheduleKind
+
+PERIOD_NAMES = {
+    RulePeriod.month: N_("monthly"),
+    RulePeriod.quarter: N_("quarterly"),
+    RulePeriod.year: N_("yearly"),
+}
+
+REFUSALS = {
+    "bad_kind": N_(
+        "“{text}” is not a meeting kind. Use 党员大会, 支委会, 党小组会, 党课, 主题党日, "
+        "组织生活会 or 民主评议党员."
+    ),
+    "bad_rule_period": N_("“{text}” is not a period. Use month, quarter or year (月 / 季度 / 年)."),
+    "bad_count": N_("“{text}” is not a number of meetings from 0 to {limit}."),
+    "unknown_branch": N_("There is no branch called “{name}”. /warnings lists every branch."),
+    "no_rule": N_("There is no rule for this kind of meeting; set one with /rules first."),
+    "period_kind_month": N_("“{text}” is not a month: this rule counts per month, e.g. 2026-03."),
+    "period_kind_quarter": N_(
+        "“{text}” is not a quarter: this rule counts per quarter, e.g. 2026-Q1."
+    ),
+    "period_kind_year": N_("“{text}” is not a year: this rule counts per year, e.g. 2026."),
+    "bad_period": N_(
+        "“{text}” is not a period. Use this month, last quarter, YYYY-MM, YYYY-Qn or YYYY."
+    ),
+    "reason_empty": N_("Please give the reason for the exemption."),
+    "reason_too_long": N_("The reason is too long (at most {limit} characters)."),
+    "already_exempt": N_("{branch} is already exempt from this rule for {period}."),
+    "branch_needed": N_("Which branch? Put its name after the command, e.g. /calendar 第一党支部."),
+    "own_branch_only": N_("You can see only your own branch: send the command without a name."),
+}
+
+
+def rule_line(t: Translator, rule: cal.Rule) -> str:
+    if rule.min_count == 0:
+        return t._("{kind}: not required", kind=kind_name(t, rule.kind))
+    text = t._(
+        "{kind}: {period}, at least {n}",
+        kind=kind_name(t, rule.kind),
+        period=t.label(PERIOD_NAMES[rule.period]),
+        n=rule.min_count,
+    )
+    if rule.groups_only:
+        text += t._(" (only branches with party groups)")
+    return text
+
+
+def rules_text(t: Translator, rules: list[cal.Rule]) -> str:
+    lines = [t._("<b>组织生活 rules</b> (what every branch must hold)")]
+    lines += [f"• {rule_line(t, r)}" for r in rules]
+    lines.append("")
+    lines.append(
+        t._(
+            "To change one: /rules &lt;kind&gt; &lt;month|quarter|year&gt; &lt;at least&gt;, "
+            "e.g. /rules 党课 quarter 2. 0 means not required."
+        )
+    )
+    return "\n".join(lines)
+
+
+def rule_changed(t: Translator, before: cal.Rule, after: cal.Rule) -> str:
+    return t._(
+        "✅ Rule changed. Before: {before}. Now: {after}.",
+        before=rule_line(t, before),
+        after=rule_line(t, after),
+    )
+
+
+def _period_name(t: Translator, kind: str) -> str:
+    return t.label(PERIOD_NAMES[RulePeriod(kind)])
+
+
+def exemption_line(t: Translator, e: cal.ExemptionRow) -> str:
+    return t._(
+        "{branch} · {kind} · {period}: {reason}",
+        branch=e.branch,
+        kind=kind_name(t, e.kind),
+        period=e.period_label,
+        reason=e.reason,
+    )
+
+
+def exemptions_text(t: Translator, rows: list[cal.ExemptionRow]) -> str:
+    lines = [t._("<b>Exemptions</b> (豁免)")]
+    if not rows:
+        lines.append(t._("No branch is exempt from any rule."))
+    lines += [f"• {exemption_line(t, e)}" for e in rows[:100]]
+    lines.append("")
+    lines.append(
+        t._(
+            "To exempt a branch: /exempt &lt;branch&gt; &lt;kind&gt; &lt;period&gt; &lt;reason&gt;, "
+            "e.g. /exempt 第一党支部 党员大会 2026-Q1 项目停工"
+        )
+    )
+    return "\n".join(lines)
+
+
+def exempted(t: Translator, e: cal.ExemptionRow) -> str:
+    return t._(
+        "✅ Exemption recorded: {line}. It no longer counts toward the compliance rate.",
+        line=exemption_line(t, e),
+    )
+
+
+def _days(t: Translator, days: list[datetime]) -> str:
+    return "、".join(t.date(d, "short") for d in days)
+
+
+def status_line(t: Translator, st: cal.RulePeriodStatus) -> str:
+    head = t._(
+        "{kind} · {period}: required {required}, held {held}, scheduled {scheduled}, "
+        "missing {missing}",
+        kind=kind_name(t, st.kind),
+        period=st.period.label,
+        required=st.required,
+        held=len(st.held),
+        scheduled=len(st.scheduled),
+        missing=st.missing,
+    )
+    mark = "✅" if st.met else ("⏸" if st.exempt_reason else ("❌" if st.closed else "⏳"))
+    lines = [f"{mark} {head}"]
+    if st.exempt_reason:
+        lines.append("   " + t._("exempt: {reason}", reason=st.exempt_reason))
+    if st.held:
+        lines.append("   " + t._("held: {days}", days=_days(t, st.held)))
+    if st.scheduled:
+        lines.append("   " + t._("scheduled: {days}", days=_days(t, st.scheduled)))
+    return "\n".join(lines)
+
+
+def rate_text(t: Translator, met: int, due: int) -> str:
+    if due == 0:
+        return t.label("—")
+    return t._("{met}/{due} = {pct}", met=met, due=due, pct=t.percent(met / due))
+
+
+def calendar_text(t: Translator, c: cal.Calendar) -> str:
+    lines = [
+        t._("<b>组织生活 calendar</b> · {branch} · {period}", branch=c.branch, period=c.shown.label)
+    ]
+    if not c.rows:
+        lines.append(t._("No rule applies."))
+    lines += [status_line(t, st) for st in c.rows]
+    lines.append("")
+    lines.append(
+        t._(
+            "Compliance rate (规范执行率) for {year} so far: {rate}",
+            year=c.year,
+            rate=rate_text(t, c.met, c.due),
+        )
+    )
+    if c.exempt_count:
+        lines.append(
+            t.n_(
+                "({n} exempt period not counted)",
+                "({n} exempt periods not counted)",
+                c.exempt_count,
+            )
+        )
+    lines.append(t._("Another period: /calendar 2026-Q4, /calendar last month, /calendar 2026."))
+    return "\n".join(lines)
+
+
+def reminder(t: Translator, items: list[cal.Missing]) -> OutgoingMessage:
+    """A calendar reminder: each kind still not held nor scheduled, with a button for it."""
+    lines = [t._("<b>组织生活 reminder</b>")]
+    buttons: Keyboard = []
+    for m in items:
+        lines.append(
+            "• "
+            + t.n_(
+                "{kind} for {period} is neither held nor scheduled; the period ends on {end} "
+                "({n} day left).",
+                "{kind} for {period} is neither held nor scheduled; the period ends on {end} "
+                "({n} days left).",
+                m.days_left,
+                kind=kind_name(t, m.kind),
+                period=m.period.label,
+                end=t.date(m.ends_on, "short"),
+            )
+        )
+        buttons.append(
+            [
+                ScheduleKind(kind=m.kind).button(
+                    t.label("Schedule {kind}", kind=kind_name(t, m.kind))
+                )
+            ]
+        )
+    lines.append(t._("Press a button to schedule it now, or see /calendar."))
+    return OutgoingMessage("\n".join(lines), buttons)
+
+
+def compose_reminder(translator_for: Callable[[Member], Translator]) -> cal.ComposeMissing:
+    """A `compose` for the calendar reminders: each secretary in their language."""
+
+    def compose(member: Member, items: list[cal.Missing]) -> OutgoingMessage:
+        return reminder(translator_for(member), items)
+
+    return compose
