@@ -142,7 +142,7 @@ def status_line(t: Translator, st: cal.RulePeriodStatus) -> str:
 
 def rate_text(t: Translator, met: int, due: int) -> str:
     if due == 0:
-        return t.label("—")
+        return "—"  # the same in every language
     return t._("{met}/{due} = {pct}", met=met, due=due, pct=t.percent(met / due))
 
 
