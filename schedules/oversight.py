@@ -9,42 +9,67 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime, time
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import Settings
 from bot.context import BotApplication, BotContext, BotData
 from bot.i18n import Translator
 from bot.models import Member
 from bot.services.oversight import calendar as cal
-from handlers.oversight import views
+from bot.services.oversight import digest as dg
+from bot.services.oversight.indicators import Thresholds
+from handlers.oversight import health_views, views
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
+class Env:
+    """What every step needs besides its session and `now`."""
+
+    settings: Settings
+    t_for: Callable[[Member], Translator]
+
+
+@dataclass(frozen=True, slots=True)
 class OversightJobResult:
     calendar: int = 0
+    digest: int = 0
     terms: int = 0
     reviews: int = 0
-    digest: int = 0
 
     @property
     def total(self) -> int:
-        return self.calendar + self.terms + self.reviews + self.digest
+        return self.calendar + self.digest + self.terms + self.reviews
 
 
-Step = Callable[[AsyncSession, datetime, ZoneInfo, Callable[[Member], Translator]], Awaitable[int]]
+Step = Callable[[AsyncSession, datetime, Env], Awaitable[int]]
 
 
-async def _calendar(
-    s: AsyncSession, now: datetime, tz: ZoneInfo, t_for: Callable[[Member], Translator]
-) -> int:
-    return await cal.send_reminders(s, now=now, tz=tz, compose=views.compose_reminder(t_for))
+async def _calendar(s: AsyncSession, now: datetime, env: Env) -> int:
+    compose = views.compose_reminder(env.t_for)
+    return await cal.send_reminders(s, now=now, tz=env.settings.tz, compose=compose)
 
 
-STEPS: list[Step] = [_calendar]
+async def _digest(s: AsyncSession, now: datetime, env: Env) -> int:
+    compose_digest, compose_todos, compose_escalation = health_views.composers(env.t_for)
+    result = await dg.run_weekly(
+        s,
+        now=now,
+        tz=env.settings.tz,
+        thresholds=Thresholds.from_settings(env.settings),
+        weekday=env.settings.digest_weekday,
+        at=time.fromisoformat(env.settings.digest_time),
+        compose_digest=compose_digest,
+        compose_todos=compose_todos,
+        compose_escalation=compose_escalation,
+    )
+    return result.messages if result else 0
+
+
+STEPS: list[Step] = [_calendar, _digest]
 
 
 async def run_oversight_jobs(data: BotData, *, now: datetime) -> OversightJobResult:
@@ -53,15 +78,15 @@ async def run_oversight_jobs(data: BotData, *, now: datetime) -> OversightJobRes
     assert data.sessions is not None
     assert data.catalogs is not None
     settings, catalogs = data.settings, data.catalogs
-    tz = settings.tz
 
     def t_for(member: Member) -> Translator:
-        return catalogs.translator(member.locale or settings.default_locale, tz)
+        return catalogs.translator(member.locale or settings.default_locale, settings.tz)
 
+    env = Env(settings, t_for)
     counts: list[int] = []
     for step in STEPS:
         async with data.sessions() as s:
-            counts.append(await step(s, now, tz, t_for))
+            counts.append(await step(s, now, env))
             await s.commit()
     outcome = OversightJobResult(*counts)
     if outcome.total and data.outbox is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.context import BotApplication
 from bot.i18n import N_
-from handlers.oversight import calendar, rules
+from handlers.oversight import activity, calendar, health, rules
 from handlers.shape import add_buttons, add_command
 
 
@@ -17,4 +17,7 @@ def register(app: BotApplication) -> None:
         N_("exempt a branch from a rule: /exempt [branch kind period reason]"),
         rules.exempt,
     )
-    add_buttons(app, calendar.schedule_kind)
+    add_command(app, "warnings", N_("branch health: every branch by level"), health.warnings)
+    add_command(app, "health", N_("your branch's health and what to do"), health.health)
+    add_buttons(app, calendar.schedule_kind, health.warnings_page, health.branch_details)
+    activity.register(app)

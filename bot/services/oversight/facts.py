@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, exists, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -38,8 +39,12 @@ class MeetingFact:
 
 def held_clause(now: datetime) -> object:
     """SQL for "held": not cancelled, started before `now`, with check-ins or minutes."""
-    checked_in = exists().where(
-        col(Attendance.meeting_id) == col(Meeting.id), col(Attendance.checked_in_at).is_not(None)
+    # An alias, so the subquery stays its own even where Attendance is joined outside.
+    checkin = aliased(Attendance)
+    checked_in = (
+        exists()
+        .where(col(checkin.meeting_id) == col(Meeting.id), col(checkin.checked_in_at).is_not(None))
+        .correlate(Meeting)
     )
     return and_(
         col(Meeting.status) != MeetingStatus.cancelled,
