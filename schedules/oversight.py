@@ -19,6 +19,7 @@ from bot.i18n import Translator
 from bot.models import Member
 from bot.services.oversight import calendar as cal
 from bot.services.oversight import digest as dg
+from bot.services.oversight import terms
 from bot.services.oversight.indicators import Thresholds
 from handlers.oversight import health_views, views
 
@@ -69,7 +70,12 @@ async def _digest(s: AsyncSession, now: datetime, env: Env) -> int:
     return result.messages if result else 0
 
 
-STEPS: list[Step] = [_calendar, _digest]
+async def _terms(s: AsyncSession, now: datetime, env: Env) -> int:
+    compose = views.compose_terms(env.t_for)
+    return await terms.send_reminders(s, now=now, tz=env.settings.tz, compose=compose)
+
+
+STEPS: list[Step] = [_calendar, _digest, _terms]
 
 
 async def run_oversight_jobs(data: BotData, *, now: datetime) -> OversightJobResult:

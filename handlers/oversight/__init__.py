@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.context import BotApplication
 from bot.i18n import N_
-from handlers.oversight import activity, calendar, health, rules
+from handlers.oversight import activity, calendar, health, rules, terms
 from handlers.shape import add_buttons, add_command
 
 
@@ -19,5 +19,8 @@ def register(app: BotApplication) -> None:
     )
     add_command(app, "warnings", N_("branch health: every branch by level"), health.warnings)
     add_command(app, "health", N_("your branch's health and what to do"), health.health)
+    add_command(
+        app, "term", N_("换届: the branch committee's term: /term [YYYY-MM-DD [years]]"), terms.term
+    )
     add_buttons(app, calendar.schedule_kind, health.warnings_page, health.branch_details)
     activity.register(app)

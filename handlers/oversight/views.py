@@ -7,9 +7,10 @@ from datetime import datetime
 
 from bot.delivery.message import Keyboard, OutgoingMessage
 from bot.i18n import N_, Translator
-from bot.models import Member, RulePeriod
+from bot.models import BranchTerm, Member, RulePeriod
 from bot.services.meetings import kind_name
 from bot.services.oversight import calendar as cal
+from bot.services.oversight import terms
 from handlers.oversight.buttons import ScheduleKind
 
 PERIOD_NAMES = {
@@ -207,5 +208,106 @@ def compose_reminder(translator_for: Callable[[Member], Translator]) -> cal.Comp
 
     def compose(member: Member, items: list[cal.Missing]) -> OutgoingMessage:
         return reminder(translator_for(member), items)
+
+    return compose
+
+
+# --------------------------------------------------------------------------- 换届 terms
+TERM_REFUSALS = {
+    "term_branch_needed": N_(
+        "Which branch? /term <branch> shows its term; "
+        "/term <branch> YYYY-MM-DD [years] records a new one."
+    ),
+    "bad_years": N_("“{text}” is not a term length: give whole years from 1 to {limit}."),
+    "term_in_future": N_(
+        "{day} is in the future: record the term after the election has been held."
+    ),
+    "bad_date_format": N_("“{text}” is not a date. Please type it as YYYY-MM-DD, e.g. 2026-03-15."),
+    "bad_date": N_("“{text}” is not a real date. Please check the month and day."),
+}
+
+
+def _term_line(t: Translator, term: BranchTerm) -> str:
+    return t.n_(
+        "{start} to {end} ({n} year)",
+        "{start} to {end} ({n} years)",
+        term.years,
+        start=t.date(term.starts_on, "short"),
+        end=t.date(term.ends_on, "short"),
+    )
+
+
+def term_text(t: Translator, view: terms.TermView) -> str:
+    lines = [t._("<b>Term (任期)</b> · {branch}", branch=view.branch)]
+    if view.current is None:
+        lines.append(t._("No term is recorded yet."))
+    else:
+        lines.append(t._("Current term: {term}", term=_term_line(t, view.current)))
+        left = (view.current.ends_on - view.today).days
+        if view.overdue:
+            lines.append(
+                t._("⚠️ The term has ended: the election (换届) is {n} days overdue.", n=-left)
+            )
+        else:
+            lines.append(
+                t.n_(
+                    "The election (换届) is due in {n} day.",
+                    "The election (换届) is due in {n} days.",
+                    left,
+                )
+            )
+    if len(view.history) > 1:
+        lines.append(t._("Earlier terms:"))
+        lines += [f"• {_term_line(t, x)}" for x in view.history[1:]]
+    lines.append(
+        t._(
+            "After an election, record the new term: /term YYYY-MM-DD [years] "
+            "(admins: /term &lt;branch&gt; YYYY-MM-DD [years])."
+        )
+    )
+    return "\n".join(lines)
+
+
+def term_recorded(t: Translator, view: terms.TermView) -> str:
+    assert view.current is not None
+    return t._(
+        "✅ Term recorded for {branch}: {term}. Reminders come 6, 3 and 1 months before it ends.",
+        branch=view.branch,
+        term=_term_line(t, view.current),
+    )
+
+
+def term_reminder_line(t: Translator, r: terms.TermReminder) -> str:
+    if r.slot == "unknown":
+        return t._(
+            "{branch}: no term is recorded. Send /term YYYY-MM-DD with the day of the last election.",
+            branch=r.branch,
+        )
+    assert r.ends_on is not None
+    if r.slot == "overdue":
+        return t._(
+            "{branch}: the term ended on {end}; the election (换届) is overdue. "
+            "Hold it and record the new term with /term.",
+            branch=r.branch,
+            end=t.date(r.ends_on, "short"),
+        )
+    months = {"6m": 6, "3m": 3, "1m": 1}[r.slot]
+    return t.n_(
+        "{branch}: the term ends on {end}, in {n} month. Prepare the election (换届).",
+        "{branch}: the term ends on {end}, in {n} months. Prepare the election (换届).",
+        months,
+        branch=r.branch,
+        end=t.date(r.ends_on, "short"),
+    )
+
+
+def compose_terms(translator_for: Callable[[Member], Translator]) -> terms.ComposeTerm:
+    def compose(member: Member, items: list[terms.TermReminder]) -> OutgoingMessage:
+        t = translator_for(member)
+        lines = [t._("<b>换届 reminder</b>")]
+        lines += [f"• {term_reminder_line(t, r)}" for r in items[:30]]
+        if len(items) > 30:
+            lines.append(t._("… and {n} more", n=len(items) - 30))
+        return OutgoingMessage("\n".join(lines))
 
     return compose

@@ -96,7 +96,7 @@ async def test_reminders_once_across_restart_with_a_button(
         # Friday 27 November 10:00: November ends in 3 days 14 hours → the 10-day reminder.
         await run_oversight_jobs(h.app.bot_data, now=h.clock.now())
         await h.deliver()
-        first = branch.secretary.last.text
+        first = next(m.text for m in branch.secretary.bot_messages if "组织生活提醒" in m.text)
         assert "2026-11 的支委会尚未召开也未安排" in first
         assert "主题党日" not in first  # scheduled on the 29th
         assert "2026-Q4" not in first  # 34 days left

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_
+from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -39,12 +39,17 @@ class MeetingFact:
 
 def held_clause(now: datetime) -> object:
     """SQL for "held": not cancelled, started before `now`, with check-ins or minutes."""
-    # An alias, so the subquery stays its own even where Attendance is joined outside.
+    # A scalar subquery with LIMIT 1 is probed per meeting through the (meeting_id,
+    # member_id) index on both databases; PostgreSQL would turn EXISTS into a hashed
+    # scan of every check-in. An alias keeps it its own where Attendance is joined outside.
     checkin = aliased(Attendance)
     checked_in = (
-        exists()
+        select(checkin.id)
         .where(col(checkin.meeting_id) == col(Meeting.id), col(checkin.checked_in_at).is_not(None))
+        .limit(1)
         .correlate(Meeting)
+        .scalar_subquery()
+        .is_not(None)
     )
     return and_(
         col(Meeting.status) != MeetingStatus.cancelled,
@@ -57,6 +62,9 @@ def held_clause(now: datetime) -> object:
     )
 
 
+Window = tuple[Sequence[MeetingKind] | None, datetime, datetime]
+
+
 async def meeting_facts(
     session: AsyncSession,
     *,
@@ -64,8 +72,13 @@ async def meeting_facts(
     end: datetime,
     now: datetime,
     branch_ids: Sequence[int] | None = None,
+    windows: Sequence[Window] = (),
 ) -> list[MeetingFact]:
-    """Every not-cancelled meeting starting in [start, end), for some or all branches."""
+    """Every not-cancelled meeting starting in [start, end), for some or all branches.
+
+    With `windows` ((kinds or None for all, start, end), …) only meetings inside one of
+    them are read: the health check needs a few short ranges, not the whole year.
+    """
     held = held_clause(now)
     query = select(
         Meeting.id,
@@ -78,13 +91,28 @@ async def meeting_facts(
         col(Meeting.starts_at) >= start,
         col(Meeting.starts_at) < end,
     )
+    if windows:
+        query = query.where(
+            or_(
+                *(
+                    and_(
+                        col(Meeting.starts_at) >= w_start,
+                        col(Meeting.starts_at) < w_end,
+                        *(() if kinds is None else (col(Meeting.kind).in_(list(kinds)),)),
+                    )
+                    for kinds, w_start, w_end in windows
+                )
+            )
+        )
     if branch_ids is not None:
         query = query.where(col(Meeting.branch_id).in_(list(branch_ids)))
-    rows = (await session.execute(query.order_by(col(Meeting.starts_at)))).all()
-    return [
+    rows = (await session.execute(query)).all()
+    facts = [
         MeetingFact(mid, bid, MeetingKind(kind), at, bool(h), at > now)
         for mid, bid, kind, at, h in rows
     ]
+    facts.sort(key=lambda f: f.starts_at)
+    return facts
 
 
 async def branches_with_groups(session: AsyncSession) -> set[int]:

@@ -19,6 +19,7 @@ from bot.models import (
     BranchTerm,
     HealthLevel,
     Meeting,
+    MeetingStatus,
     Member,
     MemberActivity,
     MemberStatus,
@@ -33,7 +34,7 @@ from bot.models import (
 from bot.services import access
 from bot.services.errors import Refused
 from bot.services.oversight import calendar as cal
-from bot.services.oversight.facts import branches_with_groups, held_clause, meeting_facts
+from bot.services.oversight.facts import Window, branches_with_groups, meeting_facts
 from bot.services.oversight.indicators import BranchFacts, Finding, Thresholds, findings, level_of
 from bot.services.periods import Period, local_today, period_of
 
@@ -77,18 +78,47 @@ async def _people(session: AsyncSession) -> dict[int, tuple[int, int, int, int]]
 async def _attendance(
     session: AsyncSession, start: datetime, end: datetime, now: datetime
 ) -> dict[int, float]:
-    """Checked in ÷ invited over the held meetings of [start, end), per branch."""
+    """Checked in ÷ invited over the held meetings of [start, end), per branch.
+
+    Attendance is counted per meeting with `meeting_id IN (…)`, which walks the
+    (meeting_id, member_id) index instead of scanning every row (a join makes SQLite
+    scan); a meeting counts when it has a check-in or minutes.
+    """
+    in_window = (
+        col(Meeting.status) != MeetingStatus.cancelled,
+        col(Meeting.starts_at) >= start,
+        col(Meeting.starts_at) < min(end, now),
+    )
+    meetings = {
+        mid: (branch_id, minutes)
+        for mid, branch_id, minutes in (
+            await session.execute(
+                columns(
+                    col(Meeting.id),
+                    col(Meeting.branch_id),
+                    col(Meeting.minutes_text).is_not(None)
+                    | col(Meeting.minutes_media_id).is_not(None),
+                ).where(*in_window)
+            )
+        ).all()
+    }
     rows = await session.execute(
-        select(
-            Meeting.branch_id,
+        columns(
+            col(Attendance.meeting_id),
             func.count(col(Attendance.id)),
             func.count(col(Attendance.checked_in_at)),
         )
-        .join(Attendance, col(Attendance.meeting_id) == col(Meeting.id))
-        .where(col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end, held_clause(now))  # type: ignore[arg-type]
-        .group_by(col(Meeting.branch_id))
+        .where(col(Attendance.meeting_id).in_(select(Meeting.id).where(*in_window)))
+        .group_by(col(Attendance.meeting_id))
     )
-    return {b: done / total for b, total, done in rows.all() if total}
+    invited: dict[int, int] = defaultdict(int)
+    came: dict[int, int] = defaultdict(int)
+    for meeting_id, total, done in rows.all():
+        branch_id, minutes = meetings.get(meeting_id, (None, False))
+        if branch_id is not None and (done or minutes):
+            invited[branch_id] += total
+            came[branch_id] += done
+    return {b: came[b] / n for b, n in invited.items() if n}
 
 
 async def _study(
@@ -232,8 +262,14 @@ async def evaluate_all(
     rules = await cal.rules(session, now=now)
     closed = {r.kind: _last_closed(r, today) for r in rules}
     idle_from = now - timedelta(days=thresholds.idle_days)
-    start = min([idle_from, *(p.bounds(tz)[0] for p in closed.values())])
-    facts = await meeting_facts(session, start=start, end=now, now=now, branch_ids=ids)
+    windows: list[Window] = [(None, idle_from, now)]
+    for rule in rules:
+        p_start, p_end = closed[rule.kind].bounds(tz)
+        windows.append(([rule.kind], p_start, p_end))
+    start = min(w[1] for w in windows)
+    facts = await meeting_facts(
+        session, start=start, end=now, now=now, branch_ids=ids, windows=windows
+    )
     by_branch: dict[int, list[cal.MeetingFact]] = defaultdict(list)
     newest: dict[int, datetime] = {}
     for f in facts:
