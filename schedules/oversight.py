@@ -19,9 +19,9 @@ from bot.i18n import Translator
 from bot.models import Member
 from bot.services.oversight import calendar as cal
 from bot.services.oversight import digest as dg
-from bot.services.oversight import terms
+from bot.services.oversight import reviews, terms
 from bot.services.oversight.indicators import Thresholds
-from handlers.oversight import health_views, views
+from handlers.oversight import health_views, review_views, views
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,12 @@ async def _terms(s: AsyncSession, now: datetime, env: Env) -> int:
     return await terms.send_reminders(s, now=now, tz=env.settings.tz, compose=compose)
 
 
-STEPS: list[Step] = [_calendar, _digest, _terms]
+async def _reviews(s: AsyncSession, now: datetime, env: Env) -> int:
+    compose = review_views.composers(env.t_for)["due"]
+    return await reviews.send_reminders(s, now=now, tz=env.settings.tz, compose=compose)
+
+
+STEPS: list[Step] = [_calendar, _digest, _terms, _reviews]
 
 
 async def run_oversight_jobs(data: BotData, *, now: datetime) -> OversightJobResult:

@@ -59,3 +59,20 @@ class RateReport(CallbackData):
     prefix: ClassVar[str] = "ovg"
     report_id: int
     rating: ReviewRating
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPage(CallbackData):
+    """/review: another page of branches (or back from a report)."""
+
+    prefix: ClassVar[str] = "ovp"
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReportOpen(CallbackData):
+    """/review: open one submitted report."""
+
+    prefix: ClassVar[str] = "ovo"
+    report_id: int
+    page: int
