@@ -32,4 +32,5 @@ SCENES: list[tuple[str, str]] = [
     ("study", "bot.demo.study"),
     ("pledges", "bot.demo.pledges"),
     ("notices", "bot.demo.notices"),
+    ("oversight", "bot.demo.oversight"),
 ]

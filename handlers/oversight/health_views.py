@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from bot.delivery.message import Keyboard, OutgoingMessage
 from bot.i18n import N_, Translator
@@ -54,6 +55,11 @@ def _pct(t: Translator, value: float | int | None) -> str:
 
 def _missed(t: Translator, kinds: dict[str, str]) -> str:
     return "、".join(f"{kind_name(t, MeetingKind(k))}（{p}）" for k, p in kinds.items())
+
+
+def _day(t: Translator, f: Finding) -> str:
+    raw = f.detail.get("ends_on")
+    return t.date(date.fromisoformat(raw), "short") if raw else ""
 
 
 def finding_text(t: Translator, f: Finding) -> str:
@@ -110,10 +116,10 @@ def finding_text(t: Translator, f: Finding) -> str:
         return t._("Election (换届): the term is not recorded")
     if f.code == "term_overdue":
         if not f.flagged:
-            return t._("Election (换届): the term ends on {end}", end=f.detail.get("ends_on", ""))
+            return t._("Election (换届): the term ends on {end}", end=_day(t, f))
         return t._(
             "Election (换届): the term ended on {end}, {value} days overdue",
-            end=f.detail.get("ends_on", ""),
+            end=_day(t, f),
             value=f.value,
         )
     return t.n_("{n} member blocked the bot", "{n} members blocked the bot", int(f.value or 0))
