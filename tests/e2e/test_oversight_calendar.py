@@ -127,3 +127,22 @@ async def test_reminders_once_across_restart_with_a_button(
         await member.press_data(member.last.message_id, "ovm:committee")
         await h.settle()
         assert "没有这项权限" in str(member.callback_answers[-1])
+
+
+async def test_year_end_boundary_in_shanghai(h: Harness) -> None:
+    await h.setup_branch("第一党支部", members=1)
+    await backdate_branch(h, "第一党支部", local(2026, 1, 1))
+    # 23:59 on 31 December belongs to 2026; local midnight starting 2027 to 2027 (it is
+    # 16:00 UTC on 31 December, which a UTC calendar would put in 2026).
+    await add_meeting(h, "第一党支部", MeetingKind.life_meeting, local(2026, 12, 31, 23, 59))
+    await add_meeting(h, "第一党支部", MeetingKind.member_review, local(2027, 1, 1, 0, 0))
+    h.clock.set(local(2027, 1, 2, 9))
+    y2026 = (await h.send(h.admin, "/calendar 第一党支部 2026")).text
+    assert "组织生活会 · 2026：应召开 1，已召开 1" in y2026
+    assert "民主评议党员 · 2026：应召开 1，已召开 0，已安排 0，未召开 1" in y2026
+    y2027 = (await h.send(h.admin, "/calendar 第一党支部 2027")).text
+    assert "民主评议党员 · 2027：应召开 1，已召开 1" in y2027
+    # Quarter end: the last minute of Q4 is Q4; the 3-day reminder for Q1 2027 is not due.
+    await add_meeting(h, "第一党支部", MeetingKind.assembly, local(2026, 12, 31, 23, 59))
+    q4 = (await h.send(h.admin, "/calendar 第一党支部 2026-Q4")).text
+    assert "支部党员大会 · 2026-Q4：应召开 1，已召开 1" in q4
