@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.services.errors import Refused
 from bot.services.oversight import calendar as cal
+from bot.services.oversight import exemptions
 from handlers.oversight import views
 from handlers.oversight.common import REFUSALS
 from handlers.shape import ADMINS, Turn, handler
@@ -38,12 +39,12 @@ async def exempt(turn: Turn[None]) -> None:
     """Admin: list exemptions; `/exempt <branch> <kind> <period> <reason>` adds one."""
     args = turn.args
     if not args:
-        rows = await cal.exemptions(turn.s, actor=turn.member)
+        rows = await exemptions.exemptions(turn.s, actor=turn.member)
         await turn.reply(views.exemptions_text(turn.t, rows))
         return
     if len(args) < 4:
         raise Refused("reason_empty")
-    row = await cal.exempt(
+    row = await exemptions.exempt(
         turn.s,
         actor=turn.member,
         branch_name=args[0],

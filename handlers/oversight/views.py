@@ -10,7 +10,7 @@ from bot.i18n import N_, Translator
 from bot.models import BranchTerm, Member, RulePeriod
 from bot.services.meetings import kind_name
 from bot.services.oversight import calendar as cal
-from bot.services.oversight import terms
+from bot.services.oversight import exemptions, terms
 from handlers.oversight.buttons import ScheduleKind
 
 PERIOD_NAMES = {
@@ -83,7 +83,7 @@ def _period_name(t: Translator, kind: str) -> str:
     return t.label(PERIOD_NAMES[RulePeriod(kind)])
 
 
-def exemption_line(t: Translator, e: cal.ExemptionRow) -> str:
+def exemption_line(t: Translator, e: exemptions.ExemptionRow) -> str:
     return t._(
         "{branch} · {kind} · {period}: {reason}",
         branch=e.branch,
@@ -93,7 +93,7 @@ def exemption_line(t: Translator, e: cal.ExemptionRow) -> str:
     )
 
 
-def exemptions_text(t: Translator, rows: list[cal.ExemptionRow]) -> str:
+def exemptions_text(t: Translator, rows: list[exemptions.ExemptionRow]) -> str:
     lines = [t._("<b>Exemptions</b> (豁免)")]
     if not rows:
         lines.append(t._("No branch is exempt from any rule."))
@@ -108,7 +108,7 @@ def exemptions_text(t: Translator, rows: list[cal.ExemptionRow]) -> str:
     return "\n".join(lines)
 
 
-def exempted(t: Translator, e: cal.ExemptionRow) -> str:
+def exempted(t: Translator, e: exemptions.ExemptionRow) -> str:
     return t._(
         "✅ Exemption recorded: {line}. It no longer counts toward the compliance rate.",
         line=exemption_line(t, e),

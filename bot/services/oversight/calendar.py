@@ -10,17 +10,22 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery import outbox
 from bot.delivery.message import OutgoingMessage
 from bot.delivery.outbox import Recipient
-from bot.models import Branch, ComplianceRule, Exemption, MeetingKind, Member, Role, RulePeriod
+from bot.models import Branch, ComplianceRule, MeetingKind, Member, Role, RulePeriod
 from bot.services import access, audit, once, org
 from bot.services.errors import Refused
 from bot.services.meetings import parse_kind
-from bot.services.oversight.facts import MeetingFact, branches_with_groups, meeting_facts
+from bot.services.oversight.facts import (
+    MeetingFact,
+    branches_with_groups,
+    exempt_keys,
+    meeting_facts,
+)
 from bot.services.periods import Period, local_today, parse_period, period_of, year_period
 
 # (period, at least, only branches with party groups): the work plan's defaults.
@@ -33,7 +38,6 @@ DEFAULT_RULES: dict[MeetingKind, tuple[RulePeriod, int, bool]] = {
     MeetingKind.life_meeting: (RulePeriod.year, 1, False),
     MeetingKind.member_review: (RulePeriod.year, 1, False),
 }
-REASON_MAX = 300
 MIN_COUNT_MAX = 31
 # Reminder slots: days before a period ends, most urgent last.
 REMINDER_DAYS = (10, 3)
@@ -149,107 +153,11 @@ def _parse_rule_period(text: str) -> RulePeriod:
     return period
 
 
-# --------------------------------------------------------------------------- exemptions
-@dataclass(frozen=True, slots=True)
-class ExemptionRow:
-    id: int
-    branch: str
-    kind: MeetingKind
-    period_label: str
-    reason: str
-    created_at: datetime
-
-
-async def _branch_named(session: AsyncSession, name: str) -> Branch:
+async def branch_named(session: AsyncSession, name: str) -> Branch:
     branch = (await session.exec(select(Branch).where(Branch.name == name.strip()))).first()
     if branch is None:
         raise Refused("unknown_branch", name=name.strip()[:40])
     return branch
-
-
-async def exempt(
-    session: AsyncSession,
-    *,
-    actor: Member | None,
-    branch_name: str,
-    kind_text: str,
-    period_text: str,
-    reason: str,
-    now: datetime,
-    tz: ZoneInfo,
-) -> ExemptionRow:
-    """豁免: excuse a branch from a rule for one of the rule's periods (admins). Audited."""
-    admin = access.require(actor, Role.admin)
-    branch = await _branch_named(session, branch_name)
-    kind = parse_kind(kind_text)
-    rule = next((r for r in await rules(session, now=now) if r.kind == kind), None)
-    if rule is None or rule.min_count == 0:
-        raise Refused("no_rule", kind=kind.value)
-    period = parse_period(period_text, local_today(now, tz))
-    if period.kind != rule.period.value:
-        raise Refused(f"period_kind_{rule.period.value}", text=period_text[:20])
-    reason = reason.strip()
-    if not reason:
-        raise Refused("reason_empty")
-    if len(reason) > REASON_MAX:
-        raise Refused("reason_too_long", limit=REASON_MAX)
-    assert branch.id is not None
-    found = (
-        await session.exec(
-            select(Exemption).where(
-                Exemption.branch_id == branch.id,
-                Exemption.kind == kind.value,
-                Exemption.period_label == period.label,
-            )
-        )
-    ).first()
-    if found is not None:
-        raise Refused("already_exempt", branch=branch.name, period=period.label)
-    row = Exemption(
-        branch_id=branch.id,
-        kind=kind.value,
-        period_label=period.label,
-        reason=reason,
-        created_by=admin.id,
-        created_at=now,
-    )
-    session.add(row)
-    await session.flush()
-    await audit.record(
-        session,
-        actor_id=admin.id,
-        action="oversight.exempt",
-        now=now,
-        subject=f"branch:{branch.id}",
-        details={"kind": kind.value, "period": period.label, "reason": reason},
-    )
-    assert row.id is not None
-    return ExemptionRow(row.id, branch.name, kind, period.label, reason, now)
-
-
-async def exemptions(
-    session: AsyncSession, *, actor: Member | None, year: int | None = None
-) -> list[ExemptionRow]:
-    """Every exemption (admins), newest period first."""
-    access.require(actor, Role.admin)
-    query = select(Exemption, Branch.name).join(Branch, col(Branch.id) == Exemption.branch_id)
-    if year is not None:
-        query = query.where(col(Exemption.period_label).startswith(f"{year:04d}"))
-    rows = (await session.execute(query.order_by(col(Exemption.period_label).desc()))).all()
-    return [
-        ExemptionRow(e.id, name, MeetingKind(e.kind), e.period_label, e.reason, e.created_at)
-        for e, name in rows
-    ]
-
-
-async def exempt_keys(
-    session: AsyncSession, *, branch_ids: Sequence[int] | None = None
-) -> dict[tuple[int, str, str], str]:
-    """(branch, kind, period label) → reason."""
-    query = select(Exemption)
-    if branch_ids is not None:
-        query = query.where(col(Exemption.branch_id).in_(list(branch_ids)))
-    return {(e.branch_id, e.kind, e.period_label): e.reason for e in await session.exec(query)}
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -350,7 +258,7 @@ async def _branch_for(
     if leader.role == Role.admin:
         if not branch_name:
             raise Refused("branch_needed")
-        return await _branch_named(session, branch_name)
+        return await branch_named(session, branch_name)
     if branch_name:
         raise Refused("own_branch_only")
     branch = await session.get(Branch, leader.branch_id)

@@ -80,6 +80,27 @@ async def _history(session: AsyncSession, since: datetime) -> dict[int, list[Hea
     return out
 
 
+def compare(
+    week: str, healths: list[BranchHealth], history: dict[int, list[HealthSnapshot]]
+) -> tuple[Digest, list[Escalation]]:
+    """This week's levels against the branches' earlier snapshots (newest first)."""
+    counts = {level: 0 for level in HealthLevel}
+    newly_red, recovered, escalations = [], [], []
+    for b in healths:
+        counts[b.level] += 1
+        past = [s for s in history.get(b.branch_id, []) if s.period < week]
+        before = past[0].level if past else None
+        earlier = past[1].level if len(past) > 1 else None
+        if b.level == HealthLevel.red and before != HealthLevel.red:
+            newly_red.append(b)
+        if before == HealthLevel.red and b.level != HealthLevel.red:
+            recovered.append(b)
+        # Once per streak: the second red in a row, not every red week after it.
+        if b.level == HealthLevel.red and before == HealthLevel.red and earlier != HealthLevel.red:
+            escalations.append(Escalation(b, past[0].period, week))
+    return Digest(week, counts, newly_red, recovered), escalations
+
+
 async def run_weekly(
     session: AsyncSession,
     *,
@@ -113,20 +134,7 @@ async def run_weekly(
     ]
     if rows:
         await session.execute(table.insert(), rows)
-    counts = {level: 0 for level in HealthLevel}
-    newly_red, recovered, escalations = [], [], []
-    for b in healths:
-        counts[b.level] += 1
-        past = [s for s in history.get(b.branch_id, []) if s.period < week]
-        before = past[0].level if past else None
-        if b.level == HealthLevel.red and before != HealthLevel.red:
-            newly_red.append(b)
-        if before == HealthLevel.red and b.level != HealthLevel.red:
-            recovered.append(b)
-        earlier = past[1].level if len(past) > 1 else None
-        if b.level == HealthLevel.red and before == HealthLevel.red and earlier != HealthLevel.red:
-            escalations.append(Escalation(b, past[0].period, week))
-    digest = Digest(week, counts, newly_red, recovered)
+    digest, escalations = compare(week, healths, history)
     result = WeeklyResult(week, digest, escalations)
     admins = await org.active_members(session, roles=(Role.admin,), reachable=True)
     result.messages += await _send(

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models import (
     Attendance,
     Branch,
+    Exemption,
     Meeting,
     MeetingKind,
     MeetingStatus,
@@ -137,3 +138,13 @@ async def last_held(session: AsyncSession, *, now: datetime) -> dict[int, dateti
         .group_by(col(Meeting.branch_id))
     )
     return {bid: at for bid, at in rows.all()}
+
+
+async def exempt_keys(
+    session: AsyncSession, *, branch_ids: Sequence[int] | None = None
+) -> dict[tuple[int, str, str], str]:
+    """(branch, kind, period label) → reason."""
+    query = select(Exemption)
+    if branch_ids is not None:
+        query = query.where(col(Exemption.branch_id).in_(list(branch_ids)))
+    return {(e.branch_id, e.kind, e.period_label): e.reason for e in await session.exec(query)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func
@@ -19,6 +19,7 @@ from bot.models import (
     BranchTerm,
     HealthLevel,
     Meeting,
+    MeetingKind,
     MeetingStatus,
     Member,
     MemberActivity,
@@ -34,7 +35,7 @@ from bot.models import (
 from bot.services import access
 from bot.services.errors import Refused
 from bot.services.oversight import calendar as cal
-from bot.services.oversight.facts import Window, branches_with_groups, meeting_facts
+from bot.services.oversight.facts import Window, branches_with_groups, exempt_keys, meeting_facts
 from bot.services.oversight.indicators import BranchFacts, Finding, Thresholds, findings, level_of
 from bot.services.periods import Period, local_today, period_of
 
@@ -238,8 +239,108 @@ def _days_since(
     return None if young else thresholds.idle_days
 
 
-def _last_closed(rule: cal.Rule, today: date) -> Period:
-    return rule.period_of(today).previous()
+@dataclass
+class _Measured:
+    """Everything measured for all branches at once: a handful of grouped queries."""
+
+    rules: list[cal.Rule]
+    closed: dict[MeetingKind, Period]
+    by_branch: dict[int, list[cal.MeetingFact]]
+    newest: dict[int, datetime]
+    exempt: dict[tuple[int, str, str], str]
+    with_groups: set[int]
+    people: dict[int, tuple[int, int, int, int]]
+    attendance: dict[int, float]
+    study: dict[int, float]
+    pledges: dict[int, float]
+    seen: dict[int, datetime]
+    terms: dict[int, BranchTerm]
+    satisfaction: dict[int, float]
+
+
+async def _measure(
+    session: AsyncSession,
+    *,
+    ids: list[int] | None,
+    all_ids: list[int],
+    now: datetime,
+    tz: ZoneInfo,
+    idle_from: datetime,
+) -> _Measured:
+    today = local_today(now, tz)
+    rules = await cal.rules(session, now=now)
+    closed = {r.kind: r.period_of(today).previous() for r in rules}
+    # The meetings of each rule's last closed period and of the idle window, nothing else.
+    windows: list[Window] = [(None, idle_from, now)]
+    windows += [([r.kind], *closed[r.kind].bounds(tz)) for r in rules]
+    start = min(w[1] for w in windows)
+    facts = await meeting_facts(
+        session, start=start, end=now, now=now, branch_ids=ids, windows=windows
+    )
+    by_branch: dict[int, list[cal.MeetingFact]] = defaultdict(list)
+    newest: dict[int, datetime] = {}
+    for f in facts:
+        by_branch[f.branch_id].append(f)
+        if f.held:
+            newest[f.branch_id] = max(newest.get(f.branch_id, f.starts_at), f.starts_at)
+    people = await _people(session)
+    members = {b: p[0] for b, p in people.items()}
+    q_start, q_end = period_of("quarter", today).previous().bounds(tz)
+    return _Measured(
+        rules=rules,
+        closed=closed,
+        by_branch=by_branch,
+        newest=newest,
+        exempt=await exempt_keys(session, branch_ids=ids),
+        with_groups=await branches_with_groups(session),
+        people=people,
+        attendance=await _attendance(session, q_start, q_end, now),
+        study=await _study(session, q_start, q_end, members),
+        pledges=await _pledges(session, today.year, members),
+        seen=await _secretary_seen(session),
+        terms=await current_terms(session, ids),
+        satisfaction=await satisfaction_rates(session, branch_ids=all_ids, now=now),
+    )
+
+
+def _facts_of(
+    m: _Measured,
+    branch_id: int,
+    created: datetime,
+    *,
+    idle_from: datetime,
+    thresholds: Thresholds,
+    now: datetime,
+    tz: ZoneInfo,
+) -> BranchFacts:
+    """One branch's measured values out of the all-branch results."""
+    missed: dict[str, str] = {}
+    for rule in m.rules:
+        period = m.closed[rule.kind]
+        if not rule.applies_to(branch_id, m.with_groups) or period.bounds(tz)[1] <= created:
+            continue
+        st = cal.evaluate(rule, period, branch_id, m.by_branch[branch_id], m.exempt, now=now, tz=tz)
+        if st.missing:
+            missed[rule.kind.value] = period.label
+    young = created > idle_from
+    n, committee, secretaries, blocked = m.people.get(branch_id, (0, 0, 0, 0))
+    term = m.terms.get(branch_id)
+    last_seen = m.seen.get(branch_id)
+    return BranchFacts(
+        members=n,
+        committee=committee,
+        secretaries=secretaries,
+        missed=missed,
+        days_since_held=_days_since(m.newest.get(branch_id), young, thresholds, now),
+        attendance=m.attendance.get(branch_id),
+        study=m.study.get(branch_id),
+        pledges=None if young else m.pledges.get(branch_id),
+        satisfaction=m.satisfaction.get(branch_id),
+        secretary_idle_days=(now - last_seen).days if last_seen else None,
+        term_ends_on=term.ends_on if term else None,
+        term_known=term is not None,
+        blocked=blocked,
+    )
 
 
 async def evaluate_all(
@@ -251,78 +352,29 @@ async def evaluate_all(
     branch_ids: Sequence[int] | None = None,
 ) -> list[BranchHealth]:
     """Every branch's level and findings (or some branches'), red first, then by name."""
-    today = local_today(now, tz)
     branch_rows = await session.execute(
         select(Branch.id, Branch.name, Branch.created_at).where(
             *(() if branch_ids is None else (col(Branch.id).in_(list(branch_ids)),))
         )
     )
     branches = [(b, n, _aware(c)) for b, n, c in branch_rows.all()]
-    ids = None if branch_ids is None else list(branch_ids)
-    rules = await cal.rules(session, now=now)
-    closed = {r.kind: _last_closed(r, today) for r in rules}
     idle_from = now - timedelta(days=thresholds.idle_days)
-    windows: list[Window] = [(None, idle_from, now)]
-    for rule in rules:
-        p_start, p_end = closed[rule.kind].bounds(tz)
-        windows.append(([rule.kind], p_start, p_end))
-    start = min(w[1] for w in windows)
-    facts = await meeting_facts(
-        session, start=start, end=now, now=now, branch_ids=ids, windows=windows
+    measured = await _measure(
+        session,
+        ids=None if branch_ids is None else list(branch_ids),
+        all_ids=[b for b, _n, _c in branches],
+        now=now,
+        tz=tz,
+        idle_from=idle_from,
     )
-    by_branch: dict[int, list[cal.MeetingFact]] = defaultdict(list)
-    newest: dict[int, datetime] = {}
-    for f in facts:
-        by_branch[f.branch_id].append(f)
-        if f.held:
-            newest[f.branch_id] = max(newest.get(f.branch_id, f.starts_at), f.starts_at)
-    exempt = await cal.exempt_keys(session, branch_ids=ids)
-    with_groups = await branches_with_groups(session)
-    people = await _people(session)
-    members = {b: p[0] for b, p in people.items()}
-    quarter = period_of("quarter", today).previous()
-    q_start, q_end = quarter.bounds(tz)
-    attendance = await _attendance(session, q_start, q_end, now)
-    study = await _study(session, q_start, q_end, members)
-    pledges = await _pledges(session, today.year, members)
-    seen = await _secretary_seen(session)
-    terms = await current_terms(session, ids)
-    satisfaction = await satisfaction_rates(
-        session, branch_ids=[b for b, _n, _c in branches], now=now
-    )
+    today = local_today(now, tz)
     out = []
     for branch_id, name, created in branches:
-        missed: dict[str, str] = {}
-        for rule in rules:
-            period = closed[rule.kind]
-            if not rule.applies_to(branch_id, with_groups) or period.bounds(tz)[1] <= created:
-                continue
-            st = cal.evaluate(rule, period, branch_id, by_branch[branch_id], exempt, now=now, tz=tz)
-            if st.missing:
-                missed[rule.kind.value] = period.label
-        young = created > idle_from
-        last = newest.get(branch_id)
-        n, committee, secretaries, blocked = people.get(branch_id, (0, 0, 0, 0))
-        term = terms.get(branch_id)
-        last_seen = seen.get(branch_id)
-        facts_ = BranchFacts(
-            members=n,
-            committee=committee,
-            secretaries=secretaries,
-            missed=missed,
-            days_since_held=_days_since(last, young, thresholds, now),
-            attendance=attendance.get(branch_id),
-            study=study.get(branch_id),
-            pledges=None if young else pledges.get(branch_id),
-            satisfaction=satisfaction.get(branch_id),
-            secretary_idle_days=(now - last_seen).days if last_seen else None,
-            term_ends_on=term.ends_on if term else None,
-            term_known=term is not None,
-            blocked=blocked,
+        facts = _facts_of(
+            measured, branch_id, created, idle_from=idle_from, thresholds=thresholds, now=now, tz=tz
         )
-        found = findings(facts_, thresholds, today)
-        level = level_of([f for f in found if f.flagged])
-        out.append(BranchHealth(branch_id, name, level, found))
+        found = findings(facts, thresholds, today)
+        out.append(BranchHealth(branch_id, name, level_of([f for f in found if f.flagged]), found))
     out.sort(key=lambda b: (LEVEL_ORDER[b.level], b.name))
     return out
 
