@@ -245,6 +245,7 @@ class _Measured:
 
     rules: list[cal.Rule]
     closed: dict[MeetingKind, Period]
+    bounds: dict[MeetingKind, tuple[datetime, datetime]]
     by_branch: dict[int, list[cal.MeetingFact]]
     newest: dict[int, datetime]
     exempt: dict[tuple[int, str, str], str]
@@ -289,6 +290,7 @@ async def _measure(
     return _Measured(
         rules=rules,
         closed=closed,
+        bounds={k: p.bounds(tz) for k, p in closed.items()},
         by_branch=by_branch,
         newest=newest,
         exempt=await exempt_keys(session, branch_ids=ids),
@@ -316,10 +318,11 @@ def _facts_of(
     """One branch's measured values out of the all-branch results."""
     missed: dict[str, str] = {}
     for rule in m.rules:
-        period = m.closed[rule.kind]
-        if not rule.applies_to(branch_id, m.with_groups) or period.bounds(tz)[1] <= created:
+        period, bounds = m.closed[rule.kind], m.bounds[rule.kind]
+        if not rule.applies_to(branch_id, m.with_groups) or bounds[1] <= created:
             continue
-        st = cal.evaluate(rule, period, branch_id, m.by_branch[branch_id], m.exempt, now=now, tz=tz)
+        facts = m.by_branch[branch_id]
+        st = cal.evaluate(rule, period, branch_id, facts, m.exempt, now=now, tz=tz, bounds=bounds)
         if st.missing:
             missed[rule.kind.value] = period.label
     young = created > idle_from
