@@ -78,6 +78,23 @@ class Settings(BaseSettings):
     requests_resolve_days: int = Field(default=15, ge=1, le=365)
     requests_holidays: Annotated[tuple[date, ...], NoDecode] = ()
     requests_job_interval_seconds: int = Field(default=300, ge=5, le=24 * 3600)
+    # Oversight (组织生活 calendar, health levels, 换届, 述职评议): how often the job runs,
+    # the health indicators' thresholds, the weekly digest's time and the default term.
+    oversight_job_interval_seconds: int = Field(default=300, ge=5, le=3600)
+    health_committee_min: int = Field(default=3, ge=1, le=50)
+    health_committee_branch_size: int = Field(default=7, ge=1, le=1000)
+    health_idle_days: int = Field(default=60, ge=1, le=366)
+    health_attendance_min: float = Field(default=0.6, ge=0, le=1)
+    health_study_min: float = Field(default=0.5, ge=0, le=1)
+    health_pledge_min: float = Field(default=0.8, ge=0, le=1)
+    health_pledge_after: str = Field(
+        default="03-31", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+    )
+    health_secretary_idle_days: int = Field(default=30, ge=1, le=366)
+    health_satisfaction_min: float = Field(default=0.8, ge=0, le=1)
+    digest_weekday: int = Field(default=0, ge=0, le=6)  # 0 = Monday
+    digest_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    term_years: int = Field(default=3, ge=1, le=10)
 
     @field_validator("webhook_secret")
     @classmethod

@@ -1,0 +1,389 @@
+"""Oversight at committee scale: every branch's level, /warnings and /calendar (not a test).
+
+``python -m bench.oversight [--branches 500] [--members 30] [--database-url URL]``
+
+Builds a committee of 500 branches × 30 members with a year of meetings (about 750,000
+attendance rows), 第一议题 study records, pledges, terms and last-seen data with bulk
+inserts, then times (1) computing every branch's level, (2) `/warnings` through the
+simulator (command sent → reply received), (3) one branch's `/calendar`, and reports the
+peak memory of the process running the bot (the simulator runs in it too, so this is an
+upper bound). Targets: 1 s, 1 s, 200 ms, 300 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+import bot.models  # noqa: F401  (registers every table)
+from bot.db import make_engine, make_sessions
+from bot.demo.stage import ADMIN_ID, running_bot
+from bot.models import (
+    Attendance,
+    Branch,
+    BranchTerm,
+    Meeting,
+    MeetingKind,
+    Member,
+    MemberActivity,
+    PartyGroup,
+    Pledge,
+    StudyItem,
+    StudyRecord,
+    StudyTarget,
+)
+from bot.services.oversight import health
+from bot.services.oversight.indicators import Thresholds
+from simulator import BotAPISimulator
+from tests.harness import register_everything
+
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 12, 15, 10, tzinfo=TZ).astimezone(UTC)
+YEAR_START = datetime(2026, 1, 1, tzinfo=TZ).astimezone(UTC)
+TARGETS = {"levels": 1000.0, "warnings": 1000.0, "calendar": 200.0}
+MEMORY_TARGET_MB = 300.0
+SECRETARY_BASE = 900_000
+# A year's meetings per branch: (kind, per year); 党小组会 only where there are groups.
+PLAN = [
+    (MeetingKind.committee, 12),
+    (MeetingKind.theme_day, 12),
+    (MeetingKind.group, 12),
+    (MeetingKind.assembly, 4),
+    (MeetingKind.lecture, 4),
+    (MeetingKind.life_meeting, 1),
+    (MeetingKind.member_review, 1),
+    (MeetingKind.training, 8),
+]
+CHUNK = 20_000
+
+
+def rows_of(table: Any, rows: list[dict[str, Any]]) -> tuple[Any, list[dict[str, Any]]]:
+    return table.__table__, rows
+
+
+async def _insert(s: Any, model: Any, rows: list[dict[str, Any]]) -> None:
+    table = model.__table__
+    for i in range(0, len(rows), CHUNK):
+        await s.execute(table.insert(), rows[i : i + CHUNK])
+
+
+def _meetings(rnd: random.Random, b: int, groups: bool, first_id: int) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for kind, per_year in PLAN:
+        if kind == MeetingKind.group and not groups:
+            continue
+        for k in range(per_year):
+            # Spread over the year up to today; some branches skip some meetings.
+            day = int((k + rnd.random()) * (348 / per_year))
+            starts = YEAR_START + timedelta(days=day, hours=6 + rnd.randrange(4))
+            if rnd.random() < 0.01 * (b % 7):
+                continue
+            out.append(
+                {
+                    "id": first_id + len(out),
+                    "branch_id": b,
+                    "kind": kind.value,
+                    "starts_at": starts,
+                    "ends_at": starts + timedelta(hours=2),
+                    "place": "会议室",
+                    "first_topic": "",
+                    "checkin_by": "button",
+                    "status": "scheduled",
+                    "created_at": starts - timedelta(days=7),
+                    "minutes_text": "会议记录" if rnd.random() < 0.5 else None,
+                }
+            )
+    return out
+
+
+async def build(stage: Any, branches: int, members: int) -> dict[str, int]:
+    """Fill the database with bulk inserts; returns the row counts."""
+    rnd = random.Random(11)
+    created = datetime(2026, 1, 1, tzinfo=UTC)
+    counts: dict[str, int] = {}
+    async with stage.sessions() as s:
+        await _insert(
+            s,
+            Branch,
+            [
+                {"id": b, "name": f"基准第{b:03d}党支部", "kind": "single", "created_at": created}
+                for b in range(1, branches + 1)
+            ],
+        )
+        people, activity = [], []
+        for b in range(1, branches + 1):
+            for i in range(members):
+                mid = b * 1000 + i
+                people.append(
+                    {
+                        "id": mid,
+                        "telegram_user_id": SECRETARY_BASE + b * 100 + i,
+                        "branch_id": b,
+                        "name": f"党员{b:03d}-{i:02d}",
+                        "role": "secretary" if i == 0 else "member",
+                        "status": "blocked" if rnd.random() < 0.002 else "active",
+                        "is_committee": i < (3 if b % 10 else 2),
+                        "joined_at": created,
+                    }
+                )
+            idle = 40 if b % 13 == 0 else rnd.randrange(10)
+            activity.append({"member_id": b * 1000, "last_seen_at": NOW - timedelta(days=idle)})
+        await _insert(s, Member, people)
+        await _insert(s, MemberActivity, activity)
+        groups = [
+            {"branch_id": b, "name": "第一党小组", "created_at": created}
+            for b in range(1, branches + 1)
+            if b % 3 != 0
+        ]
+        await _insert(s, PartyGroup, groups)
+        meetings: list[dict[str, Any]] = []
+        for b in range(1, branches + 1):
+            meetings += _meetings(rnd, b, b % 3 != 0, len(meetings) + 1)
+        await _insert(s, Meeting, meetings)
+        attendance = []
+        for m in meetings:
+            if m["starts_at"] > NOW:
+                continue
+            rate = 0.5 + 0.48 * ((m["branch_id"] * 37) % 100) / 100
+            for i in range(members):
+                attendance.append(
+                    {
+                        "meeting_id": m["id"],
+                        "member_id": m["branch_id"] * 1000 + i,
+                        "checked_in_at": m["starts_at"] if rnd.random() < rate else None,
+                        "late": False,
+                        "marked_absent": False,
+                        "code_tries": 0,
+                    }
+                )
+        await _insert(s, Attendance, attendance)
+        items: list[dict[str, Any]] = [
+            {
+                "id": k + 1,
+                "title": f"第一议题 {k + 1}",
+                "summary": "",
+                "status": "published",
+                "scope_all": True,
+                "created_at": YEAR_START + timedelta(days=28 * k),
+                "published_at": YEAR_START + timedelta(days=28 * k),
+                "due_at": YEAR_START + timedelta(days=28 * k + 7),
+            }
+            for k in range(12)
+        ]
+        await _insert(s, StudyItem, items)
+        targets, records = [], []
+        for b in range(1, branches + 1):
+            done = 0.4 + 0.6 * ((b * 53) % 100) / 100
+            for item in items:
+                targets.append(
+                    {"item_id": item["id"], "branch_id": b, "pushed_at": item["published_at"]}
+                )
+                for i in range(members):
+                    if rnd.random() < done:
+                        at = item["published_at"] + timedelta(days=2)
+                        records.append(
+                            {
+                                "item_id": item["id"],
+                                "member_id": b * 1000 + i,
+                                "completed_at": at,
+                                "updated_at": at,
+                            }
+                        )
+        await _insert(s, StudyTarget, targets)
+        await _insert(s, StudyRecord, records)
+        pledges = [
+            {
+                "member_id": p["id"],
+                "branch_id": p["branch_id"],
+                "year": 2026,
+                "post": "岗位",
+                "duties": "职责",
+                "commitments": ["承诺"],
+                "status": "approved",
+                "version": 1,
+                "published": False,
+                "created_at": YEAR_START,
+                "updated_at": YEAR_START,
+            }
+            for p in people
+            if rnd.random() < 0.9
+        ]
+        await _insert(s, Pledge, pledges)
+        terms = []
+        for b in range(1, branches + 1):
+            if b % 17 == 0:
+                continue  # term unknown
+            start = date(2024 + b % 2, 1 + b % 12, 1)
+            terms.append(
+                {
+                    "branch_id": b,
+                    "starts_on": start,
+                    "years": 3,
+                    "ends_on": start.replace(year=start.year + 3),
+                    "recorded_at": created,
+                }
+            )
+        await _insert(s, BranchTerm, terms)
+        if s.bind.dialect.name == "postgresql":
+            for table in ("branch", "member", "meeting", "study_item"):
+                await s.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+                    )
+                )
+        await s.commit()
+    counts.update(
+        branches=branches,
+        members=len(people),
+        meetings=len(meetings),
+        attendance=len(attendance),
+        study_records=len(records),
+        pledges=len(pledges),
+    )
+    return counts
+
+
+def rss_mb() -> float:
+    """Peak resident memory of this process."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def _timed_command(
+    sim: BotAPISimulator, user: Any, text_: str, stage: Any
+) -> tuple[float, str]:
+    before = len(user.bot_messages)
+    t0 = time.perf_counter()
+    await user.send(text_)
+    await sim.wait_until(lambda: len(user.bot_messages) > before, timeout=60)
+    ms = (time.perf_counter() - t0) * 1000
+    await stage.settle()
+    return ms, user.bot_messages[-1].text
+
+
+def _line(label: str, values: list[float], target: float, extra: str = "") -> None:
+    med = statistics.median(values)
+    print(
+        f"{label}: median {med:.0f} ms, max {max(values):.0f} ms; median/target {med / target:.2f}{extra}"
+    )
+
+
+async def build_only(url: str, branches: int, members: int) -> None:
+    """Create and fill the database (run in a child process, so the rows built in memory
+    do not count toward the bot's memory)."""
+    engine = make_engine(url)
+    async with engine.begin() as conn:
+        await conn.run_sync(SQLModel.metadata.drop_all)
+        await conn.run_sync(SQLModel.metadata.create_all)
+
+    class Filler:
+        sessions = make_sessions(engine)
+
+    t0 = time.perf_counter()
+    counts = await build(Filler, branches, members)
+    if engine.dialect.name == "postgresql":
+        # What autovacuum does soon after a bulk load: without statistics the planner
+        # guesses, and the first minutes would measure its guesses.
+        async with engine.connect() as conn:
+            auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await auto.execute(text("ANALYZE"))
+    print(
+        f"database ({engine.dialect.name}): {counts['branches']} branches, "
+        f"{counts['members']} members, {counts['meetings']} meetings, "
+        f"{counts['attendance']} attendance rows, {counts['study_records']} study records, "
+        f"{counts['pledges']} pledges; built in {time.perf_counter() - t0:.0f} s",
+        flush=True,
+    )
+    await engine.dispose()
+
+
+async def run(branches: int, members: int, database_url: str | None, rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
+        args = ["--build", url, "--branches", str(branches), "--members", str(members)]
+        child = await asyncio.create_subprocess_exec(sys.executable, "-m", "bench.oversight", *args)
+        assert await child.wait() == 0, "building the database failed"
+        engine = make_engine(url)
+        from bot.clock import FixedClock
+
+        async with (
+            BotAPISimulator(bot_username="bench_bot") as sim,
+            running_bot(
+                sim,
+                engine,
+                register_everything,
+                clock=FixedClock(NOW),
+                oversight_job_interval_seconds=3600,
+                study_job_interval_seconds=3600,
+            ) as stage,
+        ):
+            th = Thresholds()
+            level_ms = []
+            for _ in range(rounds):
+                t0 = time.perf_counter()
+                async with stage.sessions() as s:
+                    found = await health.evaluate_all(s, now=NOW, tz=TZ, thresholds=th)
+                    await s.commit()
+                level_ms.append((time.perf_counter() - t0) * 1000)
+            by_level: dict[str, int] = {}
+            for b in found:
+                by_level[b.level.value] = by_level.get(b.level.value, 0) + 1
+            _line(
+                f"every branch's level ({len(found)} branches)",
+                level_ms,
+                TARGETS["levels"],
+                f"; red {by_level.get('red', 0)}, yellow {by_level.get('yellow', 0)}, green {by_level.get('green', 0)}",
+            )
+            admin = sim.user(ADMIN_ID, "管理员", username="admin")
+            await _timed_command(sim, admin, "/help", stage)  # registers the admin
+            warn_ms = []
+            for _ in range(rounds):
+                ms, reply = await _timed_command(sim, admin, "/warnings", stage)
+                warn_ms.append(ms)
+            assert "基准第" in reply, reply[:200]
+            _line("/warnings command → reply (admin)", warn_ms, TARGETS["warnings"])
+            secretary = sim.user(SECRETARY_BASE + 100 * 7, "书记")
+            cal_ms = []
+            for _ in range(rounds * 2):
+                ms, reply = await _timed_command(sim, secretary, "/calendar", stage)
+                cal_ms.append(ms)
+            assert "2026-12" in reply, reply[:200]
+            _line("/calendar command → reply (one branch)", cal_ms, TARGETS["calendar"])
+            assert not sim.violations, sim.violations
+            mem = rss_mb()
+            print(
+                f"memory: peak RSS {mem:.0f} MB of the process running the bot (with the simulator); "
+                f"peak/target {mem / MEMORY_TARGET_MB:.2f}"
+            )
+        await engine.dispose()
+
+
+def main() -> None:
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--branches", type=int, default=500)
+    parser.add_argument("--members", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--build", metavar="URL", help="only create and fill this database")
+    args = parser.parse_args()
+    if args.build:
+        asyncio.run(build_only(args.build, args.branches, args.members))
+        return
+    asyncio.run(run(args.branches, args.members, args.database_url, args.rounds))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+"""The weekly health evaluation: snapshots, the admins' digest, the secretaries' to-dos,
+and the escalation of two red evaluations in a row. Exactly once per week."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.delivery import outbox
+from bot.delivery.message import OutgoingMessage
+from bot.delivery.outbox import Recipient
+from bot.models import HealthLevel, HealthSnapshot, Member, Role
+from bot.services import once, org
+from bot.services.oversight.health import BranchHealth, evaluate_all
+from bot.services.oversight.indicators import Thresholds
+from bot.services.periods import local_today
+
+
+def week_label(day: object) -> str:
+    """ISO week of a local date, e.g. 2026-W49."""
+    iso = day.isocalendar()  # type: ignore[attr-defined]
+    return f"{iso.year:04d}-W{iso.week:02d}"
+
+
+def due_week(now: datetime, tz: ZoneInfo, *, weekday: int, at: time) -> str | None:
+    """The week whose digest is due at `now`: from its weekday and time until the week ends."""
+    today = local_today(now, tz)
+    monday = today - timedelta(days=today.weekday())
+    moment = datetime.combine(monday + timedelta(days=weekday), at, tzinfo=tz)
+    return week_label(today) if now >= moment else None
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """What the admins read on Monday."""
+
+    week: str
+    counts: dict[HealthLevel, int]
+    newly_red: list[BranchHealth]
+    recovered: list[BranchHealth]
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """Two red evaluations in a row: the branch and both periods."""
+
+    branch: BranchHealth
+    previous_week: str
+    week: str
+
+
+@dataclass(slots=True)
+class WeeklyResult:
+    week: str
+    digest: Digest
+    escalations: list[Escalation] = field(default_factory=list)
+    messages: int = 0
+
+
+ComposeDigest = Callable[[Member, Digest], OutgoingMessage]
+ComposeTodos = Callable[[Member, BranchHealth], OutgoingMessage]
+ComposeEscalation = Callable[[Member, Escalation], OutgoingMessage]
+
+
+async def _history(session: AsyncSession, since: datetime) -> dict[int, list[HealthSnapshot]]:
+    rows = await session.exec(
+        select(HealthSnapshot)
+        .where(col(HealthSnapshot.evaluated_at) >= since)
+        .order_by(col(HealthSnapshot.period).desc())
+    )
+    out: dict[int, list[HealthSnapshot]] = defaultdict(list)
+    for snap in rows:
+        out[snap.branch_id].append(snap)
+    return out
+
+
+def compare(
+    week: str, healths: list[BranchHealth], history: dict[int, list[HealthSnapshot]]
+) -> tuple[Digest, list[Escalation]]:
+    """This week's levels against the branches' earlier snapshots (newest first)."""
+    counts = {level: 0 for level in HealthLevel}
+    newly_red, recovered, escalations = [], [], []
+    for b in healths:
+        counts[b.level] += 1
+        past = [s for s in history.get(b.branch_id, []) if s.period < week]
+        before = past[0].level if past else None
+        earlier = past[1].level if len(past) > 1 else None
+        if b.level == HealthLevel.red and before != HealthLevel.red:
+            newly_red.append(b)
+        if before == HealthLevel.red and b.level != HealthLevel.red:
+            recovered.append(b)
+        # Once per streak: the second red in a row, not every red week after it.
+        if b.level == HealthLevel.red and before == HealthLevel.red and earlier != HealthLevel.red:
+            escalations.append(Escalation(b, past[0].period, week))
+    return Digest(week, counts, newly_red, recovered), escalations
+
+
+async def run_weekly(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    thresholds: Thresholds,
+    weekday: int,
+    at: time,
+    compose_digest: ComposeDigest,
+    compose_todos: ComposeTodos,
+    compose_escalation: ComposeEscalation,
+) -> WeeklyResult | None:
+    """The week's evaluation, once per week across restarts and processes (else None)."""
+    week = due_week(now, tz, weekday=weekday, at=at)
+    if week is None:
+        return None
+    if not await once.claim(session, kind="oversight.digest", subject="week", slot=week, now=now):
+        return None
+    healths = await evaluate_all(session, now=now, tz=tz, thresholds=thresholds)
+    history = await _history(session, now - timedelta(days=70))
+    table = HealthSnapshot.__table__  # type: ignore[attr-defined]
+    rows = [
+        {
+            "branch_id": b.branch_id,
+            "period": week,
+            "level": b.level.value,
+            "reasons": [f.to_data() for f in b.reasons],
+            "evaluated_at": now,
+        }
+        for b in healths
+    ]
+    if rows:
+        await session.execute(table.insert(), rows)
+    digest, escalations = compare(week, healths, history)
+    result = WeeklyResult(week, digest, escalations)
+    admins = await org.active_members(session, roles=(Role.admin,), reachable=True)
+    result.messages += await _send(
+        session, "oversight.digest", admins, lambda m: compose_digest(m, digest), now
+    )
+    for esc in escalations:
+        result.messages += await _send(
+            session,
+            "oversight.escalation",
+            admins,
+            lambda m, e=esc: compose_escalation(m, e),  # type: ignore[misc]
+            now,
+            subject_id=esc.branch.branch_id,
+        )
+    by_branch = {b.branch_id: b for b in healths if b.reasons}
+    secretaries = [
+        m
+        for m in await org.active_members(session, list(by_branch), roles=(Role.secretary,))
+        if m.branch_id in by_branch
+    ]
+    if secretaries:
+        recipients = [
+            Recipient(m.telegram_user_id, compose_todos(m, by_branch[m.branch_id or 0]), m.id)
+            for m in secretaries
+        ]
+        await outbox.enqueue(session, kind="oversight.todos", recipients=recipients, now=now)
+        result.messages += len(recipients)
+    return result
+
+
+async def _send(
+    session: AsyncSession,
+    kind: str,
+    people: list[Member],
+    compose: Callable[[Member], OutgoingMessage],
+    now: datetime,
+    subject_id: int | None = None,
+) -> int:
+    if not people:
+        return 0
+    recipients = [Recipient(m.telegram_user_id, compose(m), m.id) for m in people]
+    await outbox.enqueue(session, kind=kind, recipients=recipients, now=now, subject_id=subject_id)
+    return len(recipients)

@@ -1,0 +1,187 @@
+"""The health indicators' rules as pure functions: measured values in, findings out.
+
+Kept apart from the queries (health.py) so each rule is tested on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from bot.models import HealthLevel, MeetingKind
+
+# The indicator groups of the work plan (监测预警) and the further signals the issue adds.
+COMMITTEE = "committee"  # 班子不健全
+RULES = "rules"  # 制度不落实
+IDLE = "idle"  # 活动不经常
+ROLE = "role"  # 作用不发挥
+SECRETARY = "secretary"  # the secretary has not used the bot
+TERM = "term"  # 换届 overdue or unknown
+BLOCKED = "blocked"  # members who blocked the bot
+GROUPS = (COMMITTEE, RULES, IDLE, ROLE, SECRETARY, TERM, BLOCKED)
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """The thresholds, from settings (documented in .env.example)."""
+
+    committee_min: int = 3
+    committee_branch_size: int = 7
+    idle_days: int = 60
+    attendance_min: float = 0.6
+    study_min: float = 0.5
+    pledge_min: float = 0.8
+    pledge_after: str = "03-31"
+    secretary_idle_days: int = 30
+    satisfaction_min: float = 0.8
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Thresholds:
+        return cls(
+            committee_min=settings.health_committee_min,
+            committee_branch_size=settings.health_committee_branch_size,
+            idle_days=settings.health_idle_days,
+            attendance_min=settings.health_attendance_min,
+            study_min=settings.health_study_min,
+            pledge_min=settings.health_pledge_min,
+            pledge_after=settings.health_pledge_after,
+            secretary_idle_days=settings.health_secretary_idle_days,
+            satisfaction_min=settings.health_satisfaction_min,
+        )
+
+    def pledges_due(self, today: date) -> bool:
+        month, day = (int(x) for x in self.pledge_after.split("-"))
+        return today > date(today.year, month, day)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One measured indicator: its group, what was measured, the value and threshold.
+
+    `value` and `threshold` are numbers (shares 0–1 or counts of days/people) or None
+    when there was nothing to measure; `detail` holds what a reader needs (kinds missed,
+    the term's end).
+    """
+
+    group: str
+    code: str
+    flagged: bool
+    value: float | int | None = None
+    threshold: float | int | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "group": self.group,
+            "code": self.code,
+            "value": self.value,
+            "threshold": self.threshold,
+            "detail": self.detail,
+        }
+
+    @classmethod
+    def from_data(cls, raw: dict[str, Any]) -> Finding:
+        return cls(
+            raw["group"],
+            raw["code"],
+            True,
+            raw.get("value"),
+            raw.get("threshold"),
+            dict(raw.get("detail") or {}),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BranchFacts:
+    """What was measured for one branch (None: nothing to measure)."""
+
+    members: int
+    committee: int
+    secretaries: int
+    missed: dict[str, str]  # kind → period label of the last closed period missed
+    days_since_held: int | None  # None: young branch, or no meeting in the window
+    attendance: float | None
+    study: float | None
+    pledges: float | None
+    satisfaction: float | None
+    secretary_idle_days: int | None
+    term_ends_on: date | None
+    term_known: bool
+    blocked: int
+
+
+def committee_finding(f: BranchFacts, th: Thresholds) -> Finding:
+    if f.secretaries == 0:
+        return Finding(COMMITTEE, "no_secretary", True, 0, 1)
+    needs = f.members >= th.committee_branch_size
+    return Finding(
+        COMMITTEE,
+        "committee_small",
+        needs and f.committee < th.committee_min,
+        f.committee,
+        th.committee_min,
+        {"members": f.members, "size": th.committee_branch_size},
+    )
+
+
+def findings(f: BranchFacts, th: Thresholds, today: date) -> list[Finding]:
+    """Every indicator of a branch, flagged or not (the details view shows them all)."""
+    out = [committee_finding(f, th)]
+    out.append(Finding(RULES, "missed", bool(f.missed), len(f.missed), 0, {"kinds": f.missed}))
+    out.append(
+        Finding(
+            IDLE,
+            "idle",
+            f.days_since_held is not None and f.days_since_held >= th.idle_days,
+            f.days_since_held,
+            th.idle_days,
+        )
+    )
+    low = [
+        ("attendance", f.attendance, th.attendance_min),
+        ("study", f.study, th.study_min),
+    ]
+    if th.pledges_due(today):
+        low.append(("pledges", f.pledges, th.pledge_min))
+    # HOOK (诉求 satisfaction): the requests capability supplies a 满意率 per branch; its
+    # values come from health.satisfaction_rates once the lead wires it.
+    if f.satisfaction is not None:
+        low.append(("satisfaction", f.satisfaction, th.satisfaction_min))
+    for code, value, minimum in low:
+        out.append(Finding(ROLE, code, value is not None and value < minimum, value, minimum))
+    out.append(
+        Finding(
+            SECRETARY,
+            "secretary_idle",
+            f.secretary_idle_days is not None and f.secretary_idle_days >= th.secretary_idle_days,
+            f.secretary_idle_days,
+            th.secretary_idle_days,
+        )
+    )
+    if not f.term_known:
+        out.append(Finding(TERM, "term_unknown", True))
+    else:
+        assert f.term_ends_on is not None
+        overdue = f.term_ends_on < today
+        days = (today - f.term_ends_on).days
+        out.append(
+            Finding(TERM, "term_overdue", overdue, days, 0, {"ends_on": f.term_ends_on.isoformat()})
+        )
+    out.append(Finding(BLOCKED, "blocked", f.blocked > 0, f.blocked, 0))
+    return out
+
+
+def level_of(flagged: list[Finding]) -> HealthLevel:
+    """One indicator → 关注; two or more, a missed 党员大会 or an overdue 换届 → 预警."""
+    groups = {x.group for x in flagged}
+    severe = any(
+        (x.code == "missed" and MeetingKind.assembly.value in x.detail.get("kinds", {}))
+        or x.code == "term_overdue"
+        for x in flagged
+    )
+    if severe or len(groups) >= 2:
+        return HealthLevel.red
+    if groups:
+        return HealthLevel.yellow
+    return HealthLevel.green

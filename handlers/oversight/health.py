@@ -1,0 +1,59 @@
+"""/warnings (admins: every branch by level) and /health (a secretary's own branch)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.services.oversight import health as svc
+from bot.services.oversight.indicators import Thresholds
+from handlers.oversight import health_views as views
+from handlers.oversight.buttons import BranchDetails, WarningsPage
+from handlers.oversight.common import REFUSALS
+from handlers.shape import ADMINS, SECRETARIES, Turn, handler
+
+
+def thresholds(turn: Turn[Any]) -> Thresholds:
+    return Thresholds.from_settings(turn.settings)
+
+
+@handler(roles=ADMINS, refusals=REFUSALS)
+async def warnings(turn: Turn[None]) -> None:
+    """Admin: branches by level, each with its reasons; a button per branch."""
+    found = await svc.warnings(
+        turn.s, actor=turn.member, now=turn.now, tz=turn.settings.tz, thresholds=thresholds(turn)
+    )
+    await turn.commit()
+    await turn.reply(*views.warnings_page(turn.t, found, 0))
+
+
+@handler(roles=ADMINS, button=WarningsPage, refusals=REFUSALS)
+async def warnings_page(turn: Turn[WarningsPage]) -> None:
+    """Admin: another page of /warnings (or back from a branch's details)."""
+    found = await svc.warnings(
+        turn.s, actor=turn.member, now=turn.now, tz=turn.settings.tz, thresholds=thresholds(turn)
+    )
+    await turn.edit(*views.warnings_page(turn.t, found, turn.data.page))
+
+
+@handler(roles=ADMINS, button=BranchDetails, refusals=REFUSALS)
+async def branch_details(turn: Turn[BranchDetails]) -> None:
+    """Admin: one branch's indicators with values and thresholds."""
+    b = await svc.branch_health(
+        turn.s,
+        actor=turn.member,
+        branch_id=turn.data.branch_id,
+        now=turn.now,
+        tz=turn.settings.tz,
+        thresholds=thresholds(turn),
+    )
+    await turn.edit(views.details_text(turn.t, b), views.details_keyboard(turn.t, turn.data.page))
+
+
+@handler(roles=SECRETARIES, refusals=REFUSALS)
+async def health(turn: Turn[None]) -> None:
+    """Secretary: the own branch's level and what to do about each reason."""
+    b = await svc.branch_health(
+        turn.s, actor=turn.member, now=turn.now, tz=turn.settings.tz, thresholds=thresholds(turn)
+    )
+    await turn.commit()
+    await turn.reply(views.health_text(turn.t, b))

@@ -1,0 +1,260 @@
+"""Health texts: levels, indicators with value and threshold, what to do, the digest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from bot.delivery.message import Keyboard, OutgoingMessage
+from bot.i18n import N_, Translator
+from bot.models import HealthLevel, MeetingKind, Member
+from bot.services.meetings import kind_name
+from bot.services.oversight import digest as dg
+from bot.services.oversight.health import BranchHealth
+from bot.services.oversight.indicators import Finding
+from handlers.oversight.buttons import BranchDetails, WarningsPage
+from handlers.paging import page_of, paged_keyboard
+
+PAGE_SIZE = 15
+LEVELS = {
+    HealthLevel.green: ("🟢", N_("OK")),
+    HealthLevel.yellow: ("🟡", N_("Watch")),
+    HealthLevel.red: ("🔴", N_("Warning")),
+}
+ADVICE = {
+    "no_secretary": N_("Appoint a secretary: an admin creates the branch's secretary invite."),
+    "committee_small": N_("Choose branch committee members with /committee."),
+    "missed": N_(
+        "Hold the missed meetings (/newmeeting) and record their minutes (/minutes); "
+        "/calendar shows what each rule needs."
+    ),
+    "idle": N_("Hold a meeting or a 主题党日 soon: /newmeeting."),
+    "attendance": N_("Remind members before meetings and record check-ins (/attendance)."),
+    "study": N_("Remind members of the open 第一议题 items (/study)."),
+    "pledges": N_("Remind members to submit their pledge (/pledges)."),
+    "satisfaction": N_("Follow up the members' requests until they are satisfied."),
+    "secretary_idle": N_(
+        "Use the bot at least once a month: /calendar and /health show what is due."
+    ),
+    "term_unknown": N_(
+        "Record the committee's term: /term YYYY-MM-DD (the day of the last election)."
+    ),
+    "term_overdue": N_("Hold the election (换届) and record the new term with /term."),
+    "blocked": N_("Ask the members who blocked the bot to unblock it; /members shows them."),
+}
+
+
+def level_label(t: Translator, level: HealthLevel) -> str:
+    icon, name = LEVELS[level]
+    return f"{icon} {t.label(name)}"
+
+
+def _pct(t: Translator, value: float | int | None) -> str:
+    return t.label("no data") if value is None else t.percent(float(value))
+
+
+def _missed(t: Translator, kinds: dict[str, str]) -> str:
+    return "、".join(f"{kind_name(t, MeetingKind(k))}（{p}）" for k, p in kinds.items())
+
+
+def _day(t: Translator, f: Finding) -> str:
+    raw = f.detail.get("ends_on")
+    return t.date(date.fromisoformat(raw), "short") if raw else ""
+
+
+def finding_text(t: Translator, f: Finding) -> str:
+    """One indicator in words, with its value and threshold."""
+    th = f.threshold
+    if f.code == "no_secretary":
+        return t._("Committee incomplete: the branch has no secretary")
+    if f.code == "committee_small":
+        return t._(
+            "Committee incomplete: {members} members, {value} on the committee "
+            "(at least {threshold} from {size} members)",
+            members=f.detail.get("members", 0),
+            value=f.value,
+            threshold=th,
+            size=f.detail.get("size", 0),
+        )
+    if f.code == "missed":
+        if not f.flagged:
+            return t._("Rules kept: no required meeting missed in the last closed periods")
+        return t._("Rules not kept: not held {kinds}", kinds=_missed(t, f.detail.get("kinds", {})))
+    if f.code == "idle":
+        if f.value is None:
+            return t._(
+                "Activity: not measured yet (the branch is younger than {threshold} days)",
+                threshold=th,
+            )
+        return t._(
+            "Activity: {value} days since the last meeting held (at most {threshold})",
+            value=f.value,
+            threshold=th,
+        )
+    if f.code in ("attendance", "study", "pledges", "satisfaction"):
+        names = {
+            "attendance": t.label("attendance last quarter"),
+            "study": t.label("第一议题 study completion last quarter"),
+            "pledges": t.label("pledge coverage this year"),
+            "satisfaction": t.label("requests satisfaction"),
+        }
+        return t._(
+            "Role: {what} {value} (at least {threshold})",
+            what=names[f.code],
+            value=_pct(t, f.value),
+            threshold=_pct(t, th),
+        )
+    if f.code == "secretary_idle":
+        if f.value is None:
+            return t._("Secretary's use of the bot: no secretary")
+        return t._(
+            "Secretary's use of the bot: last {value} days ago (at most {threshold})",
+            value=f.value,
+            threshold=th,
+        )
+    if f.code == "term_unknown":
+        return t._("Election (换届): the term is not recorded")
+    if f.code == "term_overdue":
+        if not f.flagged:
+            return t._("Election (换届): the term ends on {end}", end=_day(t, f))
+        return t._(
+            "Election (换届): the term ended on {end}, {value} days overdue",
+            end=_day(t, f),
+            value=f.value,
+        )
+    return t.n_("{n} member blocked the bot", "{n} members blocked the bot", int(f.value or 0))
+
+
+def reasons_line(t: Translator, b: BranchHealth) -> str:
+    if not b.reasons:
+        return t._("no reason for concern")
+    return "；".join(finding_text(t, f) for f in b.reasons)
+
+
+def warnings_page(t: Translator, healths: list[BranchHealth], number: int) -> tuple[str, Keyboard]:
+    """/warnings: the counts per level, then a page of branches with their reasons."""
+    counts = {level: 0 for level in HealthLevel}
+    for b in healths:
+        counts[b.level] += 1
+    red, yellow, green = (
+        f"{level_label(t, lv)} {counts[lv]}"
+        for lv in (HealthLevel.red, HealthLevel.yellow, HealthLevel.green)
+    )
+    head = t._(
+        "<b>Branch health</b>: {red} · {yellow} · {green}", red=red, yellow=yellow, green=green
+    )
+    page = page_of(healths, number, PAGE_SIZE)
+    lines = [head]
+    lines += [
+        t._(
+            "{icon} <b>{name}</b>: {reasons}",
+            icon=LEVELS[b.level][0],
+            name=b.name,
+            reasons=reasons_line(t, b),
+        )
+        for b in page.items
+    ]
+    if page.caption(t):
+        lines.append(page.caption(t))
+    lines.append(t._("Press a branch for every indicator with its threshold."))
+    keyboard = paged_keyboard(
+        page,
+        lambda b: BranchDetails(branch_id=b.branch_id, page=page.number).button(
+            f"{LEVELS[b.level][0]} {b.name}"
+        ),
+        lambda n: WarningsPage(page=n),
+        columns=2,
+    )
+    return "\n".join(lines), keyboard
+
+
+def details_text(t: Translator, b: BranchHealth) -> str:
+    lines = [t._("<b>{name}</b> · {level}", name=b.name, level=level_label(t, b.level))]
+    for f in b.findings:
+        lines.append(f"{'⚠️' if f.flagged else '✅'} {finding_text(t, f)}")
+    lines.append(
+        t._(
+            "Rule: one indicator → Watch; two or more, a missed 党员大会 or an overdue 换届 → Warning."
+        )
+    )
+    return "\n".join(lines)
+
+
+def details_keyboard(t: Translator, page: int) -> Keyboard:
+    return [[WarningsPage(page=page).button(t.label("Back"))]]
+
+
+def health_text(t: Translator, b: BranchHealth) -> str:
+    """/health: the own branch's level, and what to do about each reason."""
+    lines = [t._("<b>{name}</b> · {level}", name=b.name, level=level_label(t, b.level))]
+    if not b.reasons:
+        lines.append(t._("Every indicator is in order. Keep it up!"))
+    for f in b.reasons:
+        lines.append(f"⚠️ {finding_text(t, f)}")
+        lines.append("   👉 " + t._(ADVICE[f.code]))
+    lines.append("")
+    lines.append(t._("Every indicator:"))
+    lines += [
+        f"{'⚠️' if f.flagged else '✅'} {finding_text(t, f)}" for f in b.findings if not f.flagged
+    ]
+    return "\n".join(lines)
+
+
+def todos(t: Translator, b: BranchHealth) -> OutgoingMessage:
+    lines = [
+        t._(
+            "<b>This week's to-dos</b> · {name} · {level}",
+            name=b.name,
+            level=level_label(t, b.level),
+        )
+    ]
+    for f in b.reasons:
+        lines.append(f"• {finding_text(t, f)}")
+        lines.append("   👉 " + t._(ADVICE[f.code]))
+    lines.append(t._("Details: /health"))
+    return OutgoingMessage("\n".join(lines))
+
+
+def _names(t: Translator, branches: list[BranchHealth], limit: int = 20) -> str:
+    names = "、".join(b.name for b in branches[:limit])
+    if len(branches) > limit:
+        names += t._("… and {n} more", n=len(branches) - limit)
+    return names or t.label("none")
+
+
+def digest(t: Translator, d: dg.Digest) -> OutgoingMessage:
+    lines = [
+        t._("<b>Weekly branch health</b> · {week}", week=d.week),
+        " · ".join(
+            f"{level_label(t, lv)} {d.counts[lv]}"
+            for lv in (HealthLevel.red, HealthLevel.yellow, HealthLevel.green)
+        ),
+        t._("Newly Warning: {names}", names=_names(t, d.newly_red)),
+        t._("No longer Warning: {names}", names=_names(t, d.recovered)),
+        t._("Every branch: /warnings"),
+    ]
+    return OutgoingMessage("\n".join(lines))
+
+
+def escalation(t: Translator, e: dg.Escalation) -> OutgoingMessage:
+    text = t._(
+        "🔴 <b>{name}</b> is at Warning for the second evaluation in a row ({first} and {second}): {reasons}",
+        name=e.branch.name,
+        first=e.previous_week,
+        second=e.week,
+        reasons=reasons_line(t, e.branch),
+    )
+    return OutgoingMessage(
+        text, [[BranchDetails(branch_id=e.branch.branch_id, page=0).button(t.label("Details"))]]
+    )
+
+
+def composers(
+    t_for: Callable[[Member], Translator],
+) -> tuple[dg.ComposeDigest, dg.ComposeTodos, dg.ComposeEscalation]:
+    """The weekly job's three `compose` functions, each reader in their language."""
+    return (
+        lambda m, d: digest(t_for(m), d),
+        lambda m, b: todos(t_for(m), b),
+        lambda m, e: escalation(t_for(m), e),
+    )
