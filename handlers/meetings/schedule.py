@@ -69,20 +69,24 @@ async def ask(turn: Turn[Any], state: FormState) -> None:
 @handler(roles=SECRETARIES, refusals=REFUSALS)
 async def newmeeting(turn: Turn[None]) -> None:
     """Secretary: the quick one-line form, or the guided form with buttons."""
-    draft, step = Draft(), "kind"
-    if turn.args:
-        draft = await drafts.quick_draft(
-            turn.s, actor=turn.member, args=turn.args, tz=turn.settings.tz, now=turn.now
-        )
-        step = "preview"
-    state = await forms.start(
-        turn.s,
-        telegram_user_id=turn.actor.telegram_user_id,
-        form=FORM_NAME,
-        step=step,
-        now=turn.now,
-        data=draft.to_data(),
+    if not turn.args:
+        await open_guided(turn)
+        return
+    draft = await drafts.quick_draft(
+        turn.s, actor=turn.member, args=turn.args, tz=turn.settings.tz, now=turn.now
     )
+    state = await turn.open_form(FORM_NAME, "preview", draft.to_data(), free=False)
+    await turn.s.commit()
+    await ask(turn, state)
+
+
+async def open_guided(turn: Turn[Any], kind: MeetingKind | None = None) -> None:
+    """Start the guided form, at the step after the kind when one is already chosen
+    (a calendar reminder's 安排会议 button opens it so)."""
+    draft = Draft(kind=kind)
+    step = _next_step("kind", draft, False) if kind is not None else "kind"
+    # From a button, a half-filled form is kept and the person told; typed, it is replaced.
+    state = await turn.open_form(FORM_NAME, step, draft.to_data(), free=turn.pressed)
     await turn.s.commit()
     await ask(turn, state)
 

@@ -23,7 +23,7 @@ def register(app: BotApplication) -> None:
         app, "term", N_("换届: the branch committee's term: /term [YYYY-MM-DD [years]]"), terms.term
     )
     add_command(app, "review", N_("述职评议: /review [open year YYYY-MM-DD]"), reviews.review)
-    add_command(app, "report", N_("your yearly 述职报告"), reviews.report)
+    add_command(app, "annualreport", N_("your yearly 述职报告"), reviews.report)
     add_buttons(
         app,
         calendar.schedule_kind,

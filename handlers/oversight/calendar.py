@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.services.oversight import calendar as cal
-from handlers.oversight import glue, views
+from handlers.meetings.schedule import open_guided
+from handlers.oversight import views
 from handlers.oversight.buttons import ScheduleKind
 from handlers.oversight.common import REFUSALS
 from handlers.shape import LEADERS, SECRETARIES, Turn, handler
@@ -29,4 +30,4 @@ async def calendar(turn: Turn[None]) -> None:
 @handler(roles=SECRETARIES, button=ScheduleKind, refusals=REFUSALS)
 async def schedule_kind(turn: Turn[ScheduleKind]) -> None:
     """From a reminder: open /newmeeting with the kind already chosen."""
-    await glue.open_newmeeting(turn, turn.data.kind)
+    await open_guided(turn, turn.data.kind)

@@ -8,10 +8,10 @@ from datetime import date
 from bot.delivery.message import Keyboard, OutgoingMessage
 from bot.i18n import N_, Translator
 from bot.models import HealthLevel, MeetingKind, Member
-from bot.services.meetings import kind_name
 from bot.services.oversight import digest as dg
 from bot.services.oversight.health import BranchHealth
 from bot.services.oversight.indicators import Finding
+from handlers.meetings.views import kind_name
 from handlers.oversight.buttons import BranchDetails, WarningsPage
 from handlers.paging import page_of, paged_keyboard
 

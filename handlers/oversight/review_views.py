@@ -65,7 +65,7 @@ def ask(t: Translator, review: AnnualReview) -> OutgoingMessage:
     return OutgoingMessage(
         t._(
             "<b>{year} 述职评议</b>: please write your 述职报告 by {deadline}. "
-            "Send /report, then type it or send a document; you can check the draft before you submit.",
+            "Send /annualreport, then type it or send a document; you can check the draft before you submit.",
             year=review.year,
             deadline=deadline_day(t, review),
         )
@@ -260,8 +260,8 @@ def rated_notice(t: Translator, r: SecretaryReport, year: int) -> OutgoingMessag
 def due(t: Translator, review: AnnualReview, days: int) -> OutgoingMessage:
     return OutgoingMessage(
         t.n_(
-            "⏰ Your {year} 述职报告 is due in {n} day ({deadline}) and not submitted yet: /report",
-            "⏰ Your {year} 述职报告 is due in {n} days ({deadline}) and not submitted yet: /report",
+            "⏰ Your {year} 述职报告 is due in {n} day ({deadline}) and not submitted yet: /annualreport",
+            "⏰ Your {year} 述职报告 is due in {n} days ({deadline}) and not submitted yet: /annualreport",
             days,
             year=review.year,
             deadline=deadline_day(t, review),

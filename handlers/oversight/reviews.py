@@ -1,4 +1,4 @@
-"""述职评议: /review (admins open, read and rate), /report (a secretary's 述职报告),
+"""述职评议: /review (admins open, read and rate), /annualreport (a secretary's 述职报告),
 members' anonymous 满意度."""
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ from datetime import datetime
 from bot.delivery.message import Keyboard, OutgoingMessage
 from bot.i18n import N_, Translator
 from bot.models import BranchTerm, Member, RulePeriod
-from bot.services.meetings import kind_name
 from bot.services.oversight import calendar as cal
 from bot.services.oversight import exemptions, terms
+from handlers.meetings.views import kind_name
 from handlers.oversight.buttons import ScheduleKind
 
 PERIOD_NAMES = {

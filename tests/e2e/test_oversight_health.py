@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
-from bot.models import MeetingKind, MemberActivity
+from bot.models import MeetingKind, Member, MemberActivity, Role
 from schedules.oversight import run_oversight_jobs
 from simulator import BotAPISimulator
 from tests.e2e.oversight_support import add_meeting, branch_id, healthy_branch, local
@@ -110,3 +110,54 @@ async def test_weekly_digest_once_and_escalation(sim: BotAPISimulator, engine: A
         assert "第三党支部" in alerts[0].text
         assert "2026-W49 和 2026-W50" in alerts[0].text
         assert len([x for x in h.admin.bot_messages if "周报" in x.text]) == 2
+
+
+async def _rated_requests(h: Harness, name: str, ratings: list[str]) -> None:
+    """诉求 of the last closed quarter (2026-Q3), rated as given."""
+    from bot.models import Request, RequestKind, RequestRating, RequestState
+
+    bid = await branch_id(h, name)
+    at = local(2026, 8, 3, 10)
+    async with h.sessions() as s:
+        member = (
+            await s.exec(select(Member).where(Member.branch_id == bid, Member.role == Role.member))
+        ).first()
+        assert member is not None and member.id is not None
+        for number, rating in enumerate(ratings, start=1):
+            s.add(
+                Request(
+                    branch_id=bid,
+                    number=number,
+                    member_id=member.id,
+                    kind=RequestKind.issue,
+                    text="诉求",
+                    state=RequestState.closed,
+                    created_at=at,
+                    accept_due_at=at,
+                    resolve_due_at=at,
+                    responded_at=at,
+                    accepted_at=at,
+                    resolved_at=at,
+                    rating=RequestRating(rating),
+                    rated_at=at,
+                    updated_at=at,
+                )
+            )
+        await s.commit()
+
+
+async def test_request_satisfaction_counts_once_enough_were_rated(h: Harness) -> None:
+    a = await h.setup_branch("第一党支部", members=2)
+    b = await h.setup_branch("第二党支部", members=2)
+    await healthy_branch(h, "第一党支部")
+    await healthy_branch(h, "第二党支部")
+    # 2 of 5 satisfied (40 %, below 60 %): flagged. 1 of 4 in the other: too few rated.
+    await _rated_requests(h, "第一党支部", ["satisfied", "fair", *["dissatisfied"] * 3])
+    await _rated_requests(h, "第二党支部", ["satisfied", *["dissatisfied"] * 3])
+
+    flagged = (await h.send(a.secretary, "/health")).text
+    assert "第一党支部 · 🟡 关注" in flagged
+    assert "诉求满意率 40%（应不低于 60%）" in flagged
+    quiet = (await h.send(b.secretary, "/health")).text
+    assert "诉求满意率" not in quiet
+    assert "第二党支部 · 🟢 正常" in quiet

@@ -12,7 +12,7 @@ from tests.harness import Harness
 
 
 def due(user: object) -> list[str]:
-    return [m.text for m in user.bot_messages if "尚未提交：/report" in m.text]  # type: ignore[attr-defined]
+    return [m.text for m in user.bot_messages if "尚未提交：/annualreport" in m.text]  # type: ignore[attr-defined]
 
 
 async def test_review_from_opening_to_rating(h: Harness) -> None:
@@ -21,7 +21,7 @@ async def test_review_from_opening_to_rating(h: Harness) -> None:
     assert "还没有开始述职评议" in (await h.send(h.admin, "/review")).text
     for person in (a.members[0], a.secretary):
         assert "没有这项权限" in (await h.send(person, "/review")).text
-    assert "没有这项权限" in (await h.send(a.members[0], "/report")).text
+    assert "没有这项权限" in (await h.send(a.members[0], "/annualreport")).text
     assert "截止日期" in (await h.send(h.admin, "/review open 2026 2026-11-01")).text
     opened = (await h.send(h.admin, "/review open 2026 2026-12-20")).text
     assert "2026 年述职评议已开始" in opened
@@ -31,13 +31,13 @@ async def test_review_from_opening_to_rating(h: Harness) -> None:
     assert "已经开始" in (await h.send(h.admin, "/review open 2026 2026-12-31")).text
 
     # Draft, edit, submit.
-    assert "请输入述职报告" in (await h.send(a.secretary, "/report")).text
+    assert "请输入述职报告" in (await h.send(a.secretary, "/annualreport")).text
     draft = await h.send(a.secretary, "一年来，支部按期召开三会一课。")
     assert "述职报告草稿" in draft.text
     assert "一年来，支部按期召开三会一课。" in draft.text
     await h.press(a.secretary, "修改", draft)
     draft = await h.send(a.secretary, "一年来，支部按期召开三会一课，党员参学率 95%。")
-    assert "党员参学率 95%" in (await h.send(a.secretary, "/report")).text
+    assert "党员参学率 95%" in (await h.send(a.secretary, "/annualreport")).text
     submit = draft.find_button("提交")
     assert submit is not None
     await h.press(a.secretary, "提交", draft)
@@ -45,7 +45,7 @@ async def test_review_from_opening_to_rating(h: Harness) -> None:
     await a.secretary.press_data(draft.message_id, submit["callback_data"])  # a double tap
     await h.settle()
     assert "已提交，不能再修改" in str(a.secretary.callback_answers[-1])
-    assert "年述职报告已于" in (await h.send(a.secretary, "/report")).text
+    assert "年述职报告已于" in (await h.send(a.secretary, "/annualreport")).text
     await h.deliver()
 
     # Members answer once, anonymously; another branch's member cannot.
@@ -70,7 +70,7 @@ async def test_review_from_opening_to_rating(h: Harness) -> None:
         assert len((await s.exec(select(SatisfactionVote))).all()) == 2
 
     # The other secretary sends a document; reminders go only to those not submitted.
-    await h.send(b.secretary, "/report")
+    await h.send(b.secretary, "/annualreport")
     await b.secretary.send_document("述职报告.docx", b"docx-bytes", caption="详见附件")
     await h.settle()
     assert "文件：述职报告.docx" in b.secretary.last.text

@@ -19,7 +19,7 @@ from bot.delivery.outbox import Recipient
 from bot.models import Branch, ComplianceRule, MeetingKind, Member, Role, RulePeriod
 from bot.services import access, audit, once, org
 from bot.services.errors import Refused
-from bot.services.meetings import parse_kind
+from bot.services.meetings.drafts import parse_kind
 from bot.services.oversight.facts import (
     MeetingFact,
     branches_with_groups,

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models import Branch, Exemption, MeetingKind, Member, Role
 from bot.services import access, audit
 from bot.services.errors import Refused
-from bot.services.meetings import parse_kind
+from bot.services.meetings.drafts import parse_kind
 from bot.services.oversight.calendar import branch_named, rules
 from bot.services.periods import local_today, parse_period
 

@@ -38,6 +38,7 @@ from bot.services.oversight import calendar as cal
 from bot.services.oversight.facts import Window, branches_with_groups, exempt_keys, meeting_facts
 from bot.services.oversight.indicators import BranchFacts, Finding, Thresholds, findings, level_of
 from bot.services.periods import Period, local_today, period_of
+from bot.services.requests import rates as requests_rates
 
 _NEWEST = "newest_id"  # a column label, not a message
 LEVEL_ORDER = {HealthLevel.red: 0, HealthLevel.yellow: 1, HealthLevel.green: 2}
@@ -217,14 +218,22 @@ async def current_terms(
 
 
 async def satisfaction_rates(
-    session: AsyncSession, *, branch_ids: Sequence[int], now: datetime
+    session: AsyncSession, *, branch_ids: Sequence[int], now: datetime, tz: ZoneInfo, min_rated: int
 ) -> dict[int, float]:
-    """HOOK (诉求, issue 14): each branch's 满意率 of requests, for 作用不发挥.
+    """Each branch's 满意率 of 诉求 over the last closed quarter, for 作用不发挥.
 
-    Returns nothing until the lead wires the requests capability in after merging; a
-    branch missing from the result is simply not measured on it.
+    Only branches with at least `min_rated` rated requests are measured: a branch whose
+    two requests were rated once each is not judged on them.
     """
-    return {}
+    since, until = period_of("quarter", local_today(now, tz)).previous().bounds(tz)
+    rates = await requests_rates.rates_by_branch(
+        session, branch_ids=branch_ids, since=since, until=until, now=now
+    )
+    return {
+        branch_id: r.satisfaction_rate
+        for branch_id, r in rates.items()
+        if r.rated >= min_rated and r.satisfaction_rate is not None
+    }
 
 
 def _days_since(
@@ -267,6 +276,7 @@ async def _measure(
     now: datetime,
     tz: ZoneInfo,
     idle_from: datetime,
+    min_rated: int,
 ) -> _Measured:
     today = local_today(now, tz)
     rules = await cal.rules(session, now=now)
@@ -301,7 +311,9 @@ async def _measure(
         pledges=await _pledges(session, today.year, members),
         seen=await _secretary_seen(session),
         terms=await current_terms(session, ids),
-        satisfaction=await satisfaction_rates(session, branch_ids=all_ids, now=now),
+        satisfaction=await satisfaction_rates(
+            session, branch_ids=all_ids, now=now, tz=tz, min_rated=min_rated
+        ),
     )
 
 
@@ -369,6 +381,7 @@ async def evaluate_all(
         now=now,
         tz=tz,
         idle_from=idle_from,
+        min_rated=thresholds.satisfaction_min_rated,
     )
     today = local_today(now, tz)
     out = []

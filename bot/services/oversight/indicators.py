@@ -34,7 +34,8 @@ class Thresholds:
     pledge_min: float = 0.8
     pledge_after: str = "03-31"
     secretary_idle_days: int = 30
-    satisfaction_min: float = 0.8
+    satisfaction_min: float = 0.6
+    satisfaction_min_rated: int = 5
 
     @classmethod
     def from_settings(cls, settings: Any) -> Thresholds:
@@ -48,6 +49,7 @@ class Thresholds:
             pledge_after=settings.health_pledge_after,
             secretary_idle_days=settings.health_secretary_idle_days,
             satisfaction_min=settings.health_satisfaction_min,
+            satisfaction_min_rated=settings.health_satisfaction_min_rated,
         )
 
     def pledges_due(self, today: date) -> bool:
@@ -144,8 +146,7 @@ def findings(f: BranchFacts, th: Thresholds, today: date) -> list[Finding]:
     ]
     if th.pledges_due(today):
         low.append(("pledges", f.pledges, th.pledge_min))
-    # HOOK (诉求 satisfaction): the requests capability supplies a 满意率 per branch; its
-    # values come from health.satisfaction_rates once the lead wires it.
+    # 诉求 满意率 (issue 14), measured only where enough requests were rated.
     if f.satisfaction is not None:
         low.append(("satisfaction", f.satisfaction, th.satisfaction_min))
     for code, value, minimum in low:
