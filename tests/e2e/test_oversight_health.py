@@ -122,7 +122,8 @@ async def _rated_requests(h: Harness, name: str, ratings: list[str]) -> None:
         member = (
             await s.exec(select(Member).where(Member.branch_id == bid, Member.role == Role.member))
         ).first()
-        assert member is not None and member.id is not None
+        assert member is not None
+        assert member.id is not None
         for number, rating in enumerate(ratings, start=1):
             s.add(
                 Request(
