@@ -130,7 +130,7 @@ def trace_outbox() -> None:
     import atexit
     import sys
 
-    from bot.delivery.outbox import OutboxWorker
+    from bot.delivery.worker import OutboxWorker
 
     spans: dict[str, list[float]] = {}
 

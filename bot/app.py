@@ -17,7 +17,7 @@ from bot.context import GUEST, BotApplication, BotContext, BotData, CommandSpec
 from bot.db import is_sqlite, make_engine, make_sessions
 from bot.delivery.http import AiohttpRequest
 from bot.delivery.limiter import DeliveryRateLimiter, Limits
-from bot.delivery.outbox import OutboxWorker
+from bot.delivery.worker import OutboxWorker
 from bot.i18n import LOCALES, Catalogs
 from bot.migrate import upgrade
 from bot.updates import PerUserUpdateProcessor

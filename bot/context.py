@@ -11,7 +11,8 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Sessions
-from bot.delivery.outbox import DeliveryHooks, OutboxWorker
+from bot.delivery.outbox import DeliveryHooks
+from bot.delivery.worker import OutboxWorker
 from bot.i18n import Catalogs
 from bot.models import Role
 

@@ -1,0 +1,261 @@
+"""The worker's side of the outbox in the database: claim due rows, record outcomes,
+take back rows whose sender died. No telegram import: `bot.delivery.worker` sends."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from bot.db import Sessions
+from bot.delivery.outbox import DeliveryHooks, Outcome, backoff
+from bot.models import (
+    BatchState,
+    Delivery,
+    DeliveryBatch,
+    DeliveryStatus,
+    Member,
+    MemberStatus,
+)
+
+log = logging.getLogger(__name__)
+
+RECORD_TRIES = 3
+
+
+@dataclass(slots=True)
+class WorkerStats:
+    """Counters since the worker started (logs, benchmarks, live progress)."""
+
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    retried: int = 0
+    recovered: int = 0
+    in_flight: int = 0
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+class OutboxStore:
+    """Claims, outcomes and recovery of Delivery rows for one worker (`worker_id`)."""
+
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        *,
+        max_attempts: int = 5,
+        lease: timedelta = timedelta(minutes=2),
+        hooks: DeliveryHooks | None = None,
+        worker_id: str | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.max_attempts = max_attempts
+        self.lease = lease
+        self.hooks = hooks or DeliveryHooks()
+        self.worker_id = worker_id or f"{socket.gethostname()[:32]}:{os.getpid()}:{id(self):x}"
+        self.stats = WorkerStats()
+
+    def _put_back(self, now: datetime) -> dict[str, Any]:
+        return {
+            "status": DeliveryStatus.pending,
+            "ambiguous": True,
+            "claimed_by": None,
+            "lease_until": None,
+            "next_attempt_at": now,
+            "updated_at": now,
+        }
+
+    async def recover(self, *, all_sending: bool = False) -> int:
+        """Put back rows whose sender died mid-send; they are marked ambiguous.
+
+        `all_sending` is for a single process at start-up (SQLite): nobody else can own them.
+        Otherwise only rows whose lease ran out come back (run() renews its own leases).
+        """
+        now = self.clock.now()
+        cond = col(Delivery.status) == DeliveryStatus.sending
+        if not all_sending:
+            cond = and_(cond, col(Delivery.lease_until) < now)
+        async with self.sessions() as s:
+            res = await s.execute(update(Delivery).where(cond).values(**self._put_back(now)))
+            await s.commit()
+        return self._recovered(_rowcount(res), "lease ran out")
+
+    def _recovered(self, count: int, why: str) -> int:
+        if count:
+            self.stats.recovered += count
+            log.warning("outbox: %d in-flight sends recovered as ambiguous (%s)", count, why)
+        return count
+
+    async def renew_leases(self) -> int:
+        """Extend the lease of every row this worker is sending (a long 429 pause)."""
+        now = self.clock.now()
+        async with self.sessions() as s:
+            res = await s.execute(
+                update(Delivery)
+                .where(
+                    col(Delivery.status) == DeliveryStatus.sending,
+                    col(Delivery.claimed_by) == self.worker_id,
+                )
+                .values(lease_until=now + self.lease)
+            )
+            await s.commit()
+        return _rowcount(res)
+
+    async def claim(self, limit: int) -> list[Delivery]:
+        """Mark up to `limit` due rows as ours (status sending, with a lease) and commit.
+
+        The UPDATE re-checks `pending` and returns only the rows it changed, so two claims
+        racing on SQLite (no row locks) cannot both take a row; PostgreSQL additionally
+        skips rows another worker has locked instead of waiting for them.
+        """
+        now = self.clock.now()
+        async with self.sessions() as s:
+            ids = await self._due_ids(s, now, limit)
+            if not ids:
+                await s.commit()
+                return []
+            claimed = (
+                await s.execute(
+                    update(Delivery)
+                    .where(
+                        col(Delivery.id).in_(ids),
+                        col(Delivery.status) == DeliveryStatus.pending,
+                    )
+                    .values(
+                        status=DeliveryStatus.sending,
+                        claimed_by=self.worker_id,
+                        lease_until=now + self.lease,
+                        attempts=col(Delivery.attempts) + 1,
+                        updated_at=now,
+                    )
+                    .returning(col(Delivery.id))
+                )
+            ).scalars()
+            got = sorted(claimed)
+            await s.commit()
+            if not got:
+                return []
+            rows = (
+                await s.execute(
+                    select(Delivery).where(col(Delivery.id).in_(got)).order_by(col(Delivery.id))
+                )
+            ).scalars()
+            result = list(rows)
+        self.stats.claimed += len(result)
+        return result
+
+    async def _due_ids(self, s: AsyncSession, now: datetime, limit: int) -> list[int]:
+        query = (
+            select(Delivery.id)
+            .join(DeliveryBatch, col(DeliveryBatch.id) == col(Delivery.batch_id))
+            .where(
+                col(Delivery.status) == DeliveryStatus.pending,
+                col(Delivery.next_attempt_at) <= now,
+                col(DeliveryBatch.state) == BatchState.active,
+            )
+            .order_by(col(Delivery.id))
+            .limit(limit)
+        )
+        if s.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=Delivery)
+        return [i for i in (await s.execute(query)).scalars() if i is not None]
+
+    def _retry(self, row: Delivery, error: str, *, ambiguous: bool = False) -> Outcome:
+        assert row.id is not None
+        if row.attempts >= self.max_attempts:
+            return Outcome(row.id, DeliveryStatus.failed, error=error[:500], ambiguous=ambiguous)
+        return Outcome(
+            row.id,
+            DeliveryStatus.pending,
+            error=error[:500],
+            retry_in=backoff(row.attempts),
+            ambiguous=ambiguous,
+        )
+
+    async def record(self, outcomes: Sequence[Outcome]) -> None:
+        """Write the outcomes of a group of sends in one transaction and fire hooks.
+
+        Retried a few times: a send that happened but was never recorded would come back
+        as ambiguous and reach the person twice.
+        """
+        if not outcomes:
+            return
+        for attempt in range(1, RECORD_TRIES + 1):
+            try:
+                await self._record(outcomes)
+                return
+            except Exception:
+                if attempt == RECORD_TRIES:
+                    raise
+                log.warning("outbox: recording outcomes failed (try %d); retrying", attempt)
+                await asyncio.sleep(0.1 * attempt)
+
+    async def _record(self, outcomes: Sequence[Outcome]) -> None:
+        now = self.clock.now()
+        async with self.sessions() as s:
+            ids = [o.delivery_id for o in outcomes]
+            found = await s.execute(select(Delivery).where(col(Delivery.id).in_(ids)))
+            rows = {d.id: d for d in found.scalars()}
+            batch_ids = {d.batch_id for d in rows.values()}
+            found_batches = await s.execute(
+                select(DeliveryBatch).where(col(DeliveryBatch.id).in_(batch_ids))
+            )
+            batches = {b.id: b for b in found_batches.scalars()}
+            fired: list[tuple[Outcome, Delivery]] = []
+            counts = {status: 0 for status in DeliveryStatus}
+            for o in outcomes:
+                d = rows.get(o.delivery_id)
+                if d is None or d.status in (DeliveryStatus.sent, DeliveryStatus.blocked):
+                    continue  # already final (recorded by whoever re-claimed it)
+                _apply(d, o, now)
+                counts[o.status] += 1
+                if o.status != DeliveryStatus.pending:
+                    fired.append((o, d))
+            blocked = [d.chat_id for o, d in fired if o.status == DeliveryStatus.blocked]
+            if blocked:
+                await s.execute(
+                    update(Member)
+                    .where(
+                        col(Member.telegram_user_id).in_(blocked),
+                        col(Member.status) == MemberStatus.active,
+                    )
+                    .values(status=MemberStatus.blocked, status_changed_at=now)
+                )
+            for o, d in fired:
+                await self.hooks.fire(s, o.status.value, d, batches[d.batch_id])
+            await s.commit()
+        self.stats.sent += counts[DeliveryStatus.sent]
+        self.stats.failed += counts[DeliveryStatus.failed]
+        self.stats.blocked += counts[DeliveryStatus.blocked]
+        self.stats.retried += counts[DeliveryStatus.pending]
+
+
+def _apply(d: Delivery, o: Outcome, now: datetime) -> None:
+    """Write one outcome onto its row (the caller's transaction commits it)."""
+    d.status = o.status
+    d.last_error = o.error
+    d.updated_at = now
+    d.claimed_by = None
+    d.lease_until = None
+    d.ambiguous = d.ambiguous or o.ambiguous
+    if o.status == DeliveryStatus.sent:
+        d.message_id = o.message_id
+        d.sent_at = now
+    elif o.status == DeliveryStatus.pending:
+        d.next_attempt_at = now + timedelta(seconds=o.retry_in or 1.0)
