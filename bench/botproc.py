@@ -118,7 +118,9 @@ def main() -> None:
     register = with_jobs if args.jobs else register_all
     if args.ptb_broadcast:
         register = with_benchcast(register)
-    app = build_application(settings, register=register, migrate=False, run_outbox=True)
+    app = build_application(
+        settings, register=register, migrate=False, run_outbox=True, graceful=True
+    )
     if args.baseline:
         # Swapped before initialize(), which is when the bot starts using its limiter.
         app.bot._rate_limiter = baseline_limiter(args.rate)

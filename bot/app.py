@@ -20,6 +20,7 @@ from bot.delivery.limiter import DeliveryRateLimiter, Limits
 from bot.delivery.worker import OutboxWorker
 from bot.i18n import LOCALES, Catalogs
 from bot.migrate import upgrade
+from bot.shutdown import GracefulShutdown
 from bot.updates import PerUserUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -43,11 +44,13 @@ def build_application(
     migrate: bool | None = None,
     run_outbox: bool = True,
     concurrent_updates: int = 32,
+    graceful: bool = False,
 ) -> BotApplication:
     """Assemble the Application; engine, outbox and catalogs start in post_init.
 
     `migrate` defaults to upgrading SQLite automatically; PostgreSQL is migrated with
     `dangjian db upgrade`. Tests pass their own engine and clock, and drive the outbox.
+    `graceful` (`dangjian run`) handles SIGTERM as bot.shutdown describes.
     """
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is required to build the application")
@@ -59,6 +62,8 @@ def build_application(
     owns_engine = engine is None
     worker_stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
+    shutdown = GracefulShutdown(settings.shutdown_grace_seconds)
+    released = False
 
     async def post_init(app: BotApplication) -> None:
         nonlocal engine
@@ -77,6 +82,7 @@ def build_application(
             max_attempts=settings.delivery_max_attempts,
             hooks=data.hooks,
             paid_broadcast=settings.allow_paid_broadcast,
+            liveness_every=settings.worker_liveness_seconds,
         )
         for locale in LOCALES:
             t = data.catalogs.translator(locale, settings.tz)
@@ -87,23 +93,37 @@ def build_application(
                 language_code=None if locale == settings.default_locale else locale[:2],
             )
         if run_outbox:
-            # A single process on SQLite owns every in-flight row; others wait for leases.
+            await data.outbox.register()
+            # A single process on SQLite owns every in-flight row; on PostgreSQL the rows
+            # of workers that are gone (this process before a crash, too) come back now.
             await data.outbox.recover(all_sending=is_sqlite(settings.database_url))
+            await data.outbox.take_over()
             tasks.append(asyncio.create_task(data.outbox.run(worker_stop), name="outbox"))
+        if graceful:
+            shutdown.install(app, worker_stop.set)
 
-    async def stop_outbox() -> None:
+    async def stop_outbox(app: BotApplication) -> None:
+        nonlocal released
         worker_stop.set()
         while tasks:
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(tasks.pop(), timeout=10)
+                # Cancelled at the deadline: sends cut short stay claimed, released below.
+                await asyncio.wait_for(tasks.pop(), timeout=max(shutdown.remaining(), 0.1))
+        worker = app.bot_data.outbox
+        if run_outbox and worker is not None and not released:
+            released = True
+            try:
+                await worker.release()
+            except Exception:  # the database is gone: leases and liveness cover it
+                log.exception("outbox: could not release claims at shutdown")
 
-    async def post_stop(_app: BotApplication) -> None:
+    async def post_stop(app: BotApplication) -> None:
         # Before the bot shuts down (post_shutdown is after): the sends in flight still have
         # a rate limiter and a connection to finish on, and their outcomes get recorded.
-        await stop_outbox()
+        await stop_outbox(app)
 
     async def post_shutdown(app: BotApplication) -> None:
-        await stop_outbox()  # for callers that drive the steps without post_stop
+        await stop_outbox(app)  # for callers that drive the steps without post_stop
         if owns_engine and engine is not None:
             await engine.dispose()
 

@@ -45,6 +45,13 @@ class Settings(BaseSettings):
 
     error_report_interval_seconds: int = Field(default=300, ge=0)
 
+    # Production. On SIGTERM the bot stops taking updates and gives the handlers and sends
+    # in flight this long to finish before it gives up on them (their claims released).
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
+    # How often each outbox worker checks which others are alive and takes over the rows
+    # of a dead one (several processes on PostgreSQL; see bot/delivery/liveness.py).
+    worker_liveness_seconds: float = Field(default=1.0, gt=0, le=60)
+
     # Webhook instead of long polling (the way to run several bot processes on one
     # PostgreSQL behind a load balancer). Telegram needs an https URL on port 443, 80, 88
     # or 8443; the bot listens on WEBHOOK_LISTEN:WEBHOOK_PORT behind your TLS proxy.

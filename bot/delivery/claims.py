@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.db import Sessions
+from bot.delivery.liveness import Liveness, default_name
 from bot.delivery.outbox import DeliveryHooks, Outcome, backoff
 from bot.models import (
     BatchState,
@@ -62,14 +62,84 @@ class OutboxStore:
         lease: timedelta = timedelta(minutes=2),
         hooks: DeliveryHooks | None = None,
         worker_id: str | None = None,
+        liveness_every: float = 1.0,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.max_attempts = max_attempts
         self.lease = lease
         self.hooks = hooks or DeliveryHooks()
-        self.worker_id = worker_id or f"{socket.gethostname()[:32]}:{os.getpid()}:{id(self):x}"
+        self.worker_id = worker_id or f"{default_name()}:{id(self):x}"
         self.stats = WorkerStats()
+        self.liveness_every = liveness_every
+        self.liveness: Liveness | None = None
+        self._leases_renewed = time.monotonic()
+
+    async def register(self) -> None:
+        """Tell other workers we are alive (before the first claim); see liveness.py."""
+        self.liveness = Liveness(self.sessions, self.clock, self.worker_id)
+        await self.liveness.start()
+
+    async def take_over(self) -> int:
+        """Put back the rows of workers that died mid-send (no waiting for their leases)."""
+        if self.liveness is None:
+            return 0
+        dead = await self.liveness.dead_owners()
+        if not dead:
+            return 0
+        now = self.clock.now()
+        async with self.sessions() as s:
+            res = await s.execute(
+                update(Delivery)
+                .where(
+                    col(Delivery.status) == DeliveryStatus.sending,
+                    col(Delivery.claimed_by).in_(dead),
+                )
+                .values(**self._put_back(now))
+            )
+            await s.commit()
+        return self._recovered(_rowcount(res), f"taken over from {', '.join(sorted(dead))}")
+
+    async def release(self) -> int:
+        """A clean stop: rows still ours go back at once, and we say we are gone.
+
+        Only sends that a shutdown deadline cut short are left; they may have reached
+        the person, so they come back ambiguous.
+        """
+        now = self.clock.now()
+        async with self.sessions() as s:
+            res = await s.execute(
+                update(Delivery)
+                .where(
+                    col(Delivery.status) == DeliveryStatus.sending,
+                    col(Delivery.claimed_by) == self.worker_id,
+                )
+                .values(**self._put_back(now))
+            )
+            await s.commit()
+        count = _rowcount(res)
+        if count:
+            log.warning("outbox: %d sends cut short by the shutdown released", count)
+        if self.liveness is not None:
+            await self.liveness.stop(now)
+        return count
+
+    def upkeep_interval(self) -> float:
+        lease = max(self.lease.total_seconds() / 4, 1.0)
+        return min(self.liveness_every, lease) if self.liveness is not None else lease
+
+    async def upkeep(self) -> None:
+        """Heartbeat and take over dead workers' rows; renew leases every lease/4."""
+        try:
+            if self.liveness is not None:
+                await self.liveness.beat()
+                await self.take_over()
+            if time.monotonic() - self._leases_renewed >= self.lease.total_seconds() / 4:
+                await self.renew_leases()
+                await self.recover()
+                self._leases_renewed = time.monotonic()
+        except Exception:
+            log.exception("outbox: upkeep failed")
 
     def _put_back(self, now: datetime) -> dict[str, Any]:
         return {

@@ -45,6 +45,7 @@ class OutboxWorker(OutboxStore):
         hooks: DeliveryHooks | None = None,
         worker_id: str | None = None,
         paid_broadcast: bool = False,
+        liveness_every: float = 1.0,
     ) -> None:
         super().__init__(
             sessions,
@@ -53,6 +54,7 @@ class OutboxWorker(OutboxStore):
             lease=lease,
             hooks=hooks,
             worker_id=worker_id,
+            liveness_every=liveness_every,
         )
         self.bot = bot
         self.concurrency = concurrency
@@ -175,14 +177,3 @@ class OutboxWorker(OutboxStore):
     async def run(self, stop: asyncio.Event, poll_interval: float = 1.0) -> None:
         """Keep up to `concurrency` sends in flight until `stop` is set (see `Pump`)."""
         await Pump(self, stop, poll_interval).run()
-
-    def upkeep_interval(self) -> float:
-        return max(self.lease.total_seconds() / 4, 1.0)
-
-    async def upkeep(self) -> None:
-        """Renew this worker's leases and take back rows whose owner died."""
-        try:
-            await self.renew_leases()
-            await self.recover()
-        except Exception:
-            log.exception("outbox: lease upkeep failed")

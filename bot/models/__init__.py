@@ -33,6 +33,7 @@ from bot.models.pledges import (
     PledgeStatus,
     PledgeVersion,
 )
+from bot.models.production import WorkerProcess
 from bot.models.study import (
     BranchStudySettings,
     StudyFeed,
@@ -83,4 +84,5 @@ __all__ = [
     "StudyStatus",
     "StudyTarget",
     "UtcDateTime",
+    "WorkerProcess",
 ]
