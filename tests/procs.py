@@ -1,0 +1,95 @@
+"""Real `dangjian run` processes against the simulator, for the few tests that need them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.migrate import head_revision
+from simulator import BotAPISimulator
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def stamp_head(engine: AsyncEngine) -> None:
+    """Mark a database made by create_all as migrated, as `dangjian run` requires."""
+    url = engine.url.render_as_string(hide_password=False)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL)")
+        )
+        await conn.execute(text("DELETE FROM alembic_version"))
+        await conn.execute(
+            text("INSERT INTO alembic_version (version_num) VALUES (:v)"),
+            {"v": head_revision(url)},
+        )
+
+
+class BotRun:
+    """`python -m bot run` in a child process, configured through its environment."""
+
+    def __init__(self, sim: BotAPISimulator, engine: AsyncEngine, **env: str) -> None:
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("TEST_")},
+            "PYTHONPATH": str(ROOT),
+            "BOT_TOKEN": sim.token,
+            "BOT_API_URL": sim.base_url,
+            "BOT_API_FILE_URL": sim.base_file_url,
+            "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            "ERROR_REPORT_INTERVAL_SECONDS": "0",
+            "LOG_LEVEL": "WARNING",
+            **env,
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL
+        )
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def signal(self, sig: signal.Signals) -> None:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+
+    async def wait(self) -> int:
+        """The exit code (waits in a thread; the process bounds itself by its grace)."""
+        assert self.proc is not None
+        return await asyncio.to_thread(self.proc.wait)
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@contextlib.asynccontextmanager
+async def bot_runs(
+    sim: BotAPISimulator, engine: AsyncEngine, count: int = 1, **env: Callable[[int], str] | str
+) -> AsyncIterator[list[BotRun]]:
+    """`count` processes; an env value may be a function of the process's index."""
+    runs = [
+        BotRun(sim, engine, **{k: v(i) if callable(v) else v for k, v in env.items()})
+        for i in range(count)
+    ]
+    try:
+        for r in runs:
+            r.start()
+        yield runs
+    finally:
+        for r in runs:
+            r.kill()
