@@ -128,7 +128,12 @@ def main() -> None:
     if args.ptb_broadcast:
         register = with_benchcast(register)
     app = build_application(
-        settings, register=register, migrate=False, run_outbox=True, graceful=not args.outbox_only
+        settings,
+        register=register,
+        migrate=False,
+        run_outbox=True,
+        graceful=not args.outbox_only,
+        serve_health=bool(args.health_port),
     )
     if args.baseline:
         # Swapped before initialize(), which is when the bot starts using its limiter.

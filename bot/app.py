@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import Any
 
+from apscheduler.events import EVENT_JOB_ADDED, EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.ext import Application, ContextTypes, Defaults
@@ -18,6 +20,7 @@ from bot.db import is_sqlite, make_engine, make_sessions
 from bot.delivery.http import AiohttpRequest
 from bot.delivery.limiter import DeliveryRateLimiter, Limits
 from bot.delivery.worker import OutboxWorker
+from bot.health import HealthServer
 from bot.i18n import LOCALES, Catalogs
 from bot.migrate import upgrade
 from bot.shutdown import GracefulShutdown
@@ -35,6 +38,30 @@ def command_menu(
     return [BotCommand(c.name, translate(c.description)) for c in commands if role in c.roles]
 
 
+def watch_jobs(app: BotApplication) -> None:
+    """Count every scheduled job's runs (and failures) for /metrics, by the job's name."""
+    if app.job_queue is None:
+        return
+    scheduler = app.job_queue.scheduler
+    metrics = app.bot_data.metrics
+    names: dict[str, str] = {}  # a one-off job is gone from the scheduler once it ran
+
+    def added(event: Any) -> None:
+        job = scheduler.get_job(event.job_id)
+        names[event.job_id] = getattr(job, "name", None) or str(event.job_id)
+
+    def ran(event: Any) -> None:
+        name = names.get(event.job_id) or str(event.job_id)
+        if scheduler.get_job(event.job_id) is None:
+            names.pop(event.job_id, None)
+        metrics.job_runs.labels(name, "error" if event.exception else "ok").inc()
+
+    for job in scheduler.get_jobs():
+        names[job.id] = job.name
+    scheduler.add_listener(added, EVENT_JOB_ADDED)
+    scheduler.add_listener(ran, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+
+
 def build_application(
     settings: Settings,
     *,
@@ -45,12 +72,14 @@ def build_application(
     run_outbox: bool = True,
     concurrent_updates: int = 32,
     graceful: bool = False,
+    serve_health: bool = False,
 ) -> BotApplication:
     """Assemble the Application; engine, outbox and catalogs start in post_init.
 
     `migrate` defaults to upgrading SQLite automatically; PostgreSQL is migrated with
     `dangjian db upgrade`. Tests pass their own engine and clock, and drive the outbox.
-    `graceful` (`dangjian run`) handles SIGTERM as bot.shutdown describes.
+    `graceful` (`dangjian run`) handles SIGTERM as bot.shutdown describes; `serve_health`
+    starts /healthz and /metrics on HEALTH_LISTEN:HEALTH_PORT (bot.health).
     """
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is required to build the application")
@@ -64,6 +93,7 @@ def build_application(
     tasks: list[asyncio.Task[None]] = []
     shutdown = GracefulShutdown(settings.shutdown_grace_seconds)
     released = False
+    health: list[HealthServer] = []
 
     async def post_init(app: BotApplication) -> None:
         nonlocal engine
@@ -101,6 +131,10 @@ def build_application(
             tasks.append(asyncio.create_task(data.outbox.run(worker_stop), name="outbox"))
         if graceful:
             shutdown.install(app, worker_stop.set)
+        watch_jobs(app)
+        if serve_health:
+            health.append(HealthServer(app, data.metrics))
+            await health[0].start(settings.health_listen, settings.health_port)
 
     async def stop_outbox(app: BotApplication) -> None:
         nonlocal released
@@ -124,9 +158,12 @@ def build_application(
 
     async def post_shutdown(app: BotApplication) -> None:
         await stop_outbox(app)  # for callers that drive the steps without post_stop
+        while health:
+            await health.pop().stop()
         if owns_engine and engine is not None:
             await engine.dispose()
 
+    processor = PerUserUpdateProcessor(concurrent_updates)
     builder = (
         Application.builder()
         .token(settings.bot_token.get_secret_value())
@@ -136,7 +173,7 @@ def build_application(
         .request(AiohttpRequest(connection_pool_size=max(256, settings.delivery_concurrency * 2)))
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .defaults(Defaults(parse_mode="HTML", tzinfo=settings.tz))
-        .concurrent_updates(PerUserUpdateProcessor(concurrent_updates))
+        .concurrent_updates(processor)
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
@@ -145,6 +182,7 @@ def build_application(
         builder = builder.base_file_url(settings.bot_api_file_url)
     app: BotApplication = builder.build()  # type: ignore[assignment]
     app.bot_data.settings = settings
+    processor.observer = app.bot_data.metrics.observe_update
     if clock is not None:
         app.bot_data.clock = clock
     register(app)

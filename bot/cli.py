@@ -126,7 +126,12 @@ def cmd_run(settings: Settings) -> int:
     if problem:
         return fail(problem, 1)
     setup_logging(settings)
-    app = build_application(settings, register=register_features, graceful=True)
+    app = build_application(
+        settings,
+        register=register_features,
+        graceful=True,
+        serve_health=settings.health_enabled,
+    )
     if settings.webhook_url and settings.webhook_secret:
         app.run_webhook(
             listen=settings.webhook_listen,

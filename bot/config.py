@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     # How often each outbox worker checks which others are alive and takes over the rows
     # of a dead one (several processes on PostgreSQL; see bot/delivery/liveness.py).
     worker_liveness_seconds: float = Field(default=1.0, gt=0, le=60)
+    # /healthz and /metrics (bot/health.py) on a port of their own: "auto" serves them in
+    # webhook mode only. /healthz answers 503 when the database is unreachable or a due
+    # delivery has waited longer than HEALTH_MAX_PENDING_AGE_SECONDS (0: never for that).
+    health_server: Literal["auto", "on", "off"] = "auto"
+    health_listen: str = "127.0.0.1"
+    health_port: int = Field(default=8081, ge=0, le=65535)
+    health_max_pending_age_seconds: int = Field(default=900, ge=0)
 
     # Webhook instead of long polling (the way to run several bot processes on one
     # PostgreSQL behind a load balancer). Telegram needs an https URL on port 443, 80, 88
@@ -149,6 +156,12 @@ class Settings(BaseSettings):
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def health_enabled(self) -> bool:
+        if self.health_server == "auto":
+            return self.webhook_url is not None
+        return self.health_server == "on"
 
     @property
     def effective_rate_per_second(self) -> float:

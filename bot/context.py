@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.db import Sessions
 from bot.delivery.outbox import DeliveryHooks
 from bot.delivery.worker import OutboxWorker
+from bot.health import Metrics
 from bot.i18n import Catalogs
 from bot.models import Role
 
@@ -54,6 +55,7 @@ class BotData:
     # the roles it allows: the authorisation matrix is generated from this.
     entry_points: list[tuple[str, Any]] = field(default_factory=list)
     last_error_report: float = 0.0
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
