@@ -34,6 +34,12 @@ async def stamp_head(engine: AsyncEngine) -> None:
         )
 
 
+async def unstamp(engine: AsyncEngine) -> None:
+    """Forget the stamp (create_all never makes alembic_version; the next test expects none)."""
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
 class BotRun:
     """`python -m bot run` in a child process, configured through its environment."""
 

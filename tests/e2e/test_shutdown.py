@@ -14,7 +14,7 @@ from bot.delivery import outbox
 from bot.delivery.message import OutgoingMessage
 from bot.models import Delivery, DeliveryStatus, WorkerProcess
 from simulator import BotAPISimulator, RateLimits
-from tests.procs import bot_runs, stamp_head
+from tests.procs import bot_runs, stamp_head, unstamp
 
 # Only so that a bug fails the test instead of hanging CI; never a measure of speed.
 HANG = 120
@@ -57,6 +57,7 @@ async def test_sigterm_mid_broadcast_finishes_sends_in_flight_and_strands_none(
     async with sessions() as s:
         found = list(await s.exec(select(Delivery).where(Delivery.batch_id == batch.id)))
         (worker,) = list(await s.exec(select(WorkerProcess)))
+    await unstamp(engine)
     received = sends(sim, chats)
     assert all(n == 1 for n in received.values()), received
     statuses = Counter(d.status for d in found)
