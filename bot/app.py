@@ -25,6 +25,7 @@ from bot.i18n import LOCALES, Catalogs
 from bot.migrate import upgrade
 from bot.shutdown import GracefulShutdown
 from bot.updates import PerUserUpdateProcessor
+from bot.webhook import WebhookUpdater
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,8 @@ def build_application(
         if migrate if migrate is not None else is_sqlite(settings.database_url):
             await upgrade(settings.database_url)
         data.sessions = make_sessions(engine)
+        if isinstance(app.updater, WebhookUpdater):
+            app.updater.sessions = data.sessions
         data.catalogs = Catalogs.load(settings.default_locale)
         data.outbox = OutboxWorker(
             app.bot,
@@ -182,6 +185,11 @@ def build_application(
         builder = builder.base_file_url(settings.bot_api_file_url)
     app: BotApplication = builder.build()  # type: ignore[assignment]
     app.bot_data.settings = settings
+    if settings.webhook_url:
+        updater = WebhookUpdater(
+            bot=app.bot, update_queue=app.update_queue, register=settings.webhook_register
+        )
+        app.updater = updater
     processor.observer = app.bot_data.metrics.observe_update
     if clock is not None:
         app.bot_data.clock = clock

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # Who calls setWebhook when several processes share the URL (bot/webhook.py).
+    webhook_register: Literal["auto", "always", "never"] = "auto"
 
     # 三会一课: remind invitees this many minutes before a meeting starts (24 h and 1 h).
     meeting_reminder_minutes: Annotated[tuple[int, ...], NoDecode] = (1440, 60)
