@@ -21,10 +21,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     WEBHOOK_LISTEN=0.0.0.0 \
     DATABASE_URL=sqlite+aiosqlite:////data/dangjian.db
 COPY --from=build /install /usr/local
-# The catalogs are compiled at start-up when missing: give the bot's user the locales.
+# Catalogs compiled now, so the bot's user needs no write access outside /data.
 RUN useradd --system --uid 10001 --home-dir /data --create-home dangjian \
-    && python -c "import bot.i18n as i; i.compile_catalogs()" \
-    && chown -R dangjian /usr/local/lib/python3.11/site-packages/locales
+    && python -c "from bot.i18n import compile_catalogs; compile_catalogs()"
 USER dangjian
 WORKDIR /data
 VOLUME ["/data"]

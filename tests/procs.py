@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+from aiohttp import ClientConnectionError, ClientSession, ClientTimeout, web
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -99,3 +101,69 @@ async def bot_runs(
     finally:
         for r in runs:
             r.kill()
+
+
+class Balancer:
+    """A small round-robin HTTP balancer in front of several webhook processes.
+
+    Each POST goes to the next backend; one that refuses the connection (stopping, or
+    killed) is skipped for the next, as a proxy's retry would, so no update is lost to a
+    worker that is gone.
+    """
+
+    def __init__(self, backends: list[int]) -> None:
+        self.backends = backends
+        self.next = 0
+        self.port = 0
+        self.forwarded: list[int] = []  # backend port of each update passed on
+        self._runner: web.AppRunner | None = None
+        self._http: ClientSession | None = None
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        assert self._http is not None
+        for _ in range(len(self.backends)):
+            port = self.backends[self.next % len(self.backends)]
+            self.next += 1
+            try:
+                async with self._http.post(
+                    f"http://127.0.0.1:{port}{request.path}", data=body, headers=request.headers
+                ) as resp:
+                    self.forwarded.append(port)
+                    return web.Response(status=resp.status, body=await resp.read())
+            except (OSError, ClientConnectionError):
+                continue
+        return web.Response(status=502)
+
+    async def __aenter__(self) -> Balancer:
+        self._http = ClientSession(timeout=ClientTimeout(total=60))
+        app = web.Application()
+        app.router.add_post("/{path:.*}", self.handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._http is not None:
+            await self._http.close()
+
+
+async def port_open(port: int) -> bool:
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        return False
+    writer.close()
+    await writer.wait_closed()
+    return True
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
