@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_ADDED, EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
@@ -63,6 +64,102 @@ def watch_jobs(app: BotApplication) -> None:
     scheduler.add_listener(ran, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
 
 
+@dataclass
+class Lifecycle:
+    """What the application starts in post_init and stops in post_stop/post_shutdown."""
+
+    settings: Settings
+    engine: AsyncEngine | None
+    migrate: bool | None
+    run_outbox: bool
+    graceful: bool
+    serve_health: bool
+    owns_engine: bool = False
+    worker_stop: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    health: list[HealthServer] = field(default_factory=list)
+    released: bool = False
+
+    def __post_init__(self) -> None:
+        self.owns_engine = self.engine is None
+        self.shutdown = GracefulShutdown(self.settings.shutdown_grace_seconds)
+
+    async def post_init(self, app: BotApplication) -> None:
+        settings, data = self.settings, app.bot_data
+        if self.engine is None:
+            self.engine = make_engine(settings.database_url)
+        if self.migrate if self.migrate is not None else is_sqlite(settings.database_url):
+            await upgrade(settings.database_url)
+        data.sessions = make_sessions(self.engine)
+        if isinstance(app.updater, WebhookUpdater):
+            app.updater.sessions = data.sessions
+        data.catalogs = Catalogs.load(settings.default_locale)
+        data.outbox = OutboxWorker(
+            app.bot,
+            data.sessions,
+            data.clock,
+            concurrency=settings.delivery_concurrency,
+            max_attempts=settings.delivery_max_attempts,
+            hooks=data.hooks,
+            paid_broadcast=settings.allow_paid_broadcast,
+            liveness_every=settings.worker_liveness_seconds,
+        )
+        await self.set_menus(app)
+        if self.run_outbox:
+            await data.outbox.register()
+            # A single process on SQLite owns every in-flight row; on PostgreSQL the rows
+            # of workers that are gone (this process before a crash, too) come back now.
+            await data.outbox.recover(all_sending=is_sqlite(settings.database_url))
+            await data.outbox.take_over()
+            self.tasks.append(asyncio.create_task(data.outbox.run(self.worker_stop), name="outbox"))
+        if self.graceful:
+            self.shutdown.install(app, self.worker_stop.set)
+        watch_jobs(app)
+        if self.serve_health:
+            self.health.append(HealthServer(app, data.metrics))
+            await self.health[0].start(settings.health_listen, settings.health_port)
+
+    async def set_menus(self, app: BotApplication) -> None:
+        data = app.bot_data
+        assert data.catalogs is not None
+        for locale in LOCALES:
+            t = data.catalogs.translator(locale, self.settings.tz)
+            menu = command_menu(data.commands, GUEST, t.label)
+            await app.bot.set_my_commands(
+                menu,
+                scope=BotCommandScopeDefault(),
+                language_code=None if locale == self.settings.default_locale else locale[:2],
+            )
+
+    async def stop_outbox(self, app: BotApplication) -> None:
+        self.worker_stop.set()
+        while self.tasks:
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                # Cancelled at the deadline: sends cut short stay claimed, released below.
+                await asyncio.wait_for(
+                    self.tasks.pop(), timeout=max(self.shutdown.remaining(), 0.1)
+                )
+        worker = app.bot_data.outbox
+        if self.run_outbox and worker is not None and not self.released:
+            self.released = True
+            try:
+                await worker.release()
+            except Exception:  # the database is gone: leases and liveness cover it
+                log.exception("outbox: could not release claims at shutdown")
+
+    async def post_stop(self, app: BotApplication) -> None:
+        # Before the bot shuts down (post_shutdown is after): the sends in flight still have
+        # a rate limiter and a connection to finish on, and their outcomes get recorded.
+        await self.stop_outbox(app)
+
+    async def post_shutdown(self, app: BotApplication) -> None:
+        await self.stop_outbox(app)  # for callers that drive the steps without post_stop
+        while self.health:
+            await self.health.pop().stop()
+        if self.owns_engine and self.engine is not None:
+            await self.engine.dispose()
+
+
 def build_application(
     settings: Settings,
     *,
@@ -89,83 +186,7 @@ def build_application(
         per_chat_per_second=settings.rate_per_chat_per_second,
         group_per_minute=settings.rate_group_per_minute,
     )
-    owns_engine = engine is None
-    worker_stop = asyncio.Event()
-    tasks: list[asyncio.Task[None]] = []
-    shutdown = GracefulShutdown(settings.shutdown_grace_seconds)
-    released = False
-    health: list[HealthServer] = []
-
-    async def post_init(app: BotApplication) -> None:
-        nonlocal engine
-        data = app.bot_data
-        if engine is None:
-            engine = make_engine(settings.database_url)
-        if migrate if migrate is not None else is_sqlite(settings.database_url):
-            await upgrade(settings.database_url)
-        data.sessions = make_sessions(engine)
-        if isinstance(app.updater, WebhookUpdater):
-            app.updater.sessions = data.sessions
-        data.catalogs = Catalogs.load(settings.default_locale)
-        data.outbox = OutboxWorker(
-            app.bot,
-            data.sessions,
-            data.clock,
-            concurrency=settings.delivery_concurrency,
-            max_attempts=settings.delivery_max_attempts,
-            hooks=data.hooks,
-            paid_broadcast=settings.allow_paid_broadcast,
-            liveness_every=settings.worker_liveness_seconds,
-        )
-        for locale in LOCALES:
-            t = data.catalogs.translator(locale, settings.tz)
-            menu = command_menu(data.commands, GUEST, t.label)
-            await app.bot.set_my_commands(
-                menu,
-                scope=BotCommandScopeDefault(),
-                language_code=None if locale == settings.default_locale else locale[:2],
-            )
-        if run_outbox:
-            await data.outbox.register()
-            # A single process on SQLite owns every in-flight row; on PostgreSQL the rows
-            # of workers that are gone (this process before a crash, too) come back now.
-            await data.outbox.recover(all_sending=is_sqlite(settings.database_url))
-            await data.outbox.take_over()
-            tasks.append(asyncio.create_task(data.outbox.run(worker_stop), name="outbox"))
-        if graceful:
-            shutdown.install(app, worker_stop.set)
-        watch_jobs(app)
-        if serve_health:
-            health.append(HealthServer(app, data.metrics))
-            await health[0].start(settings.health_listen, settings.health_port)
-
-    async def stop_outbox(app: BotApplication) -> None:
-        nonlocal released
-        worker_stop.set()
-        while tasks:
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                # Cancelled at the deadline: sends cut short stay claimed, released below.
-                await asyncio.wait_for(tasks.pop(), timeout=max(shutdown.remaining(), 0.1))
-        worker = app.bot_data.outbox
-        if run_outbox and worker is not None and not released:
-            released = True
-            try:
-                await worker.release()
-            except Exception:  # the database is gone: leases and liveness cover it
-                log.exception("outbox: could not release claims at shutdown")
-
-    async def post_stop(app: BotApplication) -> None:
-        # Before the bot shuts down (post_shutdown is after): the sends in flight still have
-        # a rate limiter and a connection to finish on, and their outcomes get recorded.
-        await stop_outbox(app)
-
-    async def post_shutdown(app: BotApplication) -> None:
-        await stop_outbox(app)  # for callers that drive the steps without post_stop
-        while health:
-            await health.pop().stop()
-        if owns_engine and engine is not None:
-            await engine.dispose()
-
+    life = Lifecycle(settings, engine, migrate, run_outbox, graceful, serve_health)
     processor = PerUserUpdateProcessor(concurrent_updates)
     builder = (
         Application.builder()
@@ -177,19 +198,18 @@ def build_application(
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .defaults(Defaults(parse_mode="HTML", tzinfo=settings.tz))
         .concurrent_updates(processor)
-        .post_init(post_init)
-        .post_stop(post_stop)
-        .post_shutdown(post_shutdown)
+        .post_init(life.post_init)
+        .post_stop(life.post_stop)
+        .post_shutdown(life.post_shutdown)
     )
     if settings.bot_api_file_url:
         builder = builder.base_file_url(settings.bot_api_file_url)
     app: BotApplication = builder.build()  # type: ignore[assignment]
     app.bot_data.settings = settings
     if settings.webhook_url:
-        updater = WebhookUpdater(
+        app.updater = WebhookUpdater(
             bot=app.bot, update_queue=app.update_queue, register=settings.webhook_register
         )
-        app.updater = updater
     processor.observer = app.bot_data.metrics.observe_update
     if clock is not None:
         app.bot_data.clock = clock
