@@ -105,6 +105,7 @@ def main() -> None:
         "--outbox-only", action="store_true", help="no updates: only the outbox worker runs"
     )
     parser.add_argument("--paid", action="store_true", help="ALLOW_PAID_BROADCAST")
+    parser.add_argument("--processes", type=int, default=1, help="RATE_PROCESSES")
     parser.add_argument("--webhook-port", type=int, help="webhook mode, listening on this port")
     parser.add_argument("--webhook-url", help="the public URL the simulator posts to")
     parser.add_argument("--health-port", type=int, help="serve /healthz and /metrics here")
@@ -122,6 +123,7 @@ def main() -> None:
         delivery_concurrency=args.concurrency,
         error_report_interval_seconds=0,
         allow_paid_broadcast=args.paid,
+        rate_processes=args.processes,
         **web_settings(args),
     )
     register = with_jobs if args.jobs else register_all

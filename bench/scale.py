@@ -2,7 +2,7 @@
 
 At Telegram's paid-broadcast limit (1,000 messages/s, ALLOW_PAID_BROADCAST; the simulator
 enforcing 1,000/s overall) with 1 bot process, then with 2 (the second an outbox-only
-worker; each paces at 500/s, since every process paces by its own limit). Printed:
+worker; RATE_PROCESSES=2, so each paces at 500/s). Printed:
 achieved ÷ limit, lost, duplicated, /me p95 meanwhile (20 members asking in turn), the
 bot processes' peak memory (VmHWM) and the start-up time to the first answered update.
 Database: BENCH_DATABASE_URL (default test_h6_bench, recreated).
@@ -79,16 +79,15 @@ async def run(
     sim: BotAPISimulator, sessions: Sessions, url: str, ids: list[int], procs: int
 ) -> None:
     sim.calls.clear()
-    rate = LIMIT / procs
-    extra = ["--concurrency", "256"] + (["--paid"] if procs == 1 else [])
-    first = BotProcess(sim, url, rate=rate, extra=extra)
+    extra = ["--concurrency", "256", "--paid", "--processes", str(procs)]
+    first = BotProcess(sim, url, extra=extra)
     asker = sim.user(ids[0], "党员")
     started = asyncio.create_task(first.start())
     start_up = await ask(sim, asker)  # sent as the process is spawned: start-up to answer
     await started
     workers = [first]
     for _ in range(procs - 1):
-        w = BotProcess(sim, url, rate=rate, extra=["--outbox-only", "--concurrency", "256"])
+        w = BotProcess(sim, url, extra=[*extra, "--outbox-only"])
         await w.start()
         workers.append(w)
     askers = [sim.user(uid, f"党员{uid}") for uid in ids[1:21]]

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     rate_per_chat_per_second: float = Field(default=1.0, gt=0, le=100)
     rate_group_per_minute: int = Field(default=20, ge=1, le=1000)
     allow_paid_broadcast: bool = False
+    # How many bot processes share the token: each paces at the overall limit ÷ this (the
+    # per-chat and per-group limits need no share: one chat's sends come from one place).
+    rate_processes: int = Field(default=1, ge=1, le=64)
     delivery_max_attempts: int = Field(default=5, ge=1, le=50)
     delivery_concurrency: int = Field(default=64, ge=1, le=1000)
 
@@ -167,8 +170,9 @@ class Settings(BaseSettings):
 
     @property
     def effective_rate_per_second(self) -> float:
-        """Paid broadcasts lift the overall limit to Telegram's 1000/s."""
-        return 1000.0 if self.allow_paid_broadcast else self.rate_global_per_second
+        """This process's share of the overall limit (paid broadcasts: Telegram's 1000/s)."""
+        limit = 1000.0 if self.allow_paid_broadcast else self.rate_global_per_second
+        return limit / self.rate_processes
 
 
 class ConfigError(Exception):
