@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -69,7 +70,9 @@ class OutboxStore:
         self.max_attempts = max_attempts
         self.lease = lease
         self.hooks = hooks or DeliveryHooks()
-        self.worker_id = worker_id or f"{default_name()}:{id(self):x}"
+        # Random, not id(self): a container restarts with the same host name and pid, and
+        # the new process must not mistake the dead one's claims for its own.
+        self.worker_id = worker_id or f"{default_name()}:{secrets.token_hex(6)}"
         self.stats = WorkerStats()
         self.liveness_every = liveness_every
         self.liveness: Liveness | None = None
