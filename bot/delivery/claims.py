@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, update
+from sqlalchemy import ColumnElement, true, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -90,18 +90,10 @@ class OutboxStore:
         dead = await self.liveness.dead_owners()
         if not dead:
             return 0
-        now = self.clock.now()
-        async with self.sessions() as s:
-            res = await s.execute(
-                update(Delivery)
-                .where(
-                    col(Delivery.status) == DeliveryStatus.sending,
-                    col(Delivery.claimed_by).in_(dead),
-                )
-                .values(**self._put_back(now))
-            )
-            await s.commit()
-        return self._recovered(_rowcount(res), f"taken over from {', '.join(sorted(dead))}")
+        count = await self._update_sending(
+            col(Delivery.claimed_by).in_(dead), **self._put_back(self.clock.now())
+        )
+        return self._recovered(count, f"taken over from {', '.join(sorted(dead))}")
 
     async def release(self) -> int:
         """A clean stop: rows still ours go back at once, and we say we are gone.
@@ -110,17 +102,7 @@ class OutboxStore:
         the person, so they come back ambiguous.
         """
         now = self.clock.now()
-        async with self.sessions() as s:
-            res = await s.execute(
-                update(Delivery)
-                .where(
-                    col(Delivery.status) == DeliveryStatus.sending,
-                    col(Delivery.claimed_by) == self.worker_id,
-                )
-                .values(**self._put_back(now))
-            )
-            await s.commit()
-        count = _rowcount(res)
+        count = await self._update_sending(self._ours(), **self._put_back(now))
         if count:
             log.warning("outbox: %d sends cut short by the shutdown released", count)
         if self.liveness is not None:
@@ -161,13 +143,9 @@ class OutboxStore:
         Otherwise only rows whose lease ran out come back (run() renews its own leases).
         """
         now = self.clock.now()
-        cond = col(Delivery.status) == DeliveryStatus.sending
-        if not all_sending:
-            cond = and_(cond, col(Delivery.lease_until) < now)
-        async with self.sessions() as s:
-            res = await s.execute(update(Delivery).where(cond).values(**self._put_back(now)))
-            await s.commit()
-        return self._recovered(_rowcount(res), "lease ran out")
+        cond = true() if all_sending else col(Delivery.lease_until) < now
+        count = await self._update_sending(cond, **self._put_back(now))
+        return self._recovered(count, "lease ran out")
 
     def _recovered(self, count: int, why: str) -> int:
         if count:
@@ -177,15 +155,18 @@ class OutboxStore:
 
     async def renew_leases(self) -> int:
         """Extend the lease of every row this worker is sending (a long 429 pause)."""
-        now = self.clock.now()
+        return await self._update_sending(self._ours(), lease_until=self.clock.now() + self.lease)
+
+    def _ours(self) -> ColumnElement[bool]:
+        return col(Delivery.claimed_by) == self.worker_id
+
+    async def _update_sending(self, cond: ColumnElement[bool], **values: Any) -> int:
+        """Set `values` on the rows in `sending` that match `cond`; how many there were."""
         async with self.sessions() as s:
             res = await s.execute(
                 update(Delivery)
-                .where(
-                    col(Delivery.status) == DeliveryStatus.sending,
-                    col(Delivery.claimed_by) == self.worker_id,
-                )
-                .values(lease_until=now + self.lease)
+                .where(col(Delivery.status) == DeliveryStatus.sending, cond)
+                .values(**values)
             )
             await s.commit()
         return _rowcount(res)
