@@ -101,6 +101,14 @@ def main() -> None:
     parser.add_argument("--jobs", action="store_true", help="also every scheduled job")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--rate", type=float, default=RATE)
+    parser.add_argument(
+        "--outbox-only", action="store_true", help="no updates: only the outbox worker runs"
+    )
+    parser.add_argument("--paid", action="store_true", help="ALLOW_PAID_BROADCAST")
+    parser.add_argument("--processes", type=int, default=1, help="RATE_PROCESSES")
+    parser.add_argument("--webhook-port", type=int, help="webhook mode, listening on this port")
+    parser.add_argument("--webhook-url", help="the public URL the simulator posts to")
+    parser.add_argument("--health-port", type=int, help="serve /healthz and /metrics here")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="bot %(levelname)s %(name)s: %(message)s")
     settings = Settings(  # type: ignore[call-arg]
@@ -114,15 +122,72 @@ def main() -> None:
         rate_group_per_minute=GROUP_PER_MINUTE,
         delivery_concurrency=args.concurrency,
         error_report_interval_seconds=0,
+        allow_paid_broadcast=args.paid,
+        rate_processes=args.processes,
+        **web_settings(args),
     )
     register = with_jobs if args.jobs else register_all
     if args.ptb_broadcast:
         register = with_benchcast(register)
-    app = build_application(settings, register=register, migrate=False, run_outbox=True)
+    app = build_application(
+        settings,
+        register=register,
+        migrate=False,
+        run_outbox=True,
+        graceful=not args.outbox_only,
+        serve_health=bool(args.health_port),
+    )
     if args.baseline:
         # Swapped before initialize(), which is when the bot starts using its limiter.
         app.bot._rate_limiter = baseline_limiter(args.rate)
-    app.run_polling(poll_interval=0, timeout=1, close_loop=False)
+    if args.outbox_only:
+        asyncio.run(outbox_only(app))
+    elif args.webhook_port:
+        app.run_webhook(
+            listen="127.0.0.1",
+            port=args.webhook_port,
+            url_path="hook",
+            webhook_url=args.webhook_url,
+            secret_token=WEBHOOK_SECRET,
+            close_loop=False,
+        )
+    else:
+        app.run_polling(poll_interval=0, timeout=1, close_loop=False)
+
+
+WEBHOOK_SECRET = "bench-webhook-secret-0123456789"
+
+
+def web_settings(args: argparse.Namespace) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if args.webhook_port:
+        values |= {
+            "webhook_url": args.webhook_url,
+            "webhook_secret": WEBHOOK_SECRET,
+            "webhook_port": args.webhook_port,
+        }
+    if args.health_port:
+        values |= {"health_server": "on", "health_port": args.health_port}
+    return values
+
+
+async def outbox_only(app: BotApplication) -> None:
+    """A worker process that takes no updates: initialise, send until SIGTERM, stop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    await app.start()
+    print("bot ready", flush=True)
+    await stop.wait()
+    await app.stop()
+    assert app.post_stop is not None
+    await app.post_stop(app)
+    await app.shutdown()
+    assert app.post_shutdown is not None
+    await app.post_shutdown(app)
 
 
 def trace_outbox() -> None:
@@ -130,7 +195,7 @@ def trace_outbox() -> None:
     import atexit
     import sys
 
-    from bot.delivery.outbox import OutboxWorker
+    from bot.delivery.worker import OutboxWorker
 
     spans: dict[str, list[float]] = {}
 

@@ -11,9 +11,10 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -207,6 +208,7 @@ class BotProcess:
         ptb_broadcast: bool = False,
         jobs: bool = False,
         rate: float = RATE,
+        extra: Sequence[str] = (),
     ) -> None:
         self.sim = sim
         self.args = [
@@ -230,21 +232,47 @@ class BotProcess:
             self.args.append("--ptb-broadcast")
         if jobs:
             self.args.append("--jobs")
+        self.args.extend(extra)
+        # Polling processes are ready at their first getUpdates; others print "bot ready".
+        self.polls = not any(a in extra for a in ("--outbox-only", "--webhook-port"))
+        self.ready = threading.Event()
         self.proc: subprocess.Popen[bytes] | None = None
+        self.started_at = 0.0
 
     async def start(self) -> None:
         mark = len(self.sim.calls)
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        self.proc = subprocess.Popen(self.args, cwd=ROOT, env=env)  # noqa: ASYNC220
+        self.started_at = time.monotonic()
+        self.proc = subprocess.Popen(  # noqa: ASYNC220
+            self.args, cwd=ROOT, env=env, stdout=subprocess.PIPE
+        )
+        threading.Thread(target=self._read, daemon=True).start()
         _started.append(self)
         try:
-            await wait_for(
-                lambda: any(c.method == "getUpdates" for c in self.sim.calls[mark:]), timeout=60
-            )
+            if self.polls:
+                await wait_for(
+                    lambda: any(c.method == "getUpdates" for c in self.sim.calls[mark:]),
+                    timeout=60,
+                )
+            else:
+                await wait_for(self.ready.is_set, timeout=60)
         except BaseException:
             self.kill()
             raise
         steady_simulator()
+
+    def _read(self) -> None:
+        assert self.proc is not None
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if line.startswith(b"bot ready"):
+                self.ready.set()
+            sys.stdout.buffer.write(line)
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
 
     def _ended(self) -> None:
         gc.enable()

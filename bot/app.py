@@ -6,7 +6,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
+from apscheduler.events import EVENT_JOB_ADDED, EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.ext import Application, ContextTypes, Defaults
@@ -17,10 +20,13 @@ from bot.context import GUEST, BotApplication, BotContext, BotData, CommandSpec
 from bot.db import is_sqlite, make_engine, make_sessions
 from bot.delivery.http import AiohttpRequest
 from bot.delivery.limiter import DeliveryRateLimiter, Limits
-from bot.delivery.outbox import OutboxWorker
+from bot.delivery.worker import OutboxWorker
+from bot.health import HealthServer
 from bot.i18n import LOCALES, Catalogs
 from bot.migrate import upgrade
+from bot.shutdown import GracefulShutdown
 from bot.updates import PerUserUpdateProcessor
+from bot.webhook import WebhookUpdater
 
 log = logging.getLogger(__name__)
 
@@ -34,27 +40,59 @@ def command_menu(
     return [BotCommand(c.name, translate(c.description)) for c in commands if role in c.roles]
 
 
-class _Lifecycle:
-    """What the application owns between start and stop: engine, catalogs, the outbox."""
+def watch_jobs(app: BotApplication) -> None:
+    """Count every scheduled job's runs (and failures) for /metrics, by the job's name."""
+    if app.job_queue is None:
+        return
+    scheduler = app.job_queue.scheduler
+    metrics = app.bot_data.metrics
+    names: dict[str, str] = {}  # a one-off job is gone from the scheduler once it ran
 
-    def __init__(
-        self, settings: Settings, engine: AsyncEngine | None, migrate: bool | None, run_outbox: bool
-    ) -> None:
-        self.settings = settings
-        self.engine = engine
-        self.owns_engine = engine is None
-        self.migrate = migrate if migrate is not None else is_sqlite(settings.database_url)
-        self.run_outbox = run_outbox
-        self.worker_stop = asyncio.Event()
-        self.tasks: list[asyncio.Task[None]] = []
+    def added(event: Any) -> None:
+        job = scheduler.get_job(event.job_id)
+        names[event.job_id] = getattr(job, "name", None) or str(event.job_id)
+
+    def ran(event: Any) -> None:
+        name = names.get(event.job_id) or str(event.job_id)
+        if scheduler.get_job(event.job_id) is None:
+            names.pop(event.job_id, None)
+        metrics.job_runs.labels(name, "error" if event.exception else "ok").inc()
+
+    for job in scheduler.get_jobs():
+        names[job.id] = job.name
+    scheduler.add_listener(added, EVENT_JOB_ADDED)
+    scheduler.add_listener(ran, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+
+
+@dataclass
+class Lifecycle:
+    """What the application starts in post_init and stops in post_stop/post_shutdown."""
+
+    settings: Settings
+    engine: AsyncEngine | None
+    migrate: bool | None
+    run_outbox: bool
+    graceful: bool
+    serve_health: bool
+    owns_engine: bool = False
+    worker_stop: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    health: list[HealthServer] = field(default_factory=list)
+    released: bool = False
+
+    def __post_init__(self) -> None:
+        self.owns_engine = self.engine is None
+        self.shutdown = GracefulShutdown(self.settings.shutdown_grace_seconds)
 
     async def post_init(self, app: BotApplication) -> None:
         settings, data = self.settings, app.bot_data
         if self.engine is None:
             self.engine = make_engine(settings.database_url)
-        if self.migrate:
+        if self.migrate if self.migrate is not None else is_sqlite(settings.database_url):
             await upgrade(settings.database_url)
         data.sessions = make_sessions(self.engine)
+        if isinstance(app.updater, WebhookUpdater):
+            app.updater.sessions = data.sessions
         data.catalogs = Catalogs.load(settings.default_locale)
         data.outbox = OutboxWorker(
             app.bot,
@@ -64,16 +102,24 @@ class _Lifecycle:
             max_attempts=settings.delivery_max_attempts,
             hooks=data.hooks,
             paid_broadcast=settings.allow_paid_broadcast,
+            liveness_every=settings.worker_liveness_seconds,
         )
-        await self._publish_guest_menus(app)
+        await self.set_menus(app)
         if self.run_outbox:
-            # A single process on SQLite owns every in-flight row; others wait for leases.
+            await data.outbox.register()
+            # A single process on SQLite owns every in-flight row; on PostgreSQL the rows
+            # of workers that are gone (this process before a crash, too) come back now.
             await data.outbox.recover(all_sending=is_sqlite(settings.database_url))
-            task = asyncio.create_task(data.outbox.run(self.worker_stop), name="outbox")
-            self.tasks.append(task)
+            await data.outbox.take_over()
+            self.tasks.append(asyncio.create_task(data.outbox.run(self.worker_stop), name="outbox"))
+        if self.graceful:
+            self.shutdown.install(app, self.worker_stop.set)
+        watch_jobs(app)
+        if self.serve_health:
+            self.health.append(HealthServer(app, data.metrics))
+            await self.health[0].start(settings.health_listen, settings.health_port)
 
-    async def _publish_guest_menus(self, app: BotApplication) -> None:
-        """The default menu (what someone who has not joined may do), in each language."""
+    async def set_menus(self, app: BotApplication) -> None:
         data = app.bot_data
         assert data.catalogs is not None
         for locale in LOCALES:
@@ -85,19 +131,31 @@ class _Lifecycle:
                 language_code=None if locale == self.settings.default_locale else locale[:2],
             )
 
-    async def stop_outbox(self) -> None:
+    async def stop_outbox(self, app: BotApplication) -> None:
         self.worker_stop.set()
         while self.tasks:
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(self.tasks.pop(), timeout=10)
+                # Cancelled at the deadline: sends cut short stay claimed, released below.
+                await asyncio.wait_for(
+                    self.tasks.pop(), timeout=max(self.shutdown.remaining(), 0.1)
+                )
+        worker = app.bot_data.outbox
+        if self.run_outbox and worker is not None and not self.released:
+            self.released = True
+            try:
+                await worker.release()
+            except Exception:  # the database is gone: leases and liveness cover it
+                log.exception("outbox: could not release claims at shutdown")
 
-    async def post_stop(self, _app: BotApplication) -> None:
+    async def post_stop(self, app: BotApplication) -> None:
         # Before the bot shuts down (post_shutdown is after): the sends in flight still have
         # a rate limiter and a connection to finish on, and their outcomes get recorded.
-        await self.stop_outbox()
+        await self.stop_outbox(app)
 
-    async def post_shutdown(self, _app: BotApplication) -> None:
-        await self.stop_outbox()  # for callers that drive the steps without post_stop
+    async def post_shutdown(self, app: BotApplication) -> None:
+        await self.stop_outbox(app)  # for callers that drive the steps without post_stop
+        while self.health:
+            await self.health.pop().stop()
         if self.owns_engine and self.engine is not None:
             await self.engine.dispose()
 
@@ -111,11 +169,15 @@ def build_application(
     migrate: bool | None = None,
     run_outbox: bool = True,
     concurrent_updates: int = 32,
+    graceful: bool = False,
+    serve_health: bool = False,
 ) -> BotApplication:
     """Assemble the Application; engine, outbox and catalogs start in post_init.
 
     `migrate` defaults to upgrading SQLite automatically; PostgreSQL is migrated with
     `dangjian db upgrade`. Tests pass their own engine and clock, and drive the outbox.
+    `graceful` (`dangjian run`) handles SIGTERM as bot.shutdown describes; `serve_health`
+    starts /healthz and /metrics on HEALTH_LISTEN:HEALTH_PORT (bot.health).
     """
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is required to build the application")
@@ -124,7 +186,8 @@ def build_application(
         per_chat_per_second=settings.rate_per_chat_per_second,
         group_per_minute=settings.rate_group_per_minute,
     )
-    life = _Lifecycle(settings, engine, migrate, run_outbox)
+    life = Lifecycle(settings, engine, migrate, run_outbox, graceful, serve_health)
+    processor = PerUserUpdateProcessor(concurrent_updates)
     builder = (
         Application.builder()
         .token(settings.bot_token.get_secret_value())
@@ -134,7 +197,7 @@ def build_application(
         .request(AiohttpRequest(connection_pool_size=max(256, settings.delivery_concurrency * 2)))
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .defaults(Defaults(parse_mode="HTML", tzinfo=settings.tz))
-        .concurrent_updates(PerUserUpdateProcessor(concurrent_updates))
+        .concurrent_updates(processor)
         .post_init(life.post_init)
         .post_stop(life.post_stop)
         .post_shutdown(life.post_shutdown)
@@ -143,6 +206,11 @@ def build_application(
         builder = builder.base_file_url(settings.bot_api_file_url)
     app: BotApplication = builder.build()  # type: ignore[assignment]
     app.bot_data.settings = settings
+    if settings.webhook_url:
+        app.updater = WebhookUpdater(
+            bot=app.bot, update_queue=app.update_queue, register=settings.webhook_register
+        )
+    processor.observer = app.bot_data.metrics.observe_update
     if clock is not None:
         app.bot_data.clock = clock
     register(app)

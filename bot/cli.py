@@ -1,4 +1,4 @@
-"""The `dangjian` command: run, demo, db upgrade, i18n. The composition root.
+"""The `dangjian` command: run, demo, db upgrade/backup/check, i18n. The composition root.
 
 This is the one place in bot/ that wires in handlers/ and schedules/: it is the entry
 point, not part of the core the features build on.
@@ -11,6 +11,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.config import ConfigError, Settings, load_settings
@@ -126,7 +127,12 @@ def cmd_run(settings: Settings) -> int:
     if problem:
         return fail(problem, 1)
     setup_logging(settings)
-    app = build_application(settings, register=register_features)
+    app = build_application(
+        settings,
+        register=register_features,
+        graceful=True,
+        serve_health=settings.health_enabled,
+    )
     if settings.webhook_url and settings.webhook_secret:
         app.run_webhook(
             listen=settings.webhook_listen,
@@ -153,12 +159,30 @@ def cmd_demo() -> int:
     return asyncio.run(run_demo(register_features))
 
 
-def cmd_db(settings: Settings, action: str, revision: str) -> int:
+def cmd_db(settings: Settings, action: str, target: str | None) -> int:
+    from bot import ops
+    from bot.db import is_sqlite
     from bot.migrate import upgrade_sync
 
-    if action == "upgrade":
-        upgrade_sync(settings.database_url, revision)
-        print(f"database migrated to {revision}")
+    if action == "backup":
+        if not target:
+            return fail("db backup: name the file to write, e.g. `dangjian db backup backup.db`")
+        if not is_sqlite(settings.database_url):
+            print(ops.PG_DUMP_HINT)
+            return 2
+        pages = ops.backup_sqlite(settings.database_url, Path(target))
+        print(f"backed up {ops.sqlite_path(settings.database_url)} to {target} ({pages} pages)")
+        return 0
+    if action == "check":
+        report = asyncio.run(ops.check(settings.database_url))
+        print(f"schema: {report.revision or 'not migrated'} (head {report.head})")
+        print(f"outbox: {report.stuck} deliveries stuck in 'sending' past their lease")
+        for problem in report.problems:
+            print(f"problem: {problem}")
+        return 0 if report.ok else 1
+    revision = target or "head"
+    upgrade_sync(settings.database_url, revision)
+    print(f"database migrated to {revision}")
     return 0
 
 
@@ -187,9 +211,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the bot with long polling (needs BOT_TOKEN)")
     sub.add_parser("demo", help="play the scripted demo against the built-in Bot API simulator")
-    db = sub.add_parser("db", help="database migrations")
-    db.add_argument("action", choices=["upgrade"])
-    db.add_argument("revision", nargs="?", default="head")
+    db = sub.add_parser(
+        "db",
+        help="database: upgrade [REVISION], backup FILE (SQLite, online), check",
+    )
+    db.add_argument("action", choices=["upgrade", "backup", "check"])
+    db.add_argument("target", nargs="?", help="upgrade: the revision (head); backup: the file")
     tr = sub.add_parser("i18n", help="translation catalogs")
     tr.add_argument("action", choices=["update", "check", "compile"])
     return parser
@@ -208,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(str(exc))
     if args.command == "run":
         return cmd_run(settings)
-    return cmd_db(settings, args.action, args.revision)
+    return cmd_db(settings, args.action, args.target)
 
 
 if __name__ == "__main__":

@@ -41,10 +41,27 @@ class Settings(BaseSettings):
     rate_per_chat_per_second: float = Field(default=1.0, gt=0, le=100)
     rate_group_per_minute: int = Field(default=20, ge=1, le=1000)
     allow_paid_broadcast: bool = False
+    # How many bot processes share the token: each paces at the overall limit ÷ this (the
+    # per-chat and per-group limits need no share: one chat's sends come from one place).
+    rate_processes: int = Field(default=1, ge=1, le=64)
     delivery_max_attempts: int = Field(default=5, ge=1, le=50)
     delivery_concurrency: int = Field(default=64, ge=1, le=1000)
 
     error_report_interval_seconds: int = Field(default=300, ge=0)
+
+    # Production. On SIGTERM the bot stops taking updates and gives the handlers and sends
+    # in flight this long to finish before it gives up on them (their claims released).
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
+    # How often each outbox worker checks which others are alive and takes over the rows
+    # of a dead one (several processes on PostgreSQL; see bot/delivery/liveness.py).
+    worker_liveness_seconds: float = Field(default=1.0, gt=0, le=60)
+    # /healthz and /metrics (bot/health.py) on a port of their own: "auto" serves them in
+    # webhook mode only. /healthz answers 503 when the database is unreachable or a due
+    # delivery has waited longer than HEALTH_MAX_PENDING_AGE_SECONDS (0: never for that).
+    health_server: Literal["auto", "on", "off"] = "auto"
+    health_listen: str = "127.0.0.1"
+    health_port: int = Field(default=8081, ge=0, le=65535)
+    health_max_pending_age_seconds: int = Field(default=900, ge=0)
 
     # Webhook instead of long polling (the way to run several bot processes on one
     # PostgreSQL behind a load balancer). Telegram needs an https URL on port 443, 80, 88
@@ -53,6 +70,8 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # Who calls setWebhook when several processes share the URL (bot/webhook.py).
+    webhook_register: Literal["auto", "always", "never"] = "auto"
 
     # 三会一课: remind invitees this many minutes before a meeting starts (24 h and 1 h).
     meeting_reminder_minutes: Annotated[tuple[int, ...], NoDecode] = (1440, 60)
@@ -183,9 +202,16 @@ class Settings(BaseSettings):
         return ZoneInfo(self.timezone)
 
     @property
+    def health_enabled(self) -> bool:
+        if self.health_server == "auto":
+            return self.webhook_url is not None
+        return self.health_server == "on"
+
+    @property
     def effective_rate_per_second(self) -> float:
-        """Paid broadcasts lift the overall limit to Telegram's 1000/s."""
-        return 1000.0 if self.allow_paid_broadcast else self.rate_global_per_second
+        """This process's share of the overall limit (paid broadcasts: Telegram's 1000/s)."""
+        limit = 1000.0 if self.allow_paid_broadcast else self.rate_global_per_second
+        return limit / self.rate_processes
 
 
 class ConfigError(Exception):

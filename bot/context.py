@@ -11,7 +11,9 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Sessions
-from bot.delivery.outbox import DeliveryHooks, OutboxWorker
+from bot.delivery.outbox import DeliveryHooks
+from bot.delivery.worker import OutboxWorker
+from bot.health import Metrics
 from bot.i18n import Catalogs
 from bot.models import Role
 
@@ -53,6 +55,7 @@ class BotData:
     # the roles it allows: the authorisation matrix is generated from this.
     entry_points: list[tuple[str, Any]] = field(default_factory=list)
     last_error_report: float = 0.0
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

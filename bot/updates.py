@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -23,8 +24,35 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         # them, not asking lock.locked(): between a release and the next waiter's wake-up
         # the lock looks free, and dropping it then let a third update run beside the second.
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._running: set[asyncio.Task[Any]] = set()
+        # Told of every update handled and how long it took (bot.health's metrics).
+        self.observer: Callable[[object, float], None] | None = None
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._running)
+
+    def cancel_running(self) -> int:
+        """A shutdown's grace period is over: stop the handlers still running."""
+        for task in self._running:
+            task.cancel()
+        return len(self._running)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        task = asyncio.current_task()
+        if task is None:
+            await self._process(update, coroutine)
+            return
+        self._running.add(task)
+        started = time.perf_counter()
+        try:
+            await self._process(update, coroutine)
+        finally:
+            self._running.discard(task)
+            if self.observer is not None:
+                self.observer(update, time.perf_counter() - started)
+
+    async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         user = update.effective_user if isinstance(update, Update) else None
         if user is None:
             await coroutine

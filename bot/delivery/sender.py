@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from telegram import (
@@ -69,38 +70,18 @@ async def send(
     parse_mode = msg.parse_mode if entities is None else None
     rate = _lane_args(lane)
     if media is not None:
-        source = media.telegram_file_id or (media.content, media.filename)
-        if isinstance(source, tuple):
-            file: InputFile | str = InputFile(source[0], filename=source[1])
-        else:
-            file = source
-        if msg.media_kind == "photo":
-            sent = await bot.send_photo(
-                chat_id,
-                file,
-                caption=msg.text or None,
-                parse_mode=parse_mode,
-                caption_entities=entities,
-                reply_markup=markup,
-                allow_paid_broadcast=paid,
-                rate_limit_args=rate,
-            )
-            if sent.photo and not media.telegram_file_id:
-                media.telegram_file_id = sent.photo[-1].file_id
-        else:
-            sent = await bot.send_document(
-                chat_id,
-                file,
-                caption=msg.text or None,
-                parse_mode=parse_mode,
-                caption_entities=entities,
-                reply_markup=markup,
-                allow_paid_broadcast=paid,
-                rate_limit_args=rate,
-            )
-            if sent.document and not media.telegram_file_id:
-                media.telegram_file_id = sent.document.file_id
-        return sent
+        return await _send_media(
+            bot,
+            chat_id,
+            msg,
+            media,
+            caption=msg.text or None,
+            parse_mode=parse_mode,
+            caption_entities=entities,
+            reply_markup=markup,
+            allow_paid_broadcast=paid,
+            rate_limit_args=rate,
+        )
     return await bot.send_message(
         chat_id,
         msg.text,
@@ -113,6 +94,36 @@ async def send(
     )
 
 
+async def _send_media(
+    bot: TelegramBot, chat_id: int, msg: OutgoingMessage, media: MediaFile, **kwargs: Any
+) -> Message:
+    """A photo or document with the text as its caption; the first upload keeps its file_id."""
+    source = media.telegram_file_id or (media.content, media.filename)
+    file: InputFile | str = (
+        InputFile(source[0], filename=source[1]) if isinstance(source, tuple) else source
+    )
+    if msg.media_kind == "photo":
+        sent = await bot.send_photo(chat_id, file, **kwargs)
+        uploaded = sent.photo[-1].file_id if sent.photo else None
+    else:
+        sent = await bot.send_document(chat_id, file, **kwargs)
+        uploaded = sent.document.file_id if sent.document else None
+    if uploaded and not media.telegram_file_id:
+        media.telegram_file_id = uploaded
+    return sent
+
+
+async def _changed(call: Awaitable[object]) -> bool:
+    """Run an edit; Telegram refusing an edit that changes nothing is not an error."""
+    try:
+        await call
+    except BadRequest as exc:
+        if "not modified" in exc.message:
+            return False
+        raise
+    return True
+
+
 async def edit(
     bot: TelegramBot,
     chat_id: int,
@@ -122,8 +133,8 @@ async def edit(
     lane: Lane = Lane.interactive,
 ) -> bool:
     """Replace a message's text and buttons; an unchanged message is not an error."""
-    try:
-        await bot.edit_message_text(
+    return await _changed(
+        bot.edit_message_text(
             msg.text,
             chat_id=chat_id,
             message_id=message_id,
@@ -132,11 +143,7 @@ async def edit(
             link_preview_options=NO_PREVIEW if msg.disable_preview else None,
             rate_limit_args=_lane_args(lane),
         )
-    except BadRequest as exc:
-        if "not modified" in exc.message:
-            return False
-        raise
-    return True
+    )
 
 
 async def edit_buttons(
@@ -148,15 +155,11 @@ async def edit_buttons(
     lane: Lane = Lane.interactive,
 ) -> bool:
     """Replace only a message's buttons (e.g. to show an answer was recorded)."""
-    try:
-        await bot.edit_message_reply_markup(
+    return await _changed(
+        bot.edit_message_reply_markup(
             chat_id=chat_id,
             message_id=message_id,
             reply_markup=to_markup(buttons),
             rate_limit_args=_lane_args(lane),
         )
-    except BadRequest as exc:
-        if "not modified" in exc.message:
-            return False
-        raise
-    return True
+    )

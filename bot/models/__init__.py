@@ -48,6 +48,7 @@ from bot.models.pledges import (
     PledgeStatus,
     PledgeVersion,
 )
+from bot.models.production import WorkerProcess
 from bot.models.requests import (
     Request,
     RequestEvent,
@@ -123,4 +124,5 @@ __all__ = [
     "StudyStatus",
     "StudyTarget",
     "UtcDateTime",
+    "WorkerProcess",
 ]

@@ -79,3 +79,20 @@ def test_env_example_is_a_valid_env_file(monkeypatch: pytest.MonkeyPatch, tmp_pa
     assert s.webhook_url is None
     assert s.bot_token is None
     assert s.timezone == "Asia/Shanghai"
+
+
+def test_processes_share_the_overall_limit() -> None:
+    one = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert one.effective_rate_per_second == 30
+    two_paid = Settings(_env_file=None, allow_paid_broadcast=True, rate_processes=2)  # type: ignore[call-arg]
+    assert two_paid.effective_rate_per_second == 500
+    three = Settings(_env_file=None, rate_global_per_second=300, rate_processes=3)  # type: ignore[call-arg]
+    assert three.effective_rate_per_second == 100
+
+
+def test_health_server_is_on_in_webhook_mode_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not Settings(_env_file=None).health_enabled  # type: ignore[call-arg]
+    hook = {"webhook_url": "https://bot.example.org/hook", "webhook_secret": "s" * 20}
+    assert Settings(_env_file=None, **hook).health_enabled  # type: ignore[call-arg,arg-type]
+    assert not Settings(_env_file=None, health_server="off", **hook).health_enabled  # type: ignore[call-arg,arg-type]
+    assert Settings(_env_file=None, health_server="on").health_enabled  # type: ignore[call-arg]

@@ -1,0 +1,146 @@
+"""Benchmark: 50,000 members in 1,000 branches on PostgreSQL, a broadcast to all of them.
+
+At Telegram's paid-broadcast limit (1,000 messages/s, ALLOW_PAID_BROADCAST; the simulator
+enforcing 1,000/s overall) with 1 bot process, then with 2 (the second an outbox-only
+worker; RATE_PROCESSES=2, so each paces at 500/s). Printed:
+achieved ÷ limit, lost, duplicated, /me p95 meanwhile (20 members asking in turn), the
+bot processes' peak memory (VmHWM) and the start-up time to the first answered update.
+Database: BENCH_DATABASE_URL (default test_h6_bench, recreated).
+
+``python -m bench.scale [--members N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from bench.common import BotProcess, Watch, enqueue_broadcast, percentile, quiet_logs, wait_for
+from bench.takeover import database_url, fresh_postgresql
+from bot.db import Sessions, make_engine, make_sessions
+from bot.models import Branch, Member, Role
+from simulator import BotAPISimulator, RateLimits, SimUser
+
+LIMIT = 1000.0
+BRANCHES = 1_000
+FIRST = 5_000_000
+TEXT = "<b>通知</b> 请全体党员于本月底前完成年度学习任务。"
+
+
+async def seed(sessions: Sessions, members: int) -> list[int]:
+    now = datetime.now(UTC)
+    async with sessions() as s:
+        await s.execute(
+            insert(Branch),
+            [{"name": f"第{b + 1}党支部", "created_at": now} for b in range(BRANCHES)],
+        )
+        await s.commit()
+    ids = list(range(FIRST, FIRST + members))
+    async with sessions() as s:
+        for start in range(0, members, 5_000):
+            await s.execute(
+                insert(Member),
+                [
+                    {
+                        "telegram_user_id": uid,
+                        "branch_id": 1 + (uid - FIRST) % BRANCHES,
+                        "name": f"党员{uid}",
+                        "role": Role.member,
+                        "joined_at": now,
+                    }
+                    for uid in ids[start : start + 5_000]
+                ],
+            )
+        await s.commit()
+    return ids
+
+
+def peak_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def ask(sim: BotAPISimulator, user: SimUser) -> float:
+    before = len(user.bot_messages)
+    start = time.monotonic()
+    await user.send("/me")
+    await sim.wait_until(lambda: len(user.bot_messages) > before, timeout=60)
+    return time.monotonic() - start
+
+
+async def run(
+    sim: BotAPISimulator, sessions: Sessions, url: str, ids: list[int], procs: int
+) -> None:
+    sim.calls.clear()
+    extra = ["--concurrency", "256", "--paid", "--processes", str(procs)]
+    first = BotProcess(sim, url, extra=extra)
+    asker = sim.user(ids[0], "党员")
+    started = asyncio.create_task(first.start())
+    start_up = await ask(sim, asker)  # sent as the process is spawned: start-up to answer
+    await started
+    workers = [first]
+    for _ in range(procs - 1):
+        w = BotProcess(sim, url, extra=[*extra, "--outbox-only"])
+        await w.start()
+        workers.append(w)
+    askers = [sim.user(uid, f"党员{uid}") for uid in ids[1:21]]
+    watch = Watch(sim, ids, TEXT)
+    await enqueue_broadcast(sessions, ids, TEXT)
+    latencies: list[float] = []
+
+    async def keep_asking() -> None:
+        while not watch.done():
+            for u in askers:
+                latencies.append(await ask(sim, u))
+
+    asking = asyncio.create_task(keep_asking())
+    await wait_for(watch.done, timeout=600, step=0.2)
+    await asking
+    await asyncio.sleep(1.0)
+    memory = [peak_mb(w.pid) for w in workers]
+    for w in workers:
+        await w.stop()
+    report = watch.report()
+    print(f"scale: {len(ids)} members in {BRANCHES} branches, PostgreSQL, {procs} process(es)")
+    print(
+        f"  broadcast                  {report.rate:7.0f} msg/s = {report.rate / LIMIT:.2f} of {LIMIT:.0f}/s (goal ≥ 0.9 with 2)"
+    )
+    print(f"  lost / duplicated          {report.lost} / {report.duplicated}   (goal 0 / 0)")
+    print(f"  429s                       {report.refused_429}")
+    print(
+        f"  /me p50 / p95 meanwhile    {percentile(latencies, 50):.2f} s / {percentile(latencies, 95):.2f} s   (goal p95 < 0.5 s; n={len(latencies)})"
+    )
+    print(
+        f"  peak memory                {', '.join(f'{m:.0f} MB' for m in memory)}   (goal < 300 MB)"
+    )
+    print(f"  start-up to first answer   {start_up:.2f} s   (goal < 3 s)")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--members", type=int, default=50_000)
+    args = parser.parse_args()
+    quiet_logs()
+    url = database_url()
+    async with BotAPISimulator() as sim:
+        sim.limits = RateLimits(enabled=True, global_per_second=LIMIT, per_chat_per_second=1)
+        for procs in (1, 2):
+            await fresh_postgresql(url)
+            engine = make_engine(url)
+            sessions = make_sessions(engine)
+            ids = await seed(sessions, args.members)
+            for uid in ids:
+                sim.user(uid, f"党员{uid}")
+            await run(sim, sessions, url, ids, procs)
+            await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,315 @@
+"""The worker's side of the outbox in the database: claim due rows, record outcomes,
+take back rows whose sender died. No telegram import: `bot.delivery.worker` sends."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, true, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from bot.db import Sessions
+from bot.delivery.liveness import Liveness, default_name
+from bot.delivery.outbox import DeliveryHooks, Outcome, backoff
+from bot.models import (
+    BatchState,
+    Delivery,
+    DeliveryBatch,
+    DeliveryStatus,
+    Member,
+    MemberStatus,
+)
+
+log = logging.getLogger(__name__)
+
+RECORD_TRIES = 3
+
+
+@dataclass(slots=True)
+class WorkerStats:
+    """Counters since the worker started (logs, benchmarks, live progress)."""
+
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    retried: int = 0
+    recovered: int = 0
+    in_flight: int = 0
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+class OutboxStore:
+    """Claims, outcomes and recovery of Delivery rows for one worker (`worker_id`)."""
+
+    def __init__(
+        self,
+        sessions: Sessions,
+        clock: Clock,
+        *,
+        max_attempts: int = 5,
+        lease: timedelta = timedelta(minutes=2),
+        hooks: DeliveryHooks | None = None,
+        worker_id: str | None = None,
+        liveness_every: float = 1.0,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.max_attempts = max_attempts
+        self.lease = lease
+        self.hooks = hooks or DeliveryHooks()
+        # Random, not id(self): a container restarts with the same host name and pid, and
+        # the new process must not mistake the dead one's claims for its own.
+        self.worker_id = worker_id or f"{default_name()}:{secrets.token_hex(6)}"
+        self.stats = WorkerStats()
+        self.liveness_every = liveness_every
+        self.liveness: Liveness | None = None
+        self._leases_renewed = time.monotonic()
+
+    async def register(self) -> None:
+        """Tell other workers we are alive (before the first claim); see liveness.py."""
+        self.liveness = Liveness(self.sessions, self.clock, self.worker_id)
+        await self.liveness.start()
+
+    async def take_over(self) -> int:
+        """Put back the rows of workers that died mid-send (no waiting for their leases)."""
+        if self.liveness is None:
+            return 0
+        dead = await self.liveness.dead_owners()
+        if not dead:
+            return 0
+        count = await self._update_sending(
+            col(Delivery.claimed_by).in_(dead), **self._put_back(self.clock.now())
+        )
+        return self._recovered(count, f"taken over from {', '.join(sorted(dead))}")
+
+    async def release(self) -> int:
+        """A clean stop: rows still ours go back at once, and we say we are gone.
+
+        Only sends that a shutdown deadline cut short are left; they may have reached
+        the person, so they come back ambiguous.
+        """
+        now = self.clock.now()
+        count = await self._update_sending(self._ours(), **self._put_back(now))
+        if count:
+            log.warning("outbox: %d sends cut short by the shutdown released", count)
+        if self.liveness is not None:
+            await self.liveness.stop(now)
+        return count
+
+    def upkeep_interval(self) -> float:
+        lease = max(self.lease.total_seconds() / 4, 1.0)
+        return min(self.liveness_every, lease) if self.liveness is not None else lease
+
+    async def upkeep(self) -> None:
+        """Heartbeat and take over dead workers' rows; renew leases every lease/4."""
+        try:
+            if self.liveness is not None:
+                await self.liveness.beat()
+                await self.take_over()
+            if time.monotonic() - self._leases_renewed >= self.lease.total_seconds() / 4:
+                await self.renew_leases()
+                await self.recover()
+                self._leases_renewed = time.monotonic()
+        except Exception:
+            log.exception("outbox: upkeep failed")
+
+    def _put_back(self, now: datetime) -> dict[str, Any]:
+        return {
+            "status": DeliveryStatus.pending,
+            "ambiguous": True,
+            "claimed_by": None,
+            "lease_until": None,
+            "next_attempt_at": now,
+            "updated_at": now,
+        }
+
+    async def recover(self, *, all_sending: bool = False) -> int:
+        """Put back rows whose sender died mid-send; they are marked ambiguous.
+
+        `all_sending` is for a single process at start-up (SQLite): nobody else can own them.
+        Otherwise only rows whose lease ran out come back (run() renews its own leases).
+        """
+        now = self.clock.now()
+        cond = true() if all_sending else col(Delivery.lease_until) < now
+        count = await self._update_sending(cond, **self._put_back(now))
+        return self._recovered(count, "lease ran out")
+
+    def _recovered(self, count: int, why: str) -> int:
+        if count:
+            self.stats.recovered += count
+            log.warning("outbox: %d in-flight sends recovered as ambiguous (%s)", count, why)
+        return count
+
+    async def renew_leases(self) -> int:
+        """Extend the lease of every row this worker is sending (a long 429 pause)."""
+        return await self._update_sending(self._ours(), lease_until=self.clock.now() + self.lease)
+
+    def _ours(self) -> ColumnElement[bool]:
+        return col(Delivery.claimed_by) == self.worker_id
+
+    async def _update_sending(self, cond: ColumnElement[bool], **values: Any) -> int:
+        """Set `values` on the rows in `sending` that match `cond`; how many there were."""
+        async with self.sessions() as s:
+            res = await s.execute(
+                update(Delivery)
+                .where(col(Delivery.status) == DeliveryStatus.sending, cond)
+                .values(**values)
+            )
+            await s.commit()
+        return _rowcount(res)
+
+    async def claim(self, limit: int) -> list[Delivery]:
+        """Mark up to `limit` due rows as ours (status sending, with a lease) and commit.
+
+        The UPDATE re-checks `pending` and returns only the rows it changed, so two claims
+        racing on SQLite (no row locks) cannot both take a row; PostgreSQL additionally
+        skips rows another worker has locked instead of waiting for them.
+        """
+        now = self.clock.now()
+        async with self.sessions() as s:
+            ids = await self._due_ids(s, now, limit)
+            if not ids:
+                await s.commit()
+                return []
+            claimed = (
+                await s.execute(
+                    update(Delivery)
+                    .where(
+                        col(Delivery.id).in_(ids),
+                        col(Delivery.status) == DeliveryStatus.pending,
+                    )
+                    .values(
+                        status=DeliveryStatus.sending,
+                        claimed_by=self.worker_id,
+                        lease_until=now + self.lease,
+                        attempts=col(Delivery.attempts) + 1,
+                        updated_at=now,
+                    )
+                    .returning(col(Delivery.id))
+                )
+            ).scalars()
+            got = sorted(claimed)
+            await s.commit()
+            if not got:
+                return []
+            rows = (
+                await s.execute(
+                    select(Delivery).where(col(Delivery.id).in_(got)).order_by(col(Delivery.id))
+                )
+            ).scalars()
+            result = list(rows)
+        self.stats.claimed += len(result)
+        return result
+
+    async def _due_ids(self, s: AsyncSession, now: datetime, limit: int) -> list[int]:
+        query = (
+            select(Delivery.id)
+            .join(DeliveryBatch, col(DeliveryBatch.id) == col(Delivery.batch_id))
+            .where(
+                col(Delivery.status) == DeliveryStatus.pending,
+                col(Delivery.next_attempt_at) <= now,
+                col(DeliveryBatch.state) == BatchState.active,
+            )
+            .order_by(col(Delivery.id))
+            .limit(limit)
+        )
+        if s.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=Delivery)
+        return [i for i in (await s.execute(query)).scalars() if i is not None]
+
+    def _retry(self, row: Delivery, error: str, *, ambiguous: bool = False) -> Outcome:
+        assert row.id is not None
+        if row.attempts >= self.max_attempts:
+            return Outcome(row.id, DeliveryStatus.failed, error=error[:500], ambiguous=ambiguous)
+        return Outcome(
+            row.id,
+            DeliveryStatus.pending,
+            error=error[:500],
+            retry_in=backoff(row.attempts),
+            ambiguous=ambiguous,
+        )
+
+    async def record(self, outcomes: Sequence[Outcome]) -> None:
+        """Write the outcomes of a group of sends in one transaction and fire hooks.
+
+        Retried a few times: a send that happened but was never recorded would come back
+        as ambiguous and reach the person twice.
+        """
+        if not outcomes:
+            return
+        for attempt in range(1, RECORD_TRIES + 1):
+            try:
+                await self._record(outcomes)
+                return
+            except Exception:
+                if attempt == RECORD_TRIES:
+                    raise
+                log.warning("outbox: recording outcomes failed (try %d); retrying", attempt)
+                await asyncio.sleep(0.1 * attempt)
+
+    async def _record(self, outcomes: Sequence[Outcome]) -> None:
+        now = self.clock.now()
+        async with self.sessions() as s:
+            ids = [o.delivery_id for o in outcomes]
+            found = await s.execute(select(Delivery).where(col(Delivery.id).in_(ids)))
+            rows = {d.id: d for d in found.scalars()}
+            batch_ids = {d.batch_id for d in rows.values()}
+            found_batches = await s.execute(
+                select(DeliveryBatch).where(col(DeliveryBatch.id).in_(batch_ids))
+            )
+            batches = {b.id: b for b in found_batches.scalars()}
+            fired: list[tuple[Outcome, Delivery]] = []
+            counts = {status: 0 for status in DeliveryStatus}
+            for o in outcomes:
+                d = rows.get(o.delivery_id)
+                if d is None or d.status in (DeliveryStatus.sent, DeliveryStatus.blocked):
+                    continue  # already final (recorded by whoever re-claimed it)
+                _apply(d, o, now)
+                counts[o.status] += 1
+                if o.status != DeliveryStatus.pending:
+                    fired.append((o, d))
+            blocked = [d.chat_id for o, d in fired if o.status == DeliveryStatus.blocked]
+            if blocked:
+                await s.execute(
+                    update(Member)
+                    .where(
+                        col(Member.telegram_user_id).in_(blocked),
+                        col(Member.status) == MemberStatus.active,
+                    )
+                    .values(status=MemberStatus.blocked, status_changed_at=now)
+                )
+            for o, d in fired:
+                await self.hooks.fire(s, o.status.value, d, batches[d.batch_id])
+            await s.commit()
+        self.stats.sent += counts[DeliveryStatus.sent]
+        self.stats.failed += counts[DeliveryStatus.failed]
+        self.stats.blocked += counts[DeliveryStatus.blocked]
+        self.stats.retried += counts[DeliveryStatus.pending]
+
+
+def _apply(d: Delivery, o: Outcome, now: datetime) -> None:
+    """Write one outcome onto its row (the caller's transaction commits it)."""
+    d.status = o.status
+    d.last_error = o.error
+    d.updated_at = now
+    d.claimed_by = None
+    d.lease_until = None
+    d.ambiguous = d.ambiguous or o.ambiguous
+    if o.status == DeliveryStatus.sent:
+        d.message_id = o.message_id
+        d.sent_at = now
+    elif o.status == DeliveryStatus.pending:
+        d.next_attempt_at = now + timedelta(seconds=o.retry_in or 1.0)
