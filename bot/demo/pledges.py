@@ -17,6 +17,13 @@ async def write(stage: Stage, person: SimUser, post: str, duties: str, commitmen
 
 async def scene(stage: Stage, cast: Cast) -> None:
     """承诺 → 审诺 (退回, 修改, 通过) → coverage reminder → 公示 → 践诺 → 评诺 → admin overview."""
+    await review(stage, cast)
+    await everyone_else(stage, cast)
+    await publish_and_rate(stage, cast)
+
+
+async def review(stage: Stage, cast: Cast) -> None:
+    """承诺 and 审诺: submitted, returned, fixed, resubmitted, approved (twice: once)."""
     secretary = cast.branch.secretary
     member = cast.branch.members[0]
 
@@ -59,6 +66,10 @@ async def scene(stage: Stage, cast: Cast) -> None:
     await stage.settle()
     cast.narrate(f"第二次点“通过”的提示：{secretary.callback_answers[-1]}")
 
+
+async def everyone_else(stage: Stage, cast: Cast) -> None:
+    """The coverage reminder; the others write theirs and the secretary approves them."""
+    secretary = cast.branch.secretary
     cast.narrate("其他党员还没提交：书记一键提醒（每人每天最多一次）")
     await stage.send(secretary, "/pledges")
     await stage.press(secretary, "提醒未提交的党员", secretary.chat[-2])
@@ -76,6 +87,11 @@ async def scene(stage: Stage, cast: Cast) -> None:
         await stage.press(secretary, "通过", secretary.last)
     await stage.deliver()
 
+
+async def publish_and_rate(stage: Stage, cast: Cast) -> None:
+    """公示, 践诺, 评诺, and the committee's overview."""
+    secretary = cast.branch.secretary
+    member = cast.branch.members[0]
     cast.narrate("公示：书记把通过的承诺发给支部每位党员（经发送队列）")
     await stage.send(secretary, "/pledges publish")
     await stage.press(secretary, "确认发送")
