@@ -65,6 +65,7 @@ async def everyone_acts(h: Harness, people: list[SimUser]) -> None:
 
 
 def assert_nothing_lost_or_doubled(fig: Figures) -> None:
+    print("\n".join(fig.lines("chaos (e2e)")))  # shown with pytest -s
     assert fig.copies == 2 * (MEMBERS + 1)
     assert fig.not_final == 0
     assert fig.lost == 0, fig
