@@ -33,7 +33,7 @@ from bot.db import make_engine
 from handlers.callbacks import FAMILIES, LARGEST_ID
 from simulator import BotAPISimulator, SimUser
 from tests.conftest import database_url
-from tests.harness import Harness, start_bot
+from tests.harness import Harness, invite_token, start_bot
 
 T = TypeVar("T")
 ROLES = ("stranger", "member", "secretary", "admin")
@@ -216,6 +216,7 @@ async def _populate(h: Harness) -> dict[str, SimUser]:
     await h.deliver()
     stranger = h.person("路人")
     await h.send(stranger, "/start")
+    h.invite = invite_token((await h.send(home.secretary, "/invite")).text)  # type: ignore[attr-defined]
     return {
         "stranger": stranger,
         "member": home.members[0],
@@ -341,6 +342,40 @@ def test_real_buttons_after_random_input(world: World, data: st.DataObject) -> N
         await p.press_data(message_id, payload)
 
     world.act(role, press, payload)
+
+
+NAMES = (
+    st.lists(st.sampled_from(PIECES) | PLAIN, min_size=1, max_size=8)
+    .map(lambda parts: "".join(parts)[:64])
+    .filter(lambda s: s.strip() != "")
+)
+
+
+@FUZZ
+@given(data=st.data())
+def test_joining_with_strange_names(world: World, data: st.DataObject) -> None:
+    """People with emoji, RTL, zero-width or combining names join by the invite link (typing
+    a name or taking their Telegram one); then they, and the secretary's lists, still work."""
+    first = data.draw(NAMES, label="telegram name")
+    last = data.draw(st.none() | NAMES, label="last name")
+    person = world.h.person(
+        first,
+        last_name=last,
+        language_code=data.draw(
+            st.sampled_from([None, "zh-hans", "en", "ar", "he"]), label="language"
+        ),
+    )
+    world.people["newcomer"] = person
+    world.act("newcomer", lambda p: p.send(f"/start {world.h.invite}"), "/start <invite>")  # type: ignore[attr-defined]
+    if data.draw(st.booleans(), label="type a name") or not person.last.flat_buttons:
+        typed = data.draw(st.one_of(NAMES, TEXTS), label="typed name")
+        world.act("newcomer", lambda p: p.send(typed), typed[:40])
+    else:
+        label = person.last.flat_buttons[0]
+        world.act("newcomer", lambda p: p.press(label), label)
+    world.act("newcomer", lambda p: p.send("/me"), "/me")
+    world.act("secretary", lambda p: p.send("/members"), "/members")
+    world.act("admin", lambda p: p.send("/branches"), "/branches")
 
 
 # ---------------------------------------------------------------- found, not ours to fix
