@@ -166,20 +166,23 @@ async def press_until_answered(
     button: tuple[int, str],
     *,
     tries: int = 8,
-    wait: float = 3.0,
+    wait: float = 5.0,
     pause: float = 0.5,
 ) -> bool:
-    """Press, and press the same button again while no answer appears, as people do."""
+    """Press, and press the same button again while no answer appears, as people do.
+
+    An answer that arrives late to an earlier press counts too (people read it).
+    """
+    first = len(user.callback_answers)
+
+    def answered() -> bool:
+        return any("出了点问题" not in a for a in user.callback_answers[first:])
+
     for _ in range(tries):
-        before = len(user.callback_answers)
         await user.press_data(*button)
         with contextlib.suppress(TimeoutError):
-            await sim.wait_until(
-                lambda before=before: len(user.callback_answers) > before,  # type: ignore[misc]
-                timeout=wait,
-            )
-        answers = user.callback_answers[before:]
-        if any("出了点问题" not in a for a in answers):
+            await sim.wait_until(answered, timeout=wait)
+        if answered():
             return True
         await asyncio.sleep(pause)
     return False
@@ -315,7 +318,7 @@ async def outbox_settles(stage: Stage, scene: Scene, timeout: float = 600) -> bo
     return done
 
 
-async def act(stage: Stage, user: SimUser, *, tries: int = 8, wait: float = 3.0) -> None:
+async def act(stage: Stage, user: SimUser, *, tries: int = 8, wait: float = 5.0) -> None:
     """Wait for both notices, then press 签到 and 收到 until each is answered."""
     sim = stage.sim
     await sim.wait_until(
@@ -474,7 +477,7 @@ async def run_outage(members: int = MEMBERS, actors: int = ACTORS) -> Outage:
                 await asyncio.to_thread(pg.stop, "immediate")
                 down = time.monotonic()
                 people = scene.members[:actors]
-                acting = asyncio.gather(*(act(stage, p, tries=30, wait=2.0) for p in people))
+                acting = asyncio.gather(*(act(stage, p, tries=12, wait=4.0) for p in people))
                 await asyncio.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - down)))
                 await asyncio.to_thread(pg.start)
                 up = time.monotonic()
