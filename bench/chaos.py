@@ -21,19 +21,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from glob import glob
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, col, select
 
 from bench.common import quiet_logs, scaled_limits
+from bench.own_postgres import own_postgres
 from bot.clock import Clock
 from bot.db import make_engine
 from bot.delivery.message import OutgoingMessage
@@ -330,78 +326,6 @@ async def act(stage: Stage, user: SimUser, *, tries: int = 8, wait: float = 5.0)
         button = button_on(user, label, marker)
         assert button is not None
         await press_until_answered(sim, user, button, tries=tries, wait=wait)
-
-
-# ---------------------------------------------------------------- a PostgreSQL of our own
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _pg_bin() -> Path:
-    found = sorted(glob("/usr/lib/postgresql/*/bin/initdb"))
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    if initdb is None:
-        raise SystemExit("PostgreSQL (initdb, pg_ctl) is not installed")
-    return Path(initdb).parent
-
-
-class OwnPostgres:
-    """A throwaway PostgreSQL cluster in a temporary folder, on a free loopback port.
-
-    initdb refuses to run as root, so as root the cluster belongs to the `postgres` user.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.bin = _pg_bin()
-        self.folder = folder
-        self.data = folder / "data"
-        self.port = _free_port()
-        self.as_user: list[str] = []
-        if os.geteuid() == 0:
-            self.as_user = ["runuser", "-u", "postgres", "--"]
-            shutil.chown(folder, "postgres")
-
-    @property
-    def url(self) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _run(self, *args: str) -> None:
-        subprocess.run(
-            [*self.as_user, *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-
-    def init(self) -> None:
-        self._run(
-            str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E",
-            "UTF8", "--no-sync",
-        )  # fmt: skip
-
-    def start(self) -> None:
-        opts = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(
-            str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", opts, "-l",
-            str(self.folder / "log"), "-w", "start",
-        )  # fmt: skip
-
-    def stop(self, mode: str = "fast") -> None:
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
-
-
-@contextlib.contextmanager
-def own_postgres() -> Iterator[OwnPostgres]:
-    with tempfile.TemporaryDirectory(prefix="dangjian-chaos-pg-") as tmp:
-        pg = OwnPostgres(Path(tmp))
-        pg.init()
-        pg.start()
-        try:
-            yield pg
-        finally:
-            with contextlib.suppress(subprocess.CalledProcessError):
-                pg.stop("immediate")
 
 
 # ---------------------------------------------------------------- the runs
