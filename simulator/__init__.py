@@ -7,7 +7,7 @@ person sees (``user.chat``, ``user.last``, ``user.transcript()``), with rate lim
 """
 
 from simulator.html import HtmlParseError, parse_html
-from simulator.limits import Fault, Faults, RateLimits
+from simulator.limits import Chaos, Fault, Faults, RateLimits
 from simulator.people import Alert, SimChat, SimFile, SimGroup, SimMessage, SimUser
 from simulator.server import ApiError, BotAPISimulator, CallRecord
 
@@ -16,6 +16,7 @@ __all__ = [
     "ApiError",
     "BotAPISimulator",
     "CallRecord",
+    "Chaos",
     "Fault",
     "Faults",
     "HtmlParseError",

@@ -14,13 +14,22 @@ seconds (rounded up, at least 1) until the window that blocked it frees a slot.
 from __future__ import annotations
 
 import math
+import random
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["SEND_METHODS", "Fault", "FaultKind", "Faults", "RateLimiter", "RateLimits"]
+__all__ = [
+    "SEND_METHODS",
+    "Chaos",
+    "Fault",
+    "FaultKind",
+    "Faults",
+    "RateLimiter",
+    "RateLimits",
+]
 
 #: Methods that count against the send budgets (lower-cased).
 SEND_METHODS = frozenset(
@@ -178,4 +187,66 @@ class Faults:
             if fault.count <= 0:
                 del self.items[idx]
             return fault
+        return None
+
+
+@dataclass
+class Chaos:
+    """Faults at random, at given rates, from a seeded generator (a run can be repeated).
+
+    Per call (``getUpdates`` is spared unless ``updates=True``, so the bot keeps hearing
+    people): with probability ``error5xx`` it is answered 500 or 502 without running;
+    ``drop`` closes the connection — ``drop_after_share`` of those after the call ran (its
+    answer is lost), the rest before; ``slow`` answers after ``slow_delay`` seconds. A send
+    starts a burst of 429s with probability ``flood``: it and the next ``flood_burst - 1``
+    sends are refused with ``retry_after = flood_retry_after``. ``methods`` (lower-case
+    names) limits all of it to those methods. Off while every rate is 0.
+    """
+
+    error5xx: float = 0.0
+    drop: float = 0.0
+    drop_after_share: float = 0.5
+    slow: float = 0.0
+    slow_delay: float = 0.5
+    flood: float = 0.0
+    flood_burst: int = 5
+    flood_retry_after: int = 1
+    methods: frozenset[str] | None = None
+    updates: bool = False
+    seed: int = 0
+    _rng: random.Random = field(init=False, repr=False)
+    _burst_left: int = field(default=0, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    @property
+    def active(self) -> bool:
+        return any((self.error5xx, self.drop, self.slow, self.flood))
+
+    def pick(self, method: str, chat_id: int | None) -> Fault | None:
+        """The fault this call gets, or None to answer it normally."""
+        lower = method.lower()
+        if lower == "getupdates" and not self.updates:
+            return None
+        if self.methods is not None and lower not in self.methods:
+            return None
+        rng = self._rng
+        if lower in SEND_METHODS:
+            if self._burst_left > 0:
+                self._burst_left -= 1
+                return Fault("flood", method, chat_id=chat_id, delay=self.flood_retry_after)
+            if self.flood and rng.random() < self.flood:
+                self._burst_left = max(0, self.flood_burst - 1)
+                return Fault("flood", method, chat_id=chat_id, delay=self.flood_retry_after)
+        roll = rng.random()
+        if roll < self.error5xx:
+            return Fault("error500" if rng.random() < 0.5 else "error502", method, chat_id=chat_id)
+        roll -= self.error5xx
+        if roll < self.drop:
+            after = rng.random() < self.drop_after_share
+            return Fault("drop_after" if after else "drop", method, chat_id=chat_id)
+        roll -= self.drop
+        if roll < self.slow:
+            return Fault("slow", method, chat_id=chat_id, delay=self.slow_delay)
         return None

@@ -278,7 +278,7 @@ class SimUser(SimChat):
 
     async def _callback(self, chat: SimChat, m: SimMessage, data: str) -> int:
         qid = f"{self.user_id}{next(_query_ids):08d}"
-        self._sim._register_query(qid, self)
+        self._sim._register_query(qid, self, data)
         payload: dict[str, Any] = {
             "id": qid,
             "from": self.user_json(),

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from aiohttp import ClientSession, ClientTimeout, web
 
 from simulator.html import HtmlParseError, parse_html, trim_text, utf16_len
-from simulator.limits import SEND_METHODS, Faults, RateLimiter, RateLimits
+from simulator.limits import SEND_METHODS, Chaos, Faults, RateLimiter, RateLimits
 from simulator.people import Alert, SimChat, SimFile, SimGroup, SimMessage, SimUser
 from simulator.spec import MethodSpec, SpecError, UploadedFile, load_spec
 
@@ -97,7 +97,11 @@ class BotAPISimulator:
         self._limits = RateLimits()
         self._limiter = RateLimiter(self._limits)
         self.faults = Faults()
+        #: random faults at rates (off by default); one-shot ``faults`` are taken first
+        self.chaos = Chaos()
         self.calls: list[CallRecord] = []
+        #: calls that ran but whose answer the bot never got (``drop_after`` faults)
+        self.lost_answers: list[CallRecord] = []
         self.violations: list[dict[str, Any]] = []
         self.stats: Counter[str] = Counter()
         #: seconds after which an unanswered callback query is "too old"
@@ -109,6 +113,7 @@ class BotAPISimulator:
         self._next_update_id = 1
         self._cond = asyncio.Condition()
         self._queries: dict[str, tuple[SimUser, float]] = {}
+        self._query_data: dict[str, str | None] = {}
         self._files: dict[str, SimFile] = {}
         self._files_by_path: dict[str, SimFile] = {}
         self._file_seq = itertools.count(1)
@@ -391,8 +396,15 @@ class BotAPISimulator:
             self._kick_webhook()
         return uid
 
-    def _register_query(self, qid: str, user: SimUser) -> None:
+    def _register_query(self, qid: str, user: SimUser, data: str | None = None) -> None:
         self._queries[qid] = (user, time.monotonic())
+        self._query_data[qid] = data
+
+    def unanswered_callbacks(self) -> list[tuple[int, str | None]]:
+        """(user id, callback data) of every press the bot has not answered (yet)."""
+        return [
+            (user.user_id, self._query_data.get(qid)) for qid, (user, _) in self._queries.items()
+        ]
 
     def _store_file(
         self, filename: str, content: bytes, mime_type: str | None, kind: str
@@ -527,6 +539,8 @@ class BotAPISimulator:
             return self._finish_error(t, method_name, {}, None, bad)
         chat_id = _int_or_none(raw.get("chat_id"))
         fault = self.faults.take(method_name, chat_id) if self.faults.items else None
+        if fault is None and self.chaos.active:
+            fault = self.chaos.pick(method_name, chat_id)
         if fault is not None:
             self.stats[f"fault_{fault.kind}"] += 1
             if fault.kind == "slow":
@@ -548,6 +562,8 @@ class BotAPISimulator:
                 return await self._drop(request)
         response = await self._execute(method_name, raw, files, from_form, t)
         if fault is not None and fault.kind == "drop_after":
+            if self.calls and self.calls[-1].t == t:
+                self.lost_answers.append(self.calls[-1])
             return await self._drop(request)
         return response
 
@@ -1051,6 +1067,7 @@ class BotAPISimulator:
 
     async def _answer_callback_query(self, params: dict[str, Any]) -> Any:
         entry = self._queries.pop(params["callback_query_id"], None)
+        self._query_data.pop(params["callback_query_id"], None)
         if entry is None or time.monotonic() - entry[1] > self.callback_query_ttl:
             raise ApiError(400, _QUERY_TOO_OLD)
         user = entry[0]

@@ -6,10 +6,10 @@ import asyncio
 
 import httpx
 import pytest
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
-from simulator import BotAPISimulator, RateLimits
+from simulator import BotAPISimulator, Chaos, RateLimits
 from simulator.limits import RateLimiter
 
 
@@ -158,3 +158,58 @@ async def test_fault_flood(bot: Bot, sim: BotAPISimulator) -> None:
         await bot.send_message(1, "x")
     assert "Retry in 3 " in str(info.value)
     assert sim.stats["429"] == 1
+
+
+def test_chaos_rates_are_seeded_and_roughly_right() -> None:
+    def kinds(seed: int) -> list[str | None]:
+        chaos = Chaos(error5xx=0.10, drop=0.05, slow=0.05, flood=0.01, flood_burst=5, seed=seed)
+        out = []
+        for i in range(10_000):
+            fault = chaos.pick("sendMessage", i)
+            out.append(fault.kind if fault else None)
+        return out
+
+    first = kinds(15)
+    assert first == kinds(15)  # reproducible
+    assert first != kinds(16)
+    share = {k: first.count(k) / len(first) for k in set(first)}
+    assert 0.07 < share["error500"] + share["error502"] < 0.12
+    assert 0.03 < share["drop"] + share["drop_after"] < 0.06
+    assert 0.03 < share["slow"] < 0.06
+    assert 0.02 < share["flood"] < 0.08  # 1 % of sends start a burst of 5
+    assert Chaos(error5xx=1.0).pick("getUpdates", None) is None  # polling is spared
+    assert not Chaos().active
+
+
+async def test_chaos_through_http(http: httpx.AsyncClient, sim: BotAPISimulator) -> None:
+    user = sim.user(1, "A")
+    sim.chaos = Chaos(drop=1.0, drop_after_share=1.0)
+    with pytest.raises(httpx.TransportError):
+        await http.post("sendMessage", data={"chat_id": "1", "text": "sent, answer lost"})
+    assert [m.text for m in user.bot_messages] == ["sent, answer lost"]
+    assert [c.params["text"] for c in sim.lost_answers] == ["sent, answer lost"]
+    sim.chaos = Chaos(flood=1.0, flood_burst=2, flood_retry_after=3)
+    for _ in range(2):
+        r = await http.post("sendMessage", data={"chat_id": "1", "text": "x"})
+        assert r.status_code == 429
+        assert r.json()["parameters"]["retry_after"] == 3
+    sim.chaos = Chaos()
+    assert (await http.post("sendMessage", data={"chat_id": "1", "text": "x"})).status_code == 200
+    assert sim.violations == []
+
+
+async def test_unanswered_presses_are_listed(bot: Bot, sim: BotAPISimulator) -> None:
+    user = sim.user(1, "A")
+    await bot.send_message(
+        1,
+        "pick",
+        reply_markup=InlineKeyboardMarkup.from_button(
+            InlineKeyboardButton("go", callback_data="go:1")
+        ),
+    )
+    await user.press("go")
+    assert sim.unanswered_callbacks() == [(1, "go:1")]
+    (update,) = await bot.get_updates()
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    assert sim.unanswered_callbacks() == []
