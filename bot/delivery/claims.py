@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, true, update
+from sqlalchemy import ColumnElement, and_, true, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -76,7 +75,12 @@ class OutboxStore:
         self.stats = WorkerStats()
         self.liveness_every = liveness_every
         self.liveness: Liveness | None = None
-        self._leases_renewed = time.monotonic()
+        # By the worker's clock, so that tests that move the clock see leases renewed.
+        self._leases_renewed = clock.now()
+        # The rows this process really holds: read back after a claim, until recorded.
+        # Only these get their lease renewed; a row whose claim committed but was never
+        # read back (the database went away in between) must not be kept alive forever.
+        self.holding: set[int] = set()
 
     async def register(self) -> None:
         """Tell other workers we are alive (before the first claim); see liveness.py."""
@@ -119,10 +123,11 @@ class OutboxStore:
             if self.liveness is not None:
                 await self.liveness.beat()
                 await self.take_over()
-            if time.monotonic() - self._leases_renewed >= self.lease.total_seconds() / 4:
+            now = self.clock.now()
+            if now - self._leases_renewed >= self.lease / 4:
                 await self.renew_leases()
                 await self.recover()
-                self._leases_renewed = time.monotonic()
+                self._leases_renewed = now
         except Exception:
             log.exception("outbox: upkeep failed")
 
@@ -155,7 +160,12 @@ class OutboxStore:
 
     async def renew_leases(self) -> int:
         """Extend the lease of every row this worker is sending (a long 429 pause)."""
-        return await self._update_sending(self._ours(), lease_until=self.clock.now() + self.lease)
+        if not self.holding:
+            return 0
+        held = col(Delivery.id).in_(sorted(self.holding))
+        return await self._update_sending(
+            and_(self._ours(), held), lease_until=self.clock.now() + self.lease
+        )
 
     def _ours(self) -> ColumnElement[bool]:
         return col(Delivery.claimed_by) == self.worker_id
@@ -211,6 +221,7 @@ class OutboxStore:
                 )
             ).scalars()
             result = list(rows)
+        self.holding.update(d.id for d in result if d.id is not None)
         self.stats.claimed += len(result)
         return result
 
@@ -253,6 +264,7 @@ class OutboxStore:
         for attempt in range(1, RECORD_TRIES + 1):
             try:
                 await self._record(outcomes)
+                self.holding.difference_update(o.delivery_id for o in outcomes)
                 return
             except Exception:
                 if attempt == RECORD_TRIES:

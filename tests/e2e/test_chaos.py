@@ -207,15 +207,6 @@ class _DiesAfterCommit:
         return await self._s.execute(*args, **kwargs)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/delivery/outbox.py (being rewritten): when the database goes away between "
-    "claim()'s commit and its reading back of the claimed rows (or the commit's answer is "
-    "lost), those rows stay `sending` "
-    "under this worker's id; run() never sends them and _upkeep()'s renew_leases() extends "
-    "their lease forever, so recover() never takes them back — the people never get the "
-    "message until the process restarts (bench.chaos outage: 62 of 4,002)",
-)
 async def test_rows_claimed_as_the_database_went_away_are_sent_after_it_returns(
     h: Harness,
 ) -> None:
@@ -241,7 +232,7 @@ async def test_rows_claimed_as_the_database_went_away_are_sent_after_it_returns(
     # run() does: its upkeep every lease/4, and sending whatever is due.
     for _ in range(12):
         h.clock.advance(seconds=worker.lease.total_seconds() / 4)
-        await worker._upkeep()
+        await worker.upkeep()
         await h.deliver()
     assert await outbox_done(h, scene)
 

@@ -124,8 +124,6 @@ def _forged(prefix: str, parts: list[str], tail: str) -> str:
 # xfail test below that turns green (and so fails) once it is fixed, so this list shrinks.
 # (the xfail test, a marker in the refused text, a marker in the logged error)
 KNOWN = [
-    # handlers/org.py: the "/newbranch <name>" hint goes out as HTML unescaped ("<名称>").
-    ("test_known_bug_newbranch_hint_is_not_html", "/newbranch <", 'start tag "名称"'),
 ]
 
 
@@ -380,12 +378,7 @@ def test_joining_with_strange_names(world: World, data: st.DataObject) -> None:
 
 
 # ---------------------------------------------------------------- found, not ours to fix
-@pytest.mark.xfail(
-    strict=True,
-    reason="handlers/org.py (being restructured): the '/newbranch <name>' hint is sent "
-    "with parse_mode HTML unescaped, so Telegram refuses it and the admin gets nothing",
-)
-async def test_known_bug_newbranch_hint_is_not_html(h: Harness) -> None:
+async def test_newbranch_hint_is_valid_html(h: Harness) -> None:
     before = len(h.admin.bot_messages)
     await h.send(h.admin, "/newbranch")
     assert h.sim.violations == []
