@@ -27,9 +27,7 @@ async def on_error(update: object, context: BotContext) -> None:
         return
     user = update.effective_user
     try:
-        async with context.sessions() as s:
-            member = await org.member_by_telegram_id(s, user.id)
-        t = translator_for(context, member, user.language_code)
+        t = translator_for(context, await _member_or_none(context, user.id), user.language_code)
         apologised = False
         if update.callback_query is not None:
             try:
@@ -51,6 +49,17 @@ async def on_error(update: object, context: BotContext) -> None:
     except Exception:
         log.exception("could not apologise to the person")
     await _report_to_admins(update, context)
+
+
+async def _member_or_none(context: BotContext, telegram_user_id: int) -> Member | None:
+    """The person's member row for their language; None when the database is what failed
+    (the apology then goes out in Telegram's language rather than not at all)."""
+    try:
+        async with context.sessions() as s:
+            return await org.member_by_telegram_id(s, telegram_user_id)
+    except Exception:
+        log.warning("no database for the apology; answering in Telegram's language")
+        return None
 
 
 def _what_failed(update: Update) -> str:

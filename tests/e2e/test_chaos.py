@@ -239,13 +239,6 @@ async def test_rows_claimed_as_the_database_went_away_are_sent_after_it_returns(
 
 # ---------------------------------------------------------------- found: handlers/errors.py
 @pytest.mark.postgres
-@pytest.mark.xfail(
-    strict=True,
-    reason="handlers/errors.py (not in this change's area): on_error looks the person up in "
-    "the database before it apologises, so while the database is away a press gets no "
-    "answer at all (bench.chaos outage: 863 presses never answered); it could fall back "
-    "to the Telegram language and answer without the database",
-)
 async def test_a_press_while_the_database_is_away_is_answered(
     sim: BotAPISimulator, proxied: tuple[AsyncEngine, Cuttable]
 ) -> None:
