@@ -195,7 +195,7 @@ async def not_allowed(update: Update, context: BotContext, actor: Actor) -> None
             "You have not joined a branch yet. Ask your branch secretary for an invite link."
         )
     else:
-        text = t._("Sorry, this is not available to you. Send /help to see what you can do.")
+        text = t._("Sorry, this is not available to you. Send /menu to see what you can do.")
     await refuse(update, context, actor, text)
 
 
