@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from contextvars import ContextVar
 from typing import Any, Generic, Protocol, TypeVar, cast
 
 from sqlmodel.ext.asyncio.session import AsyncSession

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import (
@@ -40,12 +42,19 @@ class Attention:
     @property
     def empty(self) -> bool:
         return not any(
-            (self.notices, self.meetings, self.pledge_returned, self.requests_rate)
-            + (self.leaves, self.pledges_review, self.requests_open)
+            (
+                self.notices,
+                self.meetings,
+                self.pledge_returned,
+                self.requests_rate,
+                self.leaves,
+                self.pledges_review,
+                self.requests_open,
+            )
         )
 
 
-async def _count(session: AsyncSession, query: Select[tuple[int]]) -> int:
+async def _count(session: AsyncSession, query: Any) -> int:
     return int(await session.scalar(query) or 0)
 
 
@@ -56,38 +65,38 @@ async def _own(session: AsyncSession, member: Member, now: datetime) -> dict[str
         session,
         select(func.count())
         .select_from(NoticeReceipt)
-        .join(Notice, Notice.id == NoticeReceipt.notice_id)  # type: ignore[arg-type]
+        .join(Notice, col(Notice.id) == NoticeReceipt.notice_id)
         .where(
-            NoticeReceipt.member_id == member.id,
-            NoticeReceipt.acked_at.is_(None),  # type: ignore[union-attr]
-            Notice.requires_ack.is_(True),  # type: ignore[attr-defined]
-            Notice.status != NoticeStatus.cancelled,
+            col(NoticeReceipt.member_id) == member.id,
+            col(NoticeReceipt.acked_at).is_(None),
+            col(Notice.requires_ack).is_(True),
+            col(Notice.status) != NoticeStatus.cancelled,
         ),
     )
     meetings = await _count(
         session,
         select(func.count())
         .select_from(Attendance)
-        .join(Meeting, Meeting.id == Attendance.meeting_id)  # type: ignore[arg-type]
+        .join(Meeting, col(Meeting.id) == Attendance.meeting_id)
         .where(
-            Attendance.member_id == member.id,
-            Attendance.rsvp.is_(None),  # type: ignore[union-attr]
-            Attendance.checked_in_at.is_(None),  # type: ignore[union-attr]
-            Meeting.status == MeetingStatus.scheduled,
-            Meeting.starts_at > now,
+            col(Attendance.member_id) == member.id,
+            col(Attendance.rsvp).is_(None),
+            col(Attendance.checked_in_at).is_(None),
+            col(Meeting.status) == MeetingStatus.scheduled,
+            col(Meeting.starts_at) > now,
         ),
     )
     returned = await _count(
         session,
         select(func.count())
         .select_from(Pledge)
-        .where(Pledge.member_id == member.id, Pledge.status == PledgeStatus.returned),
+        .where(Pledge.member_id == member.id, col(Pledge.status) == PledgeStatus.returned),
     )
     to_rate = await _count(
         session,
         select(func.count())
         .select_from(Request)
-        .where(Request.member_id == member.id, Request.state == RequestState.resolved),
+        .where(Request.member_id == member.id, col(Request.state) == RequestState.resolved),
     )
     return {
         "notices": notices,
@@ -103,27 +112,27 @@ async def _secretary(session: AsyncSession, branch_id: int, now: datetime) -> di
         session,
         select(func.count())
         .select_from(Attendance)
-        .join(Meeting, Meeting.id == Attendance.meeting_id)  # type: ignore[arg-type]
+        .join(Meeting, col(Meeting.id) == Attendance.meeting_id)
         .where(
-            Meeting.branch_id == branch_id,
-            Meeting.status == MeetingStatus.scheduled,
-            Meeting.ends_at > now,
-            Attendance.leave_status == LeaveStatus.pending,
+            col(Meeting.branch_id) == branch_id,
+            col(Meeting.status) == MeetingStatus.scheduled,
+            col(Meeting.ends_at) > now,
+            col(Attendance.leave_status) == LeaveStatus.pending,
         ),
     )
     pledges = await _count(
         session,
         select(func.count())
         .select_from(Pledge)
-        .where(Pledge.branch_id == branch_id, Pledge.status == PledgeStatus.submitted),
+        .where(Pledge.branch_id == branch_id, col(Pledge.status) == PledgeStatus.submitted),
     )
     requests = await _count(
         session,
         select(func.count())
         .select_from(Request)
         .where(
-            Request.branch_id == branch_id,
-            Request.state.in_((RequestState.submitted, RequestState.reopened)),  # type: ignore[attr-defined]
+            col(Request.branch_id) == branch_id,
+            col(Request.state).in_((RequestState.submitted, RequestState.reopened)),
         ),
     )
     return {"leaves": leaves, "pledges_review": pledges, "requests_open": requests}
@@ -131,7 +140,7 @@ async def _secretary(session: AsyncSession, branch_id: int, now: datetime) -> di
 
 async def attention(session: AsyncSession, *, member: Member, now: datetime) -> Attention:
     """What needs this member's attention now (their own, and their role's)."""
-    counts: dict[str, int | bool] = {}
+    counts: dict[str, Any] = {}
     if member.role in (Role.member, Role.secretary):
         counts.update(await _own(session, member, now))
     if member.role == Role.secretary and member.branch_id is not None:
@@ -143,4 +152,4 @@ async def attention(session: AsyncSession, *, member: Member, now: datetime) -> 
             .select_from(Request)
             .where(Request.state == RequestState.forwarded),
         )
-    return Attention(**counts)  # type: ignore[arg-type]
+    return Attention(**counts)

@@ -73,6 +73,7 @@ async def run_item(turn: Turn[RunItem]) -> None:
     turn.context.args = list(item.args)
     token = IN_PLACE.set(InPlace(footer=[views.back_row(turn.t, which)]))
     try:
+        assert callback is not None
         await callback(turn.update, turn.context)
     finally:
         IN_PLACE.reset(token)

@@ -114,9 +114,7 @@ SECTIONS: Mapping[Section, SectionSpec] = {
             Item(N_("Audit log"), "audit"),
         ),
     ),
-    Section.warnings: SectionSpec(
-        N_("Warnings"), ADMINS, (Item(N_("Warnings"), "warnings"),)
-    ),
+    Section.warnings: SectionSpec(N_("Warnings"), ADMINS, (Item(N_("Warnings"), "warnings"),)),
     Section.broadcast: SectionSpec(
         N_("Broadcast"),
         ADMINS,

@@ -27,13 +27,9 @@ def _attention_lines(t: Translator, a: Attention) -> list[str]:
     if a.leaves:
         lines.append(t.n_("{n} leave request to decide", "{n} leave requests to decide", a.leaves))
     if a.pledges_review:
-        lines.append(
-            t.n_("{n} pledge to review", "{n} pledges to review", a.pledges_review)
-        )
+        lines.append(t.n_("{n} pledge to review", "{n} pledges to review", a.pledges_review))
     if a.requests_open:
-        lines.append(
-            t.n_("{n} request waiting", "{n} requests waiting", a.requests_open)
-        )
+        lines.append(t.n_("{n} request waiting", "{n} requests waiting", a.requests_open))
     return lines
 
 

@@ -67,9 +67,7 @@ async def test_a_stale_menu_after_a_role_change_is_refused_politely(h: Harness) 
     await h.press(secretary, "党员管理", home)
     section = secretary.message(home.message_id)
     async with h.sessions() as s:
-        row = (
-            await s.exec(select(Member).where(Member.telegram_user_id == secretary.id))
-        ).one()
+        row = (await s.exec(select(Member).where(Member.telegram_user_id == secretary.id))).one()
         row.role = Role.member
         await s.commit()
     toast = await h.press(secretary, "党员名册", section)
@@ -109,8 +107,10 @@ async def test_help_is_grouped_and_unknown_commands_are_answered(h: Harness) -> 
     assert text.count("/invite —") == 1
     for word in ("/calendar", "/foo"):
         reply = await h.send(branch.members[0], word)
-        assert word in reply.text and "/menu" in reply.text
+        assert word in reply.text
+        assert "/menu" in reply.text
     refused = await h.send(branch.members[0], "/invite")
-    assert "没有这项权限" in refused.text and "/menu" in refused.text
+    assert "没有这项权限" in refused.text
+    assert "/menu" in refused.text
     english = h.person("Guest", language_code="en")
     assert "/menu" in (await h.send(english, "/calendar")).text
