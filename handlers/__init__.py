@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from bot.context import BotApplication
-from handlers import audit, errors, feeds, home, meetings, notices, org, pledges, requests, study
+from handlers import (
+    audit,
+    errors,
+    feeds,
+    groups,
+    home,
+    meetings,
+    notices,
+    org,
+    pledges,
+    requests,
+    study,
+)
 
 
 def register_all(app: BotApplication) -> None:
@@ -16,6 +28,7 @@ def register_all(app: BotApplication) -> None:
     feeds.register(app)
     audit.register(app)
     requests.register(app)
+    groups.register(app)
     home.register(app)
     errors.register(app)
     home.register_fallbacks(app)

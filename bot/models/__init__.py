@@ -2,6 +2,7 @@
 
 from bot.models.base import UtcDateTime
 from bot.models.delivery import BatchState, Delivery, DeliveryBatch, DeliveryStatus, MediaFile
+from bot.models.groups import BranchGroup, GroupPost
 from bot.models.meetings import (
     Attendance,
     CheckinBy,
@@ -54,6 +55,7 @@ __all__ = [
     "AuditLog",
     "BatchState",
     "Branch",
+    "BranchGroup",
     "BranchKind",
     "BranchStudySettings",
     "CheckinBy",
@@ -62,6 +64,7 @@ __all__ = [
     "DeliveryBatch",
     "DeliveryStatus",
     "FormState",
+    "GroupPost",
     "Invite",
     "LeaveStatus",
     "MediaFile",

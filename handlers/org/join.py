@@ -27,6 +27,12 @@ async def start(turn: Turn[None]) -> None:
         # Bootstrap admins never pass through joining, where menus are published.
         await menu.publish_menu(turn.context, turn.actor)
         return
+    name, _, ref = turn.args[0].partition("-")
+    open_link = turn.context.bot_data.deep_links.get(name) if ref.isdigit() else None
+    if open_link is not None:
+        # A deep link from a group message (t.me/<bot>?start=leave-12), not an invite.
+        await open_link(turn, ref)
+        return
     user = turn.update.effective_user
     assert user is not None
     member = await org.accept_invite(
