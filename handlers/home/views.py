@@ -93,7 +93,8 @@ def help_text(
         lines += ["", f"<b>{escape(t.label(SECTIONS[which].label))}</b>"]
         lines += [_line(t, spec) for spec in specs]
     if others:
-        lines += ["", f"<b>{escape(t.label('Other'))}</b>"]
+        other = escape(t.label("Other"))
+        lines += ["", f"<b>{other}</b>"]
         lines += [_line(t, spec) for spec in others]
     return "\n".join(lines)
 
