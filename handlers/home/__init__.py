@@ -17,7 +17,7 @@ from handlers.shape import PRIVATE, add_buttons, add_command
 
 def register(app: BotApplication) -> None:
     add_command(app, "menu", N_("the home screen: buttons for everything"), screen.menu)
-    add_buttons(app, screen.open_section, screen.run_item)
+    add_buttons(app, screen.open_section, screen.run_item, screen.run_command)
 
 
 def register_fallbacks(app: BotApplication) -> None:

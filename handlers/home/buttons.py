@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Self
 
-from handlers.callbacks import CallbackData
+from handlers.callbacks import LARGEST_ID, CallbackData
 
 
 class Section(StrEnum):
@@ -43,3 +43,23 @@ class RunItem(CallbackData):
     prefix: ClassVar[str] = "hr"
     section: Section
     item: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunCommand(CallbackData):
+    """Run `/command arg` from a button on a list (e.g. /attendance 12), in place.
+
+    `back` names the command whose output the 返回 button shows again (the list).
+    """
+
+    prefix: ClassVar[str] = "hc"
+    command: str
+    arg: str | None = None
+    back: str | None = None
+
+    @classmethod
+    def examples(cls) -> list[Self]:
+        return [
+            cls(command="cancelmeeting", arg=str(LARGEST_ID), back="attendance"),
+            cls(command="attendance", arg="last quarter", back="attendance"),
+        ]

@@ -7,7 +7,7 @@ from typing import Any
 from bot.delivery.message import Keyboard
 from bot.services import home as svc
 from handlers.home import views
-from handlers.home.buttons import OpenSection, RunItem, Section
+from handlers.home.buttons import OpenSection, RunCommand, RunItem, Section
 from handlers.home.sections import SECTIONS, allowed, command_handler, items_for, sections_for
 from handlers.shape import IN_PLACE, JOINED, InPlace, Turn, handler
 
@@ -67,18 +67,35 @@ async def run_item(turn: Turn[RunItem]) -> None:
     if not allowed(bot_data, item, role):
         await _stale(turn)
         return
-    callback = command_handler(bot_data, item.command)
+    await _run_in_place(turn, item.command, list(item.args), [views.back_row(turn.t, which)])
+
+
+async def _run_in_place(turn: Turn[Any], command: str, args: list[str], footer: Keyboard) -> None:
+    """Call /command's own handler (it re-checks everything) editing this message."""
+    callback = command_handler(turn.context.bot_data, command)
+    assert callback is not None
     # The command opens its own session: end this one's transaction first.
     await turn.s.rollback()
-    turn.context.args = list(item.args)
-    token = IN_PLACE.set(InPlace(footer=[views.back_row(turn.t, which)]))
+    turn.context.args = args
+    token = IN_PLACE.set(InPlace(footer=footer))
     try:
-        assert callback is not None
         await callback(turn.update, turn.context)
     finally:
         IN_PLACE.reset(token)
     # The command's own decorator answered the press.
     turn.answered = True
+
+
+@handler(roles=JOINED, button=RunCommand)
+async def run_command(turn: Turn[RunCommand]) -> None:
+    """A list's button: run `/command arg` for this item, in place of the list."""
+    d = turn.data
+    callback = command_handler(turn.context.bot_data, d.command)
+    if callback is None or turn.actor.role not in callback.roles:
+        await _stale(turn)
+        return
+    footer = [] if d.back is None else [views.back_to(turn.t, d.back)]
+    await _run_in_place(turn, d.command, [] if d.arg is None else d.arg.split(), footer)
 
 
 @handler()

@@ -8,7 +8,7 @@ from bot.context import CommandSpec
 from bot.delivery.message import Button, Keyboard
 from bot.i18n import Translator, escape
 from bot.services.home import Attention
-from handlers.home.buttons import OpenSection, RunItem, Section
+from handlers.home.buttons import OpenSection, RunCommand, RunItem, Section
 from handlers.home.sections import SECTIONS, Item
 
 
@@ -51,6 +51,18 @@ def home(
 
 def back_row(t: Translator, to: Section) -> list[Button]:
     return [OpenSection(section=to).button(t.label("Back"))]
+
+
+def back_to(t: Translator, command: str) -> list[Button]:
+    """返回 to a list: its command run again, in place."""
+    return [RunCommand(command=command).button(t.label("Back"))]
+
+
+def command_button(
+    label: str, command: str, arg: str | None = None, *, back: str | None = None
+) -> Button:
+    """A button on a list that runs `/command arg` for one item (see screen.run_command)."""
+    return RunCommand(command=command, arg=arg, back=back).button(label)
 
 
 def section(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.models import Member, Role
+from handlers.home.buttons import RunCommand, RunItem
+from handlers.home.sections import SECTIONS
 from tests.harness import Harness
 
 MEMBER_SECTIONS = ["我的会议", "我的承诺", "我的记录", "我的诉求"]
@@ -80,9 +82,6 @@ async def test_a_stale_menu_after_a_role_change_is_refused_politely(h: Harness) 
 
 async def test_every_menu_button_is_rechecked_on_the_server(h: Harness) -> None:
     """Forged presses of every item for a role that may not run it: refused, nothing run."""
-    from handlers.home.buttons import RunItem
-    from handlers.home.sections import SECTIONS
-
     branch = await h.setup_branch(members=1)
     member = branch.members[0]
     home = await h.send(member, "/menu")
@@ -114,3 +113,33 @@ async def test_help_is_grouped_and_unknown_commands_are_answered(h: Harness) -> 
     assert "/menu" in refused.text
     english = h.person("Guest", language_code="en")
     assert "/menu" in (await h.send(english, "/calendar")).text
+
+
+async def test_lists_offer_a_button_per_item_and_arguments_by_buttons(h: Harness) -> None:
+    branch = await h.setup_branch(members=1)
+    secretary = branch.secretary
+    await h.send(secretary, "/newmeeting 支部党员大会 2026-12-02 14:30 会议室")
+    await h.press(secretary, "确认")
+    await h.deliver()
+    listing = await h.send(secretary, "/meetings")
+    label = next(b for b in listing.flat_buttons if b.startswith("#1 "))
+    await h.press(secretary, label, listing)
+    details = secretary.message(listing.message_id)
+    assert "会议室" in details.text  # the same report /attendance 1 gives
+    assert {"上传会议记录", "取消会议", "返回"} <= set(details.flat_buttons)
+    await h.press(secretary, "取消会议", details)
+    assert "取消" in secretary.message(listing.message_id).text
+    await h.press(secretary, "取消", secretary.message(listing.message_id))  # keep it
+    # /attendance offers the periods and the meetings as buttons.
+    report = await h.send(secretary, "/attendance")
+    assert report.buttons[0] == ["本月", "本季度", "上季度"]
+    await h.press(secretary, "上季度", report)
+    assert "出勤情况 2026-Q3" in secretary.message(report.message_id).text
+    await h.press(secretary, "选择会议", secretary.message(report.message_id))
+    assert any(b.startswith("#1 ") for b in secretary.message(report.message_id).flat_buttons)
+    # A member pressing a secretary's list button (forged) is refused on the server.
+    member = branch.members[0]
+    home = await h.send(member, "/menu")
+    await member.press_data(home.message_id, RunCommand(command="attendance", arg="1").encode())
+    await h.settle()
+    assert "菜单已过期" in member.callback_answers[-1]
