@@ -390,7 +390,7 @@ def listing(t: Translator, rows: list[Notice]) -> tuple[str, Keyboard]:
         )
         if n.status == NoticeStatus.scheduled:
             buttons.append([b.act(n.id, Action.cancel).button(t.label("Cancel #{id}", id=n.id))])
-        elif n.status != NoticeStatus.draft:
+        elif n.started_at is not None:  # sent (or being sent): who received it
             label = t.label("Receipts #{id}", id=n.id)
             buttons.append([command_button(label, "receipts", str(n.id), back="notices")])
     lines += ["", t._("See who confirmed with /receipts [number].")]

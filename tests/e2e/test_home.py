@@ -143,3 +143,18 @@ async def test_lists_offer_a_button_per_item_and_arguments_by_buttons(h: Harness
     await member.press_data(home.message_id, RunCommand(command="attendance", arg="1").encode())
     await h.settle()
     assert "菜单已过期" in member.callback_answers[-1]
+
+
+async def test_the_notice_list_opens_each_notices_receipts(h: Harness) -> None:
+    branch = await h.setup_branch(members=1)
+    await h.send(h.admin, "/broadcast 周五前提交材料")
+    await h.press(h.admin, "确认发送")
+    await h.deliver()
+    listing = await h.send(h.admin, "/notices")
+    await h.press(h.admin, "#1 确认情况", listing)
+    receipts = h.admin.message(listing.message_id)
+    assert "第一党支部党员1" in receipts.text  # not yet confirmed, by name: /receipts 1
+    assert receipts.flat_buttons[-1] == "返回"
+    await h.press(h.admin, "返回", receipts)
+    assert "#1 确认情况" in h.admin.message(listing.message_id).flat_buttons
+    assert "周五前提交材料" in branch.members[0].last.text
