@@ -7,10 +7,12 @@ group run the same services as in private, checked against the person who presse
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bot.context import GUEST
 from bot.delivery.message import OutgoingMessage
+from bot.i18n import Translator
 from bot.models import Branch, Meeting, PartyGroup
 from bot.services import groups as svc
 from bot.services.errors import Refused
@@ -59,10 +61,20 @@ async def post_meeting(turn: Turn[Any], meeting: Meeting, group: PartyGroup | No
 
 
 async def post_messages(
-    turn: Turn[Any], *, branch_id: int | None, kind: str, subject_id: int, messages: list[str]
+    turn: Turn[Any],
+    *,
+    branch_id: int | None,
+    kind: str,
+    subject_id: int,
+    render: Callable[[Translator], list[str]],
 ) -> None:
-    """Hook: post already-worded group messages (e.g. 公示 parts) in the linked group."""
-    for text in messages:
+    """Hook: post messages (e.g. 公示 parts) in the linked group, if there is one.
+
+    `render(t)` words them for the group; it is not called when no group is linked.
+    """
+    if await svc.linked_group(turn.s, branch_id=branch_id) is None:
+        return
+    for text in render(views.group_translator(turn.context)):
         await svc.post(
             turn.s,
             branch_id=branch_id,

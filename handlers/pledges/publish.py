@@ -6,7 +6,6 @@ from typing import Any
 
 from bot.services import pledges as svc
 from handlers.groups.posts import post_messages
-from handlers.groups.views import group_translator
 from handlers.pledges import messages, views
 from handlers.pledges.buttons import PublishChoice
 from handlers.pledges.shared import REFUSALS
@@ -34,11 +33,15 @@ async def publish_button(turn: Turn[PublishChoice]) -> None:
     done = await svc.publish(
         turn.s, actor=turn.member, now=turn.now, tz=turn.settings.tz, compose=compose
     )
-    if done.publication is not None:
+    published = done.publication
+    if published is not None:
         branch_id = turn.branch_id
-        parts = messages.publication(group_translator(turn.context), done.publication)
         await post_messages(
-            turn, branch_id=branch_id, kind="publication", subject_id=branch_id, messages=parts
+            turn,
+            branch_id=branch_id,
+            kind="publication",
+            subject_id=branch_id,
+            render=lambda t: messages.publication(t, published),
         )
     await turn.commit()
     await turn.answer()

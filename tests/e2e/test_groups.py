@@ -162,3 +162,20 @@ async def test_thirty_notices_are_queued_for_one_group(h: Harness) -> None:
         rows = (await s.exec(select(Delivery).where(Delivery.chat_id == group.id))).all()
     assert len([p for p in posts if p.kind == "meeting"]) == 30
     assert len([r for r in rows if r.status == "pending"]) == 30
+
+
+async def test_published_pledges_are_posted_once_in_the_group(h: Harness) -> None:
+    from tests.e2e.test_pledges import approve_all, submit_pledge
+
+    branch = await h.setup_branch(members=1)
+    group = h.sim.group(-5008, "支部群")
+    await link(h, group, branch.secretary)
+    await submit_pledge(h, branch.members[0])
+    await approve_all(h, branch)
+    before = len(group.chat)
+    preview = await h.send(branch.secretary, "/pledges publish")
+    await h.press(branch.secretary, "确认发送", preview)
+    await h.deliver()
+    posted = group.chat[before:]
+    assert len(posted) == 1
+    assert "党员承诺" in posted[0].text
