@@ -54,6 +54,8 @@ class BotData:
     # Every command ("/name") and button family (prefix) with its handler, which carries
     # the roles it allows: the authorisation matrix is generated from this.
     entry_points: list[tuple[str, Any]] = field(default_factory=list)
+    # /start deep links (t.me/<bot>?start=<name>-<id>) by name: (turn, id) -> None.
+    deep_links: dict[str, Any] = field(default_factory=dict)
     last_error_report: float = 0.0
     metrics: Metrics = field(default_factory=Metrics)
 

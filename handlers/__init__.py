@@ -7,6 +7,8 @@ from handlers import (
     audit,
     errors,
     feeds,
+    groups,
+    home,
     meetings,
     notices,
     org,
@@ -29,5 +31,8 @@ def register_all(app: BotApplication) -> None:
     audit.register(app)
     requests.register(app)
     oversight.register(app)
+    groups.register(app)
+    home.register(app)
     errors.register(app)
+    home.register_fallbacks(app)
     org.register_fallbacks(app)

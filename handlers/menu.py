@@ -8,10 +8,13 @@ from telegram import BotCommandScopeChat
 from telegram.error import TelegramError
 
 from bot.app import command_menu
-from bot.context import GUEST, BotContext
-from bot.i18n import N_, Translator, escape
+from bot.context import GUEST, BotContext, CommandSpec
+from bot.i18n import N_, Translator
 from bot.models import Role
 from handlers.common import Actor
+from handlers.home import views as home_views
+from handlers.home.buttons import Section
+from handlers.home.sections import SECTIONS
 from handlers.shape import Turn, handler
 
 log = logging.getLogger(__name__)
@@ -44,22 +47,33 @@ async def publish_menu(context: BotContext, actor: Actor) -> None:
 
 
 def help_text(context: BotContext, actor: Actor) -> str:
-    """Exactly what this person may do, one command a line."""
+    """Exactly what this person may do: grouped by home-screen section, one line each."""
     t = actor.t
-    lines = [t._("<b>What you can do</b> (as {role})", role=role_name(actor, actor.role)), ""]
-    for spec in context.bot_data.commands:
-        if actor.role in spec.roles:
-            # Descriptions are plain text (they also go to Telegram's menu): escape them here.
-            lines.append(f"/{spec.name} — {escape(t.label(spec.description))}")
+    mine = {spec.name: spec for spec in context.bot_data.commands if actor.role in spec.roles}
+    shown: set[str] = set()
+    groups: list[tuple[Section, list[CommandSpec]]] = []
+    for section, spec in SECTIONS.items():
+        if actor.role not in spec.roles:
+            continue
+        names = [i.command for i in spec.items if i.command in mine and i.command not in shown]
+        names = list(dict.fromkeys(names))
+        if names:
+            shown.update(names)
+            groups.append((section, [mine[n] for n in names]))
+    others = [spec for name, spec in mine.items() if name not in shown]
+    text = home_views.help_text(
+        t,
+        role_name=role_name(actor, actor.role),
+        groups=groups,
+        others=others,
+        menu=actor.role != GUEST,
+    )
     if actor.role == GUEST:
-        lines += [
-            "",
-            t._(
-                "To join, open the invite link your branch secretary sent you "
-                "(or that the committee sent to a new secretary)."
-            ),
-        ]
-    return "\n".join(lines)
+        text += "\n\n" + t._(
+            "To join, open the invite link your branch secretary sent you "
+            "(or that the committee sent to a new secretary)."
+        )
+    return text
 
 
 @handler()

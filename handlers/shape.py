@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar, cast
@@ -54,7 +55,7 @@ LEADERS = frozenset({str(Role.secretary), str(Role.admin)})
 GENERIC_REFUSAL = N_("Sorry, that could not be done.")
 # Refusals every capability shares: one English string, one Chinese sentence.
 CORE_REFUSALS: dict[str, str] = {
-    "not_allowed": N_("Sorry, this is not available to you. Send /help to see what you can do."),
+    "not_allowed": N_("Sorry, this is not available to you. Send /menu to see what you can do."),
     "no_branch": N_("You are not in a branch."),
     "form_open": N_(
         "You are in the middle of another form. Finish it, or send /cancel, then press again."
@@ -88,6 +89,23 @@ NO_REFUSALS = Refusals()
 
 
 @dataclass
+class InPlace:
+    """A command run from a menu button: its first reply replaces the menu message.
+
+    The home screen (handlers/home) sets `IN_PLACE` around the call, so a command body
+    needs no change to be run from a button: `turn.reply` edits the pressed message
+    (the command's own buttons, then `footer`, the menu's 返回 row); later replies of
+    the same turn are new messages as usual.
+    """
+
+    footer: Keyboard
+    used: bool = False
+
+
+IN_PLACE: ContextVar[InPlace | None] = ContextVar("in_place", default=None)
+
+
+@dataclass
 class Turn(Generic[D]):
     """One person's update being handled: who they are, their session, what they sent."""
 
@@ -99,6 +117,7 @@ class Turn(Generic[D]):
     now: datetime
     refusals: Refusals = NO_REFUSALS
     answered: bool = False
+    in_place: InPlace | None = None
 
     @property
     def t(self) -> Translator:
@@ -161,6 +180,13 @@ class Turn(Generic[D]):
         )
 
     async def reply(self, text: str, buttons: Keyboard | None = None) -> Message:
+        """Answer in this chat (from a menu button: in place of the menu, see InPlace)."""
+        query = self.update.callback_query
+        if self.in_place is not None and not self.in_place.used and query is not None:
+            self.in_place.used = True
+            await self.edit(text, [*(buttons or []), *self.in_place.footer])
+            assert isinstance(query.message, Message)
+            return query.message
         return await common.reply(self.update, self.context, text, buttons)
 
     async def reply_document(self, filename: str, content: bytes, caption: str = "") -> Message:
@@ -235,7 +261,9 @@ async def _open(
     update: Update, context: BotContext, s: AsyncSession, refusals: Refusals
 ) -> Turn[Any]:
     actor = await common.load_actor(s, update, context)
-    return Turn(update, context, s, actor, None, context.clock.now(), refusals)
+    return Turn(
+        update, context, s, actor, None, context.clock.now(), refusals, in_place=IN_PLACE.get()
+    )
 
 
 async def _run(turn: Turn[Any], body: Callable[[], Awaitable[None]]) -> None:
@@ -256,7 +284,7 @@ async def refuse_role(turn: Turn[Any]) -> None:
             "You have not joined a branch yet. Ask your branch secretary for an invite link."
         )
     else:
-        text = t._("Sorry, this is not available to you. Send /help to see what you can do.")
+        text = t._("Sorry, this is not available to you. Send /menu to see what you can do.")
     await turn.refuse(text)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.context import BotApplication
-from schedules import feeds, meetings, notices, oversight, requests, study
+from schedules import feeds, groups, meetings, notices, oversight, requests, study
 
 
 def register_all(app: BotApplication) -> None:
@@ -14,3 +14,4 @@ def register_all(app: BotApplication) -> None:
     meetings.register(app)
     requests.register(app)
     oversight.register(app)
+    groups.register(app)

@@ -34,4 +34,5 @@ SCENES: list[tuple[str, str]] = [
     ("notices", "bot.demo.notices"),
     ("requests", "bot.demo.requests"),
     ("oversight", "bot.demo.oversight"),
+    ("home", "bot.demo.home"),
 ]

@@ -2,6 +2,7 @@
 
 from bot.models.base import UtcDateTime
 from bot.models.delivery import BatchState, Delivery, DeliveryBatch, DeliveryStatus, MediaFile
+from bot.models.groups import BranchGroup, GroupPost
 from bot.models.meetings import (
     Attendance,
     CheckinBy,
@@ -71,6 +72,7 @@ __all__ = [
     "AuditLog",
     "BatchState",
     "Branch",
+    "BranchGroup",
     "BranchKind",
     "BranchStudySettings",
     "BranchTerm",
@@ -82,6 +84,7 @@ __all__ = [
     "DeliveryStatus",
     "Exemption",
     "FormState",
+    "GroupPost",
     "HealthLevel",
     "HealthSnapshot",
     "Invite",

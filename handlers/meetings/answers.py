@@ -4,6 +4,8 @@ the outbox; the person who acted is answered here, whatever happens to that copy
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.models import FormState
 from bot.services import forms
 from bot.services.errors import Refused
@@ -17,9 +19,9 @@ from handlers.shape import MEMBERS, SECRETARIES, Form, Turn, form_step, handler
 LEAVE_FORM = "meeting_leave"
 
 
-async def _ask_reason(turn: Turn[Vote]) -> None:
-    """请假 pressed: check it may be asked, then open the one-step reason form."""
-    meeting_id = turn.data.meeting_id
+async def ask_leave(turn: Turn[Any], meeting_id: int) -> None:
+    """请假 pressed (or its deep link from the group opened): check it may be asked, then
+    open the one-step reason form."""
     try:
         await svc.can_request_leave(turn.s, member=turn.member, meeting_id=meeting_id, now=turn.now)
     except Refused as exc:
@@ -54,7 +56,7 @@ async def vote(turn: Turn[Vote]) -> None:
         await turn.s.commit()
         await turn.answer(views.attend_toast(turn.t, changed))
     else:
-        await _ask_reason(turn)
+        await ask_leave(turn, meeting_id)
 
 
 @form_step(roles=MEMBERS, refusals=REFUSALS)

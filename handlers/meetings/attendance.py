@@ -59,6 +59,8 @@ async def attendance(turn: Turn[None]) -> None:
         text, buttons = await _meeting(turn, branch_id, int(what))
     else:
         text = await _period(turn, branch_id, what)
+        if turn.actor.is_secretary:
+            buttons = report_views.period_buttons(turn.t)
     chunks = split_text(text)
     for i, chunk in enumerate(chunks):
         await turn.reply(chunk, buttons if i == len(chunks) - 1 else None)

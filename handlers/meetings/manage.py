@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.delivery.message import split_text
+from bot.delivery.message import Keyboard, split_text
 from bot.i18n import N_, escape
 from bot.services import periods
 from bot.services.meetings import manage as svc
@@ -13,6 +13,7 @@ from handlers.common import parse_id
 from handlers.meetings import report_views, views
 from handlers.meetings.buttons import CancelPress
 from handlers.meetings.refusals import REFUSALS
+from handlers.paging import page_of
 from handlers.shape import MEMBERS, SECRETARIES, Turn, handler
 
 RECENT = timedelta(days=30)
@@ -23,15 +24,19 @@ async def meetings(turn: Turn[None]) -> None:
     """Upcoming and recent meetings: counts for the secretary, own status for members."""
     since = turn.now - RECENT
     branch_id = turn.branch_id  # refuses (no_branch) anyone not in a branch
+    buttons: Keyboard = []
     if turn.actor.is_secretary:
         rows = await svc.branch_meetings(turn.s, branch_id=branch_id, since=since, now=turn.now)
         counts = await svc.counts(turn.s, [m.id for m in rows if m.id is not None])
         lines = report_views.branch_listing(turn.t, rows, counts)
+        number = int(turn.args[0]) if turn.args and turn.args[0].isdigit() else 0
+        buttons = report_views.meeting_buttons(turn.t, page_of(rows, number))
     else:
         mine = await svc.member_meetings(turn.s, member=turn.member, since=since, now=turn.now)
         lines = report_views.member_listing(turn.t, mine)
-    for chunk in split_text("\n".join(lines)):
-        await turn.reply(chunk)
+    chunks = split_text("\n".join(lines))
+    for i, chunk in enumerate(chunks):
+        await turn.reply(chunk, buttons if i == len(chunks) - 1 else None)
 
 
 async def meeting_id_arg(turn: Turn[None], usage: str, count: int = 1) -> int | None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from bot.delivery.message import Keyboard
+from bot.delivery.message import Button, Keyboard
 from bot.i18n import N_, Translator, escape
 from bot.models import Attendance, Meeting, MeetingKind, MeetingStatus, Rsvp
 from bot.services.meetings.attendance import MeetingReport, Outcome, PeriodReport, Tally
 from bot.services.meetings.manage import Counts
+from handlers.home.buttons import RunCommand
+from handlers.home.views import command_button
 from handlers.meetings.buttons import Mark, MarkOpen, MarkPage, MinutesFile
 from handlers.meetings.views import kind_name, leave_status, meeting_summary
-from handlers.paging import page_of
+from handlers.paging import Page, page_of, paged_keyboard
 
 MARK_PAGE = 20  # two buttons a row: 40 buttons a page
 
@@ -152,12 +154,45 @@ def meeting_report(t: Translator, report: MeetingReport) -> str:
     return "\n".join([*lines, "", *_outcome_lines(t, report), "", *_minutes_lines(t, m)])
 
 
+def meeting_buttons(t: Translator, page: Page[Meeting]) -> Keyboard:
+    """/meetings: a button per meeting opening its details (/attendance <id>), paged."""
+
+    def item(m: Meeting) -> Button:
+        label = t.label(
+            "#{id} {kind} {when}",
+            id=m.id,
+            kind=kind_name(t, m.kind),
+            when=t.date(m.starts_at, "short"),
+        )
+        return command_button(label, "attendance", str(m.id), back="meetings")
+
+    return paged_keyboard(page, item, lambda n: RunCommand(command="meetings", arg=str(n)))
+
+
+def period_buttons(t: Translator) -> Keyboard:
+    """/attendance: the periods and the meetings, as buttons."""
+    periods = [
+        (t.label("This month"), "this month"),
+        (t.label("This quarter"), "this quarter"),
+        (t.label("Last quarter"), "last quarter"),
+    ]
+    return [
+        [command_button(label, "attendance", arg) for label, arg in periods],
+        [command_button(t.label("Choose a meeting"), "meetings")],
+    ]
+
+
 def meeting_report_buttons(t: Translator, report: MeetingReport, secretary: bool) -> Keyboard:
     m = report.meeting
     assert m.id is not None
     rows: Keyboard = []
     if secretary and m.status == MeetingStatus.scheduled:
         rows.append([MarkOpen(m.id, 0).button(t.label("Mark present / absent"))])
+    if secretary:
+        change = [command_button(t.label("Record minutes"), "minutes", str(m.id))]
+        if m.status == MeetingStatus.scheduled:
+            change.append(command_button(t.label("Call off"), "cancelmeeting", str(m.id)))
+        rows.append(change)
     if m.minutes_media_id:
         rows.append([MinutesFile(m.id).button(t.label("Minutes document"))])
     return rows

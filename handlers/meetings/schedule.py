@@ -20,6 +20,7 @@ from bot.services.meetings import drafts
 from bot.services.meetings import schedule as svc
 from bot.services.meetings.drafts import Draft
 from handlers.common import parse_id
+from handlers.groups.posts import post_meeting
 from handlers.meetings import views
 from handlers.meetings.buttons import FormAction, FormPress
 from handlers.meetings.refusals import REFUSALS
@@ -302,6 +303,7 @@ async def _press_confirm(turn: Turn[FormPress], state: FormState, draft: Draft) 
         if exc.code == "in_past":
             await _reopen(turn, state, "day")
         return None
+    await post_meeting(turn, done.meeting, done.group)
     await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
     await turn.commit()
     await turn.answer()

@@ -15,6 +15,7 @@ from bot.i18n import N_, Catalogs, Translator
 from bot.models import Branch, Member, Notice, NoticeStatus, NoticeTarget
 from bot.services import notices as svc
 from bot.services.errors import Refused
+from handlers.home.views import command_button
 from handlers.notices import buttons as b
 from handlers.notices.buttons import Action, Received
 from handlers.paging import page_holding, page_of, paged_keyboard
@@ -389,5 +390,8 @@ def listing(t: Translator, rows: list[Notice]) -> tuple[str, Keyboard]:
         )
         if n.status == NoticeStatus.scheduled:
             buttons.append([b.act(n.id, Action.cancel).button(t.label("Cancel #{id}", id=n.id))])
+        elif n.started_at is not None:  # sent (or being sent): who received it
+            label = t.label("Receipts #{id}", id=n.id)
+            buttons.append([command_button(label, "receipts", str(n.id), back="notices")])
     lines += ["", t._("See who confirmed with /receipts [number].")]
     return "\n".join(lines), buttons

@@ -8,6 +8,7 @@ from bot.context import GUEST
 from bot.models import FormState
 from bot.services import forms, org
 from handlers import menu
+from handlers.home.screen import show_home
 from handlers.org import views
 from handlers.org.buttons import NameOk
 from handlers.shape import Form, Turn, form_step, handler, refuse_stale
@@ -22,9 +23,15 @@ async def start(turn: Turn[None]) -> None:
         if turn.actor.role == GUEST:
             await turn.reply(views.greeting(turn.t))
             return
-        await turn.reply(menu.help_text(turn.context, turn.actor))
+        await show_home(turn)
         # Bootstrap admins never pass through joining, where menus are published.
         await menu.publish_menu(turn.context, turn.actor)
+        return
+    name, _, ref = turn.args[0].partition("-")
+    open_link = turn.context.bot_data.deep_links.get(name) if ref.isdigit() else None
+    if open_link is not None:
+        # A deep link from a group message (t.me/<bot>?start=leave-12), not an invite.
+        await open_link(turn, ref)
         return
     user = turn.update.effective_user
     assert user is not None

@@ -6,6 +6,7 @@ from telegram import ChatMember, Update
 
 from bot.context import BotContext
 from bot.services import forms, org
+from handlers.groups.link import bot_left_group
 from handlers.org import views
 from handlers.shape import Turn, handler, refuse_stale
 
@@ -54,6 +55,8 @@ async def unknown_button(turn: Turn[None]) -> None:
 
 async def chat_member(update: Update, context: BotContext) -> None:
     """Keep a member's blocked/unblocked status in step with Telegram."""
+    if await bot_left_group(update, context):
+        return
     change = update.my_chat_member
     if change is None or change.chat.type != "private":
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services import pledges as svc
+from handlers.groups.posts import post_messages
 from handlers.pledges import messages, views
 from handlers.pledges.buttons import PublishChoice
 from handlers.pledges.shared import REFUSALS
@@ -32,6 +33,16 @@ async def publish_button(turn: Turn[PublishChoice]) -> None:
     done = await svc.publish(
         turn.s, actor=turn.member, now=turn.now, tz=turn.settings.tz, compose=compose
     )
+    published = done.publication
+    if published is not None:
+        branch_id = turn.branch_id
+        await post_messages(
+            turn,
+            branch_id=branch_id,
+            kind="publication",
+            subject_id=branch_id,
+            render=lambda t: messages.publication(t, published),
+        )
     await turn.commit()
     await turn.answer()
     await turn.edit(views.published(turn.t, done))

@@ -123,8 +123,7 @@ def _forged(prefix: str, parts: list[str], tail: str) -> str:
 # Found by this fuzzer in code being rewritten by others right now; each has a strict
 # xfail test below that turns green (and so fails) once it is fixed, so this list shrinks.
 # (the xfail test, a marker in the refused text, a marker in the logged error)
-KNOWN = [
-]
+KNOWN = []
 
 
 def _known(violation: dict[str, Any]) -> bool:

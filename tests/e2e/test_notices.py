@@ -12,7 +12,7 @@ from handlers.notices import views
 from schedules.notices import refresh_progress, send_due_notices
 from tests.harness import Harness
 
-NOT_YOURS = "抱歉，您没有这项权限。发送 /help 查看您可以使用的功能。"
+NOT_YOURS = "抱歉，您没有这项权限。发送 /menu 查看您可以使用的功能。"
 STALE = "这个按钮已失效。请发送 /help 重新开始。"
 RECORDED = "谢谢，已记录您的“收到”确认。"
 

@@ -153,7 +153,7 @@ async def test_secretary_cannot_page_the_branch_picker(h: Harness) -> None:
     await branch.secretary.press_data(preview.message_id, f"ntc:{notice.id}:brp:1")
     await h.settle()
     assert branch.secretary.callback_answers[-1] == (
-        "抱歉，您没有这项权限。发送 /help 查看您可以使用的功能。"
+        "抱歉，您没有这项权限。发送 /menu 查看您可以使用的功能。"
     )
     assert branch.secretary.message(preview.message_id).text == preview.text
 

@@ -90,7 +90,8 @@ async def test_start_twice_keeps_one_membership(h: Harness) -> None:
         invite = (await s.exec(select(Invite).where(Invite.token == token))).one()
         assert invite.uses == 0
     plain = await h.send(member, "/start")
-    assert "/me" in plain.text  # a known person gets their help, not the join speech
+    assert "首页" in plain.text  # a known person gets their home screen, not the join speech
+    assert "我的记录" in plain.flat_buttons
 
 
 async def test_names_are_validated_and_stored_as_typed(h: Harness) -> None:

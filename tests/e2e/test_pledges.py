@@ -255,9 +255,9 @@ async def test_other_branch_cannot_review_and_roles_are_checked(h: Harness) -> N
     assert "失效" in alert
     assert (await pledge_row(h, first.members[0])).status == PledgeStatus.submitted
     refused = await h.send(first.members[0], "/pledges")
-    assert "/help" in refused.text
+    assert "/menu" in refused.text
     refused = await h.send(h.admin, "/pledge")
-    assert "/help" in refused.text
+    assert "/menu" in refused.text
 
 
 async def test_coverage_and_reminders_once_a_day(h: Harness) -> None:
@@ -607,7 +607,7 @@ async def test_forged_return_and_rating_from_another_branch_change_nothing(h: Ha
     ):
         own = await h.send(person, "/pledge")
         alert = await press_data(h, person, own.message_id, data)
-        assert "/help" in alert
+        assert "/menu" in alert
     row = await pledge_row(h, owner)
     assert (row.status, row.rating, row.published) == (PledgeStatus.approved, None, False)
     async with h.sessions() as s:

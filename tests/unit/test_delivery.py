@@ -193,3 +193,21 @@ async def test_closing_the_pacer_fails_waiting_sends_instead_of_leaving_them_han
     assert not maybe_delivered(caught.value)  # the outbox retries it, not counted ambiguous
     with pytest.raises(NetworkError):
         await pacer.acquire(8, Lane.interactive)
+
+
+def test_thirty_sends_queued_for_one_group_go_twenty_a_minute() -> None:
+    """30 group notices queued at once: 20 in the first minute, the rest after it."""
+    clock = FakeClock()
+    pacer = Pacer(Limits(per_second=30, per_chat_per_second=100, group_per_minute=20), clock=clock)
+    sent: list[float] = []
+    while len(sent) < 30:
+        ready = max(pacer._ready_at(-100, clock.t), pacer._global_ready_at(clock.t))
+        clock.t = max(clock.t, ready)
+        pacer._grant(-100, clock.t)
+        sent.append(clock.t)
+    start = sent[0]
+    assert sum(1 for t in sent if t < start + 60) == 20
+    assert sent[20] >= start + 60
+    for i, t in enumerate(sent):  # no 60-second window ever holds more than 20
+        assert sum(1 for u in sent[i:] if u < t + 60) <= 20
+    assert sent[-1] < start + 62  # and the rest are not held longer than needed

@@ -65,6 +65,8 @@ class Published:
     recipients: int
     branch: str
     year: int
+    # What was published, for the branch's group (see handlers/groups).
+    publication: Publication | None = None
 
 
 async def publish(
@@ -114,4 +116,4 @@ async def publish(
         subject=f"branch:{cov.branch.id}",
         details={"year": cov.year, "pledges": len(found.cards), "recipients": people},
     )
-    return Published(len(found.cards), people, found.branch, found.year)
+    return Published(len(found.cards), people, found.branch, found.year, found)

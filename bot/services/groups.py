@@ -1,0 +1,224 @@
+"""The branch's own Telegram group (支部群): linking, unlinking, and posting into it.
+
+A secretary sends /linkgroup in the group; the bot asks them in private to confirm;
+then the group is linked to their branch (an admin links the committee's own group,
+with no branch). Things worth the whole branch's eyes (meeting notices, study items,
+公示) are then also posted there once, through the outbox, which paces each group at
+Telegram's 20 messages a minute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.delivery import outbox
+from bot.delivery.message import OutgoingMessage
+from bot.models import Attendance, BranchGroup, Delivery, GroupPost, Meeting, Member, Role
+from bot.services import access
+from bot.services.errors import Refused
+
+PENDING, LINKED, UNLINKED = "pending", "linked", "unlinked"
+# Counts in a group message are edited at most this often (a job ticks every minute).
+REFRESH_EVERY = timedelta(minutes=1)
+# Posts are kept up to date until this long after the meeting ends.
+REFRESH_FOR = timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Linked:
+    group: BranchGroup
+    replaced: BranchGroup | None  # the branch's earlier group, now unlinked
+    changed: bool  # False for a repeated press
+
+
+def _scope_of(actor: Member | None) -> tuple[Member, int | None]:
+    """Who may link, and for what: a secretary their branch, an admin the committee."""
+    if actor is not None and actor.role == Role.admin:
+        return access.require(actor, Role.admin), None
+    secretary = access.require(actor, Role.secretary, in_branch=True)
+    return secretary, secretary.branch_id
+
+
+async def by_chat(session: AsyncSession, chat_id: int) -> BranchGroup | None:
+    return (await session.exec(select(BranchGroup).where(BranchGroup.chat_id == chat_id))).first()
+
+
+async def linked_group(session: AsyncSession, *, branch_id: int | None) -> BranchGroup | None:
+    """The group linked to a branch (None: the committee's own group)."""
+    scope = (
+        col(BranchGroup.branch_id).is_(None)
+        if branch_id is None
+        else col(BranchGroup.branch_id) == branch_id
+    )
+    query = select(BranchGroup).where(scope, col(BranchGroup.state) == LINKED)
+    return (await session.exec(query)).first()
+
+
+async def request_link(
+    session: AsyncSession,
+    *,
+    actor: Member | None,
+    chat_id: int,
+    title: str,
+    compose: Callable[[BranchGroup], OutgoingMessage],
+    now: datetime,
+) -> BranchGroup:
+    """/linkgroup in a group: remember the request and ask the actor in private."""
+    person, branch_id = _scope_of(actor)
+    group = await by_chat(session, chat_id)
+    if group is not None and group.state == LINKED and group.branch_id == branch_id:
+        raise Refused("group_already_linked")
+    if group is None:
+        group = BranchGroup(chat_id=chat_id, requested_at=now)
+        session.add(group)
+    group.title = title[:255]
+    group.branch_id = branch_id
+    group.state = PENDING
+    group.requested_by = person.id
+    group.requested_at = now
+    await session.flush()
+    await outbox.enqueue(
+        session,
+        kind="group.link",
+        recipients=[outbox.Recipient(person.telegram_user_id, compose(group), person.id)],
+        now=now,
+        subject_id=group.id,
+        created_by=person.id,
+    )
+    return group
+
+
+async def confirm_link(
+    session: AsyncSession, *, actor: Member | None, group_id: int, now: datetime
+) -> Linked:
+    """The secretary confirmed in private: link, replacing the branch's earlier group."""
+    person, branch_id = _scope_of(actor)
+    group = await session.get(BranchGroup, group_id)
+    if group is None or group.requested_by != person.id or group.branch_id != branch_id:
+        raise Refused("group_unknown")
+    if group.state == LINKED:
+        return Linked(group, None, changed=False)
+    if group.state != PENDING:
+        raise Refused("group_unknown")
+    replaced = await linked_group(session, branch_id=branch_id)
+    if replaced is not None:
+        replaced.state = UNLINKED
+        replaced.unlinked_at = now
+    group.state = LINKED
+    group.linked_at = now
+    return Linked(group, replaced, changed=True)
+
+
+async def unlink(
+    session: AsyncSession, *, actor: Member | None, chat_id: int, now: datetime
+) -> BranchGroup:
+    """/unlinkgroup in the group, by its branch's secretary or an admin."""
+    group = await by_chat(session, chat_id)
+    if group is None or group.state != LINKED:
+        raise Refused("group_not_linked")
+    if actor is None or actor.role != Role.admin:
+        _person, branch_id = _scope_of(actor)
+        if group.branch_id != branch_id:
+            raise Refused("not_allowed")
+    group.state = UNLINKED
+    group.unlinked_at = now
+    return group
+
+
+async def bot_removed(session: AsyncSession, *, chat_id: int, now: datetime) -> bool:
+    """The bot was removed from a group: whatever it was linked to, it is not any more."""
+    group = await by_chat(session, chat_id)
+    if group is None or group.state == UNLINKED:
+        return False
+    group.state = UNLINKED
+    group.unlinked_at = now
+    return True
+
+
+async def post(
+    session: AsyncSession,
+    *,
+    branch_id: int | None,
+    kind: str,
+    subject_id: int,
+    message: OutgoingMessage,
+    now: datetime,
+    created_by: int | None,
+) -> GroupPost | None:
+    """Post once in the branch's linked group (if any), through the outbox.
+
+    `message` is worded by the caller for the whole group, and must carry nothing
+    personal (no leave reasons, no reflections).
+    """
+    group = await linked_group(session, branch_id=branch_id)
+    if group is None:
+        return None
+    batch = await outbox.enqueue(
+        session,
+        kind=f"group.{kind}",
+        recipients=[outbox.Recipient(group.chat_id, message, None)],
+        now=now,
+        subject_id=subject_id,
+        created_by=created_by,
+    )
+    assert batch.id is not None
+    row = GroupPost(
+        chat_id=group.chat_id, kind=kind, subject_id=subject_id, batch_id=batch.id, created_at=now
+    )
+    session.add(row)
+    return row
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingCounts:
+    invited: int
+    attending: int
+    checked_in: int
+
+
+async def meeting_counts(session: AsyncSession, meeting_id: int) -> MeetingCounts:
+    """How many were invited, said 出席, and checked in (for the group's message)."""
+    row = (
+        await session.exec(
+            select(
+                func.count(),
+                func.count(col(Attendance.rsvp)).filter(col(Attendance.rsvp) == "attend"),
+                func.count(col(Attendance.checked_in_at)),
+            ).where(Attendance.meeting_id == meeting_id)
+        )
+    ).one()
+    return MeetingCounts(int(row[0]), int(row[1]), int(row[2]))
+
+
+@dataclass(frozen=True, slots=True)
+class Postable:
+    """A sent group post whose counts may need editing."""
+
+    post: GroupPost
+    message_id: int
+    meeting: Meeting
+
+
+async def meeting_posts_due(session: AsyncSession, *, now: datetime) -> list[Postable]:
+    """Sent meeting posts, in groups still linked, edited over a minute ago (or never)."""
+    rows = await session.exec(
+        select(GroupPost, Delivery.message_id, Meeting)
+        .join(Delivery, col(Delivery.batch_id) == col(GroupPost.batch_id))
+        .join(Meeting, col(Meeting.id) == col(GroupPost.subject_id))
+        .join(BranchGroup, col(BranchGroup.chat_id) == col(GroupPost.chat_id))
+        .where(
+            GroupPost.kind == "meeting",
+            col(Delivery.message_id).is_not(None),
+            col(BranchGroup.state) == LINKED,
+            col(Meeting.ends_at) > now - REFRESH_FOR,
+            (col(GroupPost.edited_at).is_(None))
+            | (col(GroupPost.edited_at) <= now - REFRESH_EVERY),
+        )
+    )
+    return [Postable(p, int(mid), m) for p, mid, m in rows.all() if mid is not None]

@@ -1,0 +1,139 @@
+"""What the bot posts in a linked group, and the presses on it.
+
+The hooks (`post_meeting`, `post_publication`, `post_study_item`) are called by the
+capabilities in the same transaction as what they announce; 出席 / 签到 pressed in the
+group run the same services as in private, checked against the person who pressed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bot.context import GUEST
+from bot.delivery.message import OutgoingMessage
+from bot.i18n import Translator
+from bot.models import Branch, Meeting, PartyGroup
+from bot.services import groups as svc
+from bot.services.errors import Refused
+from bot.services.meetings import answers as answers_svc
+from bot.services.meetings import checkin as checkins
+from handlers.groups import views
+from handlers.groups.buttons import GroupVote
+from handlers.meetings import answers
+from handlers.meetings import views as meeting_views
+from handlers.meetings.refusals import REFUSALS as MEETING_REFUSALS
+from handlers.shape import EVERYONE, Turn, handler
+
+
+async def _branch_name(turn: Turn[Any], branch_id: int) -> str:
+    branch = await turn.s.get(Branch, branch_id)
+    return branch.name if branch is not None else ""
+
+
+async def post_meeting(turn: Turn[Any], meeting: Meeting, group: PartyGroup | None) -> None:
+    """Hook: a meeting notice is also posted once in the branch's linked group."""
+    if await svc.linked_group(turn.s, branch_id=meeting.branch_id) is None:
+        return
+    assert meeting.id is not None
+    counts = await svc.meeting_counts(turn.s, meeting.id)
+    t = views.group_translator(turn.context)
+    message = views.meeting_post(
+        t,
+        meeting,
+        group,
+        counts,
+        branch=await _branch_name(turn, meeting.branch_id),
+        bot_username=turn.context.bot.username,
+    )
+    post = await svc.post(
+        turn.s,
+        branch_id=meeting.branch_id,
+        kind="meeting",
+        subject_id=meeting.id,
+        message=message,
+        now=turn.now,
+        created_by=turn.actor.member.id if turn.actor.member else None,
+    )
+    if post is not None:
+        # What the message shows now: the job edits it only when the counts change.
+        post.shown = views.counts_line(t, meeting, counts)
+
+
+async def post_messages(
+    turn: Turn[Any],
+    *,
+    branch_id: int | None,
+    kind: str,
+    subject_id: int,
+    render: Callable[[Translator], list[str]],
+) -> None:
+    """Hook: post messages (e.g. 公示 parts) in the linked group, if there is one.
+
+    `render(t)` words them for the group; it is not called when no group is linked.
+    """
+    if await svc.linked_group(turn.s, branch_id=branch_id) is None:
+        return
+    for text in render(views.group_translator(turn.context)):
+        await svc.post(
+            turn.s,
+            branch_id=branch_id,
+            kind=kind,
+            subject_id=subject_id,
+            message=OutgoingMessage(text),
+            now=turn.now,
+            created_by=turn.actor.member.id if turn.actor.member else None,
+        )
+
+
+async def post_study_item(
+    turn: Turn[Any], *, branch_id: int | None, item_id: int, message: OutgoingMessage
+) -> None:
+    """Hook for the study capability (to be wired when it lands): post a study item.
+
+    `message` is worded with `views.group_translator(turn.context)`; a 写心得 button
+    must be a deep link (t.me/<bot>?start=reflect-<id>, registered in
+    `bot_data.deep_links["reflect"]`), never a reflection typed in the group.
+    """
+    await svc.post(
+        turn.s,
+        branch_id=branch_id,
+        kind="study",
+        subject_id=item_id,
+        message=message,
+        now=turn.now,
+        created_by=turn.actor.member.id if turn.actor.member else None,
+    )
+
+
+@handler(roles=EVERYONE, button=GroupVote, refusals=MEETING_REFUSALS)
+async def group_vote(turn: Turn[GroupVote]) -> None:
+    """出席 / 签到 in the group: recorded for the presser, answered with a toast."""
+    if turn.actor.role == GUEST:
+        await turn.answer(views.not_joined(turn.t, turn.context.bot.username), alert=True)
+        return
+    meeting_id = turn.data.meeting_id
+    if turn.data.choice == "in":
+        done = await checkins.check_in_button(
+            turn.s, member=turn.member, meeting_id=meeting_id, now=turn.now
+        )
+        await turn.s.commit()
+        await turn.answer(meeting_views.checkin_toast(turn.t, done))
+        return
+    _inv, changed = await answers_svc.attend(
+        turn.s, member=turn.member, meeting_id=meeting_id, now=turn.now
+    )
+    await turn.s.commit()
+    await turn.answer(meeting_views.attend_toast(turn.t, changed))
+
+
+async def leave_link(turn: Turn[Any], meeting_id: str) -> None:
+    """t.me/<bot>?start=leave-<id> from the group: ask the reason here, in private."""
+    if turn.actor.role == GUEST:
+        await turn.reply(views.not_joined(turn.t, turn.context.bot.username))
+        return
+    try:
+        await answers.ask_leave(turn, int(meeting_id))
+    except Refused as exc:
+        await turn.s.rollback()
+        await turn.refuse(MEETING_REFUSALS.html(turn.t, exc))

@@ -1,0 +1,70 @@
+"""The counts in group posts ("已签到 12/30"), edited in place at most once a minute."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from telegram.error import TelegramError
+
+from bot.context import BotApplication, BotContext, BotData
+from bot.delivery import sender
+from bot.delivery.limiter import Lane
+from bot.models import Branch, PartyGroup
+from bot.services import groups
+from handlers.groups import views
+
+log = logging.getLogger(__name__)
+
+
+async def refresh_counts(data: BotData, bot: Any, *, now: datetime) -> int:
+    """Edit each live meeting post whose counts changed; returns how many were edited."""
+    assert data.sessions is not None
+    assert data.settings is not None
+    assert data.catalogs is not None
+    t = data.catalogs.translator(data.settings.default_locale, data.settings.tz)
+    edited = 0
+    async with data.sessions() as s:
+        for due in await groups.meeting_posts_due(s, now=now):
+            meeting, post = due.meeting, due.post
+            assert meeting.id is not None
+            counts = await groups.meeting_counts(s, meeting.id)
+            line = views.counts_line(t, meeting, counts)
+            if line == post.shown or (
+                not post.shown and counts.attending == counts.checked_in == 0
+            ):
+                continue
+            branch = await s.get(Branch, meeting.branch_id)
+            party = (
+                await s.get(PartyGroup, meeting.party_group_id) if meeting.party_group_id else None
+            )
+            message = views.meeting_post(
+                t,
+                meeting,
+                party,
+                counts,
+                branch=branch.name if branch else "",
+                bot_username=bot.username,
+            )
+            try:
+                await sender.edit(bot, post.chat_id, due.message_id, message, lane=Lane.bulk)
+            except TelegramError as exc:
+                log.warning("editing a group post failed: %s", exc)
+            post.shown, post.edited_at = line, now
+            s.add(post)
+            edited += 1
+        await s.commit()
+    return edited
+
+
+async def _tick(context: BotContext) -> None:
+    try:
+        await refresh_counts(context.bot_data, context.bot, now=context.clock.now())
+    except Exception:
+        log.exception("refreshing group posts failed; it will run again")
+
+
+def register(app: BotApplication) -> None:
+    assert app.job_queue is not None
+    app.job_queue.run_repeating(_tick, interval=60, first=60, name="groups.counts")
