@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.context import BotApplication
-from schedules import feeds, meetings, notices, requests, study
+from schedules import feeds, meetings, notices, requests, study, training
 
 
 def register_all(app: BotApplication) -> None:
@@ -13,3 +13,4 @@ def register_all(app: BotApplication) -> None:
     notices.register(app)
     meetings.register(app)
     requests.register(app)
+    training.register(app)

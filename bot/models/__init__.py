@@ -48,6 +48,13 @@ from bot.models.study import (
     StudyStatus,
     StudyTarget,
 )
+from bot.models.training import (
+    RecordState,
+    TrainingCourse,
+    TrainingRecord,
+    TrainingSource,
+    TrainingTarget,
+)
 
 __all__ = [
     "Attendance",
@@ -81,6 +88,7 @@ __all__ = [
     "PledgeRating",
     "PledgeStatus",
     "PledgeVersion",
+    "RecordState",
     "ReminderLog",
     "Request",
     "RequestEvent",
@@ -94,5 +102,9 @@ __all__ = [
     "StudyRecord",
     "StudyStatus",
     "StudyTarget",
+    "TrainingCourse",
+    "TrainingRecord",
+    "TrainingSource",
+    "TrainingTarget",
     "UtcDateTime",
 ]
