@@ -68,7 +68,9 @@ async def own_hours(
     assert member.id is not None
     year = year_of(now, tz)
     targets = await targets_svc.current(session)
-    (tally,) = await tallies(session, people=[member], scope=[], year=year, targets=targets)
+    (tally,) = await tallies(
+        session, people=[member], scope=member.branch_id, year=year, targets=targets
+    )
     pending = (
         await session.exec(
             select(func.count())
