@@ -47,7 +47,7 @@ async def decide(turn: Turn[Decide]) -> None:
         )
         await turn.commit()
         await turn.answer(turn.t.label("Done."))
-        await turn.set_buttons([])
+        await turn.edit(views.card_text(turn.t, outcome.card))
         await turn.reply(views.decided(turn.t, outcome))
         return
     card = await svc.check_decidable(turn.s, actor=turn.member, record_id=record_id)

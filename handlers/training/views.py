@@ -104,7 +104,7 @@ def preview(t: Translator, data: Mapping[str, Any]) -> tuple[str, Keyboard]:
         "",
         t._("Title: {title}", title=str(data.get("title", ""))),
         t._("Date: {day}", day=str(data.get("held_on", ""))),
-        t._("Hours: {hours}", hours=h(int(data.get("hours_tenths", 0)))),
+        t._("Hours: {hours}", hours=hours_word(t, int(data.get("hours_tenths", 0)))),
         t._("Organiser: {who}", who=str(data.get("organiser", ""))),
         t._("Certificate: {state}", state=t.label("attached") if data.get("file_id") else "—"),
     ]
@@ -127,7 +127,7 @@ def card_text(t: Translator, card: svc.Card) -> str:
         t._("External training record #{id} of {member}", id=card.id, member=card.member_name),
         t._("Title: {title}", title=card.title),
         t._("Date: {day}", day=t.date(card.held_on, "medium")),
-        t._("Hours: {hours}", hours=h(card.hours_tenths)),
+        t._("Hours: {hours}", hours=hours_word(t, card.hours_tenths)),
         t._("Organiser: {who}", who=card.organiser),
         t._("State: {state}", state=t.label(STATES[card.state])),
     ]
@@ -345,14 +345,18 @@ def targets(t: Translator, found: svc.Targets, *, changed: bool = False) -> str:
         )
     lines += [
         "",
-        t._("To change one: /targets <党员|支委|书记> <hours>, e.g. /targets 党员 32"),
+        t._(
+            "To change one: /targets {syntax}, e.g. /targets 党员 32",
+            syntax=t.label("<党员|支委|书记> <hours>"),
+        ),
     ]
     return "\n".join(lines)
 
 
 def course_usage(t: Translator) -> str:
     return t._(
-        "Usage: /course <meeting id> <name> [secretary], e.g. /course 12 书记示范班 secretary"
+        "Usage: /course {syntax}, e.g. /course 12 书记示范班 书记",
+        syntax=t.label("<meeting id> <name> [书记]"),
     )
 
 

@@ -46,7 +46,9 @@ async def test_course_check_ins_count_late_counts_leave_does_not(h: Harness) -> 
     a, b, c = branch.members
     meeting_id = await schedule_quick(h, sec, "/newmeeting 培训 2026-12-01 14:30 区委党校")
     done = (await h.send(sec, f"/course {meeting_id} 书记示范班 书记")).text
-    assert "书记示范班" in done and "2 学时" in done and "计为书记培训" in done
+    assert "书记示范班" in done
+    assert "2 学时" in done
+    assert "计为书记培训" in done
     await h.deliver()
     notice = a.last
     await h.press(b, "请假")
@@ -57,9 +59,13 @@ async def test_course_check_ins_count_late_counts_leave_does_not(h: Harness) -> 
 
     h.clock.set(MEETING_AT - timedelta(minutes=10))
     assert "已签到" in await h.press(a, "签到", notice)
-    assert "已签到" in await h.press(sec, "签到", next(m for m in sec.bot_messages if "会议通知" in m.text))
+    assert "已签到" in await h.press(
+        sec, "签到", next(m for m in sec.bot_messages if "会议通知" in m.text)
+    )
     h.clock.set(MEETING_AT + timedelta(minutes=20))
-    assert "迟到" in await h.press(c, "签到", next(m for m in c.bot_messages if "会议通知" in m.text))
+    assert "迟到" in await h.press(
+        c, "签到", next(m for m in c.bot_messages if "会议通知" in m.text)
+    )
 
     h.clock.set(MEETING_AT + timedelta(hours=3))
     assert "参加党课和培训：2 学时" in (await h.send(a, "/hours")).text
@@ -79,16 +85,20 @@ async def test_external_record_with_certificate_is_approved_and_counted(h: Harne
     branch = await h.setup_branch(members=1)
     sec, member = branch.secretary, branch.members[0]
     done = await add_record(h, member, title="社会组织党建<专题>培训", hours="3.5", photo=True)
-    assert "已提交" in done and "3.5 学时" in done and "已发给 1 人审核" in done
+    assert "已提交" in done
+    assert "3.5 学时" in done
+    assert "已发给 1 人审核" in done
     await h.deliver()
     card, photo = sec.bot_messages[-2], sec.last
-    assert "提交了外部培训记录" in card.text and "社会组织党建<专题>培训" in card.text
+    assert "提交了外部培训记录" in card.text
+    assert "社会组织党建<专题>培训" in card.text
     assert "&lt;专题&gt;" in card.html
     assert card.flat_buttons == ["通过", "退回"]
     assert photo.photo is not None
     approve = card.button_data[0][0]
     await h.press(sec, "通过", card)
-    assert "已通过" in sec.last.text and "计入学时" in sec.last.text
+    assert "已通过" in sec.last.text
+    assert "计入学时" in sec.last.text
     assert approve is not None
     assert "已经审核过" in await press_forged(h, sec, approve, card.message_id)
     await h.deliver()
@@ -98,21 +108,26 @@ async def test_external_record_with_certificate_is_approved_and_counted(h: Harne
     assert "3.5 / 32 学时" in own
     async with h.sessions() as s:
         record = (await s.exec(select(TrainingRecord))).one()
-        assert record.hours_tenths == 35 and record.state == RecordState.approved
-        assert record.media_kind == "photo" and record.file_id
+        assert record.hours_tenths == 35
+        assert record.state == RecordState.approved
+        assert record.media_kind == "photo"
+        assert record.file_id
 
 
 async def test_nobody_approves_their_own_and_a_secretarys_goes_to_the_admins(h: Harness) -> None:
     branch = await h.setup_branch(members=1)
     sec = branch.secretary
-    done = await add_record(h, sec, title="书记示范班（市委党校）", hours="16", photo=False, secretary=True)
+    done = await add_record(
+        h, sec, title="书记示范班（市委党校）", hours="16", photo=False, secretary=True
+    )
     assert "已发给 1 人审核" in done
     async with h.sessions() as s:
         record = (await s.exec(select(TrainingRecord))).one()
     assert "不能审核自己的记录" in await press_forged(h, sec, f"trd:{record.id}:approve")
     await h.deliver()
     card = h.admin.last
-    assert "书记示范班（市委党校）" in card.text and card.flat_buttons == ["通过", "退回"]
+    assert "书记示范班（市委党校）" in card.text
+    assert card.flat_buttons == ["通过", "退回"]
     # the member of the branch may not decide the secretary's record either
     member = branch.members[0]
     await h.send(member, "/hours")
@@ -126,7 +141,8 @@ async def test_nobody_approves_their_own_and_a_secretarys_goes_to_the_admins(h: 
     assert "请补充结业证书" in sec.last.text
     async with h.sessions() as s:
         record = (await s.exec(select(TrainingRecord))).one()
-        assert record.state == RecordState.returned and record.comment == "请补充结业证书"
+        assert record.state == RecordState.returned
+        assert record.comment == "请补充结业证书"
 
 
 async def test_the_six_month_rule_warns_once(h: Harness) -> None:
@@ -141,7 +157,8 @@ async def test_the_six_month_rule_warns_once(h: Harness) -> None:
     assert "仍无书记培训记录" in sec.last.text
     assert "仍无书记培训记录" in h.admin.last.text
     view = (await h.send(h.admin, "/hours")).text
-    assert "任职超过 6 个月" in view and f"{branch.name}书记" in view
+    assert "任职超过 6 个月" in view
+    assert f"{branch.name}书记" in view
     async with h.sessions() as s:
         n = (
             await s.exec(
@@ -170,7 +187,8 @@ async def test_reminders_respect_quiet_hours_and_fire_once_across_a_restart(
         h.clock.set(morning)
         assert await remind_due(h.app.bot_data, now=morning) == (3, 0)
         await h.deliver()
-        assert "提醒" in member.last.text and "0 / 32 学时" in member.last.text
+        assert "提醒" in member.last.text
+        assert "0 / 32 学时" in member.last.text
     async with start_bot(sim, engine) as h:
         assert await remind_due(h.app.bot_data, now=morning + timedelta(hours=2)) == (0, 0)
         # A member who reached 75 % gets none next month (there is none: January is before
@@ -179,7 +197,9 @@ async def test_reminders_respect_quiet_hours_and_fire_once_across_a_restart(
         assert await remind_due(h.app.bot_data, now=january) == (0, 0)
         async with h.sessions() as s:
             people = (
-                await s.exec(select(func.count()).select_from(Member).where(Member.role != Role.admin))
+                await s.exec(
+                    select(func.count()).select_from(Member).where(Member.role != Role.admin)
+                )
             ).one()
             sent = (
                 await s.exec(

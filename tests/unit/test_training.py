@@ -18,7 +18,7 @@ from bot.services.training.arithmetic import (
     tenths_of_minutes,
 )
 from bot.services.training.nudges import QuietHours
-from bot.services.training.targets import Targets, TargetRole, role_of
+from bot.services.training.targets import TargetRole, Targets, role_of
 
 
 @pytest.mark.parametrize(
@@ -61,7 +61,8 @@ def test_format_and_sums_are_exact() -> None:
 def test_percent_below_share_expected() -> None:
     assert percent(160, 320) == 50
     assert percent(5, 0) == 100
-    assert below_share(239, 320) and not below_share(240, 320)
+    assert below_share(239, 320)
+    assert not below_share(240, 320)
     assert expected_by(365, date(2026, 1, 1)) == 1
     assert expected_by(320, date(2026, 12, 31)) == 320
 

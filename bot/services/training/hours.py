@@ -28,10 +28,11 @@ from bot.models import (
     RecordState,
     TrainingRecord,
 )
+from bot.services import org
 from bot.services.periods import year_period
 from bot.services.training import hooks
 from bot.services.training.arithmetic import expected_by
-from bot.services.training.targets import TargetRole, Targets, role_of
+from bot.services.training.targets import Person, TargetRole, Targets, role_of
 
 COURSE_KINDS = (MeetingKind.lecture, MeetingKind.training)
 Scope = int | Sequence[int] | None  # a branch, some branches, or every branch
@@ -150,10 +151,19 @@ def year_of(now: datetime, tz: Any) -> Year:
     return Year(today.year, start, end, today)
 
 
+async def people_of(session: AsyncSession, scope: Scope) -> list[Person]:
+    """The active members of the scope (org.people_query), as light rows."""
+    query = org.people_query(scope).with_only_columns(
+        col(Member.id), col(Member.name), col(Member.branch_id), col(Member.role),
+        col(Member.is_committee),
+    )  # fmt: skip
+    return [Person(*row) for row in (await session.execute(query)).all()]
+
+
 async def tallies(
     session: AsyncSession,
     *,
-    people: Sequence[Member],
+    people: Sequence[Member | Person],
     scope: Scope,
     year: Year,
     targets: Targets,

@@ -12,11 +12,11 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Branch, Member, RecordState, Role, TrainingRecord
-from bot.services import access, org
+from bot.services import access
 from bot.services.errors import Refused
 from bot.services.training import targets as targets_svc
 from bot.services.training.hooks import TrainingIndicator
-from bot.services.training.hours import Tally, Year, tallies, year_of
+from bot.services.training.hours import Tally, Year, people_of, tallies, year_of
 from bot.services.training.secretaries import SecretaryStatus, overdue, statuses
 
 
@@ -97,7 +97,7 @@ async def branch_hours(
     if branch is None:
         raise Refused("no_branch")
     year = year_of(now, tz)
-    people = await org.active_members(session, branch.id)
+    people = await people_of(session, branch.id)
     targets = await targets_svc.current(session)
     rows = await tallies(session, people=people, scope=branch.id, year=year, targets=targets)
     return BranchHours(year.year, branch.name, rows)
@@ -130,7 +130,7 @@ async def indicators(
     ids = list(branch_ids) if branch_ids is not None else None
     if ids is None:
         ids = [b for b in await session.exec(select(Branch.id)) if b is not None]
-    people = await org.active_members(session, ids if branch_ids is not None else None)
+    people = await people_of(session, ids if branch_ids is not None else None)
     targets = await targets_svc.current(session)
     scope = None if branch_ids is None else ids
     rows = await tallies(session, people=people, scope=scope, year=counted, targets=targets)
