@@ -210,3 +210,20 @@ async def test_reminders_respect_quiet_hours_and_fire_once_across_a_restart(
             ).one()
         assert people == 3
         assert sent == 3
+
+
+async def test_targets_are_changed_by_an_admin_and_audited(h: Harness) -> None:
+    branch = await h.setup_branch(members=1)
+    member = branch.members[0]
+    assert "没有这项权限" in (await h.send(member, "/targets 党员 10")).text
+    assert "“干部”不是角色" in (await h.send(h.admin, "/targets 干部 10")).text
+    assert "不是学时数" in (await h.send(h.admin, "/targets 党员 十")).text
+    done = (await h.send(h.admin, "/targets 党员 30.5")).text
+    assert "年度目标已修改" in done and "党员：30.5 学时" in done
+    assert "0 / 30.5 学时" in (await h.send(member, "/hours")).text
+    assert "修改年度目标" in (await h.send(h.admin, "/audit")).text
+    # /course only names a 培训 or 党课 meeting of one's own branch
+    meeting_id = await schedule_quick(h, branch.secretary)  # a 党员大会
+    refused = (await h.send(branch.secretary, f"/course {meeting_id} 学习大讲堂")).text
+    assert "不是党课或培训" in refused
+    assert "没有 #99 号会议" in (await h.send(branch.secretary, "/course 99 学习大讲堂")).text
