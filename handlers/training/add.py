@@ -9,6 +9,7 @@ from bot.services import forms
 from bot.services import training as svc
 from bot.services.errors import Refused
 from bot.services.periods import local_today, parse_date
+from handlers.common import attached_file
 from handlers.shape import JOINED, MEMBERS, Form, Turn, form_step, handler
 from handlers.training import news, views
 from handlers.training.buttons import AddStep
@@ -101,15 +102,9 @@ async def file_text(turn: Turn[None], state: FormState) -> None:
 @form_step(roles=MEMBERS, refusals=views.REFUSALS)
 async def certificate(turn: Turn[None], state: FormState) -> None:
     """A photo or document of the certificate, kept by file_id."""
-    message = turn.update.effective_message
-    assert message is not None
-    if message.photo:
-        file_id, kind = message.photo[-1].file_id, "photo"
-    elif message.document is not None:
-        file_id, kind = message.document.file_id, "document"
-    else:
-        return
-    await _preview(turn, state, file_id=file_id, media_kind=kind)
+    found = attached_file(turn.update)
+    if found is not None:
+        await _preview(turn, state, file_id=found[0], media_kind=found[1])
 
 
 @handler(roles=MEMBERS, button=AddStep, refusals=views.REFUSALS)
