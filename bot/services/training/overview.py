@@ -64,6 +64,7 @@ class CommitteeHours:
 async def own_hours(
     session: AsyncSession, *, actor: Member | None, now: datetime, tz: ZoneInfo
 ) -> OwnHours:
+    """A member's (or secretary's) own year."""
     member = access.require(actor, Role.member, Role.secretary, in_branch=True)
     assert member.id is not None
     year = year_of(now, tz)
@@ -83,7 +84,7 @@ async def own_hours(
     ).one()
     secretary = None
     if member.role == Role.secretary:
-        mine = [s for s in await statuses(session, branch_ids=member.branch_id, tz=tz)]
+        mine = await statuses(session, branch_ids=member.branch_id, tz=tz)
         secretary = next((s for s in mine if s.member_id == member.id), None)
     return OwnHours(year.year, tally, int(pending), secretary)
 
@@ -91,6 +92,7 @@ async def own_hours(
 async def branch_hours(
     session: AsyncSession, *, actor: Member | None, now: datetime, tz: ZoneInfo
 ) -> BranchHours:
+    """The secretary's branch, everyone's tally."""
     secretary = access.require(actor, Role.secretary, in_branch=True)
     assert secretary.branch_id is not None
     branch = await session.get(Branch, secretary.branch_id)
@@ -123,6 +125,19 @@ async def indicators(
     tz: ZoneInfo,
 ) -> dict[int, TrainingIndicator]:
     """Branch → its indicator (see hooks.training_indicators)."""
+    found, _late = await _count(session, branch_ids=branch_ids, year=year, now=now, tz=tz)
+    return found
+
+
+async def _count(
+    session: AsyncSession,
+    *,
+    branch_ids: Sequence[int] | None,
+    year: int | None,
+    now: datetime,
+    tz: ZoneInfo,
+) -> tuple[dict[int, TrainingIndicator], list[SecretaryStatus]]:
+    """The indicators, and the secretaries past the 6-month rule they were made from."""
     counted: Year = year_of(now, tz)
     if year is not None and year != counted.year:
         at_end = datetime(year, 12, 31, 12, tzinfo=tz)
@@ -140,25 +155,26 @@ async def indicators(
         b = branch_of.get(r.member_id)
         if b in by_branch:
             by_branch[b].append(r)
+    overdue_now = await overdue(session, branch_ids=scope, now=now, tz=tz)
     late: dict[int, list[int]] = {}
-    for s in await overdue(session, branch_ids=scope, now=now, tz=tz):
+    for s in overdue_now:
         if s.branch_id is not None:
             late.setdefault(s.branch_id, []).append(s.member_id)
-    return {b: _indicator(b, by_branch[b], late.get(b, [])) for b in ids}
+    return {b: _indicator(b, by_branch[b], late.get(b, [])) for b in ids}, overdue_now
 
 
 async def committee_hours(
     session: AsyncSession, *, actor: Member | None, now: datetime, tz: ZoneInfo
 ) -> CommitteeHours:
+    """Every branch's coverage and every secretary past the rule (admins)."""
     access.require(actor, Role.admin)
     names = {
         i: n
         for i, n in await session.exec(select(Branch.id, Branch.name).order_by(col(Branch.name)))
         if i is not None
     }
-    found = await indicators(session, branch_ids=None, year=None, now=now, tz=tz)
+    found, late = await _count(session, branch_ids=None, year=None, now=now, tz=tz)
     lines = [BranchLine(b, n, found[b]) for b, n in names.items() if b in found]
-    late = await overdue(session, branch_ids=None, now=now, tz=tz)
     return CommitteeHours(
         year_of(now, tz).year,
         lines,
