@@ -151,9 +151,13 @@ def year_of(now: datetime, tz: Any) -> Year:
     return Year(today.year, start, end, today)
 
 
-async def people_of(session: AsyncSession, scope: Scope) -> list[Person]:
-    """The active members of the scope (org.people_query), as light rows."""
-    query = org.people_query(scope).with_only_columns(
+async def people_of(session: AsyncSession, scope: Scope, *, ordered: bool = True) -> list[Person]:
+    """The active members of the scope (org.people_query), as light rows; unordered for
+    counts (sorting 10,000 names by a Chinese collation costs more than the counting)."""
+    people = org.people_query(scope)
+    if not ordered:
+        people = people.order_by(None)
+    query = people.with_only_columns(
         col(Member.id), col(Member.name), col(Member.branch_id), col(Member.role),
         col(Member.is_committee),
     )  # fmt: skip

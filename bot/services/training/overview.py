@@ -145,7 +145,7 @@ async def _count(
     ids = list(branch_ids) if branch_ids is not None else None
     if ids is None:
         ids = [b for b in await session.exec(select(Branch.id)) if b is not None]
-    people = await people_of(session, ids if branch_ids is not None else None)
+    people = await people_of(session, ids if branch_ids is not None else None, ordered=False)
     targets = await targets_svc.current(session)
     scope = None if branch_ids is None else ids
     rows = await tallies(session, people=people, scope=scope, year=counted, targets=targets)
