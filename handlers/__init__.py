@@ -16,6 +16,7 @@ from handlers import (
     pledges,
     requests,
     study,
+    training,
 )
 
 
@@ -33,6 +34,7 @@ def register_all(app: BotApplication) -> None:
     oversight.register(app)
     groups.register(app)
     home.register(app)
+    training.register(app)
     errors.register(app)
     home.register_fallbacks(app)
     org.register_fallbacks(app)

@@ -41,6 +41,10 @@ ACTIONS = {
     "pledge.returned": N_("pledge returned"),
     "pledge.published": N_("pledges published"),
     "pledge.rated": N_("pledge rated"),
+    "training.target": N_("yearly training target changed"),
+    "training.course": N_("training session named as a course"),
+    "training.approved": N_("external training record approved"),
+    "training.returned": N_("external training record returned"),
     # Written by the oversight capability (组织生活 rules, 豁免, 述职评议, 换届).
     "oversight.rule": N_("compliance rule changed"),
     "oversight.exempt": N_("exemption granted"),

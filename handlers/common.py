@@ -76,6 +76,18 @@ async def load_actor(session: AsyncSession, update: Update, context: BotContext)
     return Actor(user.id, member, translator_for(context, member, user.language_code))
 
 
+def attached_file(update: Update) -> tuple[str, str] | None:
+    """The (file_id, "photo" | "document") a person sent, the largest photo size first."""
+    message = update.effective_message
+    if message is None:
+        return None
+    if message.photo:
+        return message.photo[-1].file_id, "photo"
+    if message.document is not None:
+        return message.document.file_id, "document"
+    return None
+
+
 def chat_id_of(update: Update) -> int:
     chat = update.effective_chat
     assert chat is not None

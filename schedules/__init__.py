@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.context import BotApplication
-from schedules import feeds, groups, meetings, notices, oversight, requests, study
+from schedules import feeds, groups, meetings, notices, oversight, requests, study, training
 
 
 def register_all(app: BotApplication) -> None:
@@ -15,3 +15,4 @@ def register_all(app: BotApplication) -> None:
     requests.register(app)
     oversight.register(app)
     groups.register(app)
+    training.register(app)

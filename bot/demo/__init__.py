@@ -35,4 +35,5 @@ SCENES: list[tuple[str, str]] = [
     ("requests", "bot.demo.requests"),
     ("oversight", "bot.demo.oversight"),
     ("home", "bot.demo.home"),
+    ("training", "bot.demo.training"),
 ]

@@ -65,6 +65,13 @@ from bot.models.study import (
     StudyStatus,
     StudyTarget,
 )
+from bot.models.training import (
+    RecordState,
+    TrainingCourse,
+    TrainingRecord,
+    TrainingSource,
+    TrainingTarget,
+)
 
 __all__ = [
     "AnnualReview",
@@ -107,6 +114,7 @@ __all__ = [
     "PledgeRating",
     "PledgeStatus",
     "PledgeVersion",
+    "RecordState",
     "ReminderLog",
     "ReportStatus",
     "Request",
@@ -126,6 +134,10 @@ __all__ = [
     "StudyRecord",
     "StudyStatus",
     "StudyTarget",
+    "TrainingCourse",
+    "TrainingRecord",
+    "TrainingSource",
+    "TrainingTarget",
     "UtcDateTime",
     "WorkerProcess",
 ]

@@ -56,6 +56,8 @@ class Member(SQLModel, table=True):
     party_group_id: int | None = Field(default=None, index=True)
     joined_at: datetime = Field(sa_type=UtcDateTime)
     status_changed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # When they became a branch secretary (the new-secretary training rule counts from it).
+    secretary_since: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
     @property
     def is_admin(self) -> bool:

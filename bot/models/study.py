@@ -35,6 +35,8 @@ class StudyItem(SQLModel, table=True):
     due_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     feed_id: int | None = Field(default=None, index=True)
     feed_key: str | None = Field(default=None, max_length=500)
+    # 学时 it carries once 已学习, in tenths of an hour (0.5 学时 by default).
+    hours_tenths: int = 5
 
 
 class StudyTarget(SQLModel, table=True):

@@ -283,6 +283,10 @@ async def accept_invite(
             MemberStatus.active,
         )
         member.joined_at = now
+    if invite.role == Role.secretary and member.secretary_since is None:
+        member.secretary_since = now
+    elif invite.role != Role.secretary:
+        member.secretary_since = None
     session.add(member)
     await session.flush()
     if invite.role != Role.member:

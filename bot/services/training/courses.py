@@ -1,0 +1,70 @@
+"""Courses: a 培训 (or 党课) meeting named 党课开讲啦, 学习大讲堂, 书记示范班 …"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models import Meeting, MeetingStatus, Member, Role, TrainingCourse
+from bot.services import access, audit
+from bot.services.errors import Refused
+from bot.services.training.arithmetic import tenths_of_minutes
+from bot.services.training.hours import COURSE_KINDS
+
+NAME_MAX = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Course:
+    """What /course set, for the confirmation."""
+
+    meeting_id: int
+    name: str
+    secretary_training: bool
+    starts_at: datetime
+    hours_tenths: int
+
+
+async def set_course(
+    session: AsyncSession,
+    *,
+    actor: Member | None,
+    meeting_id: int,
+    name: str,
+    secretary_training: bool,
+    now: datetime,
+) -> Course:
+    """Name a 培训/党课 meeting of one's branch as a course (again to change it)."""
+    leader = access.require_leader(actor)
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None or (leader.role == Role.secretary and meeting.branch_id != leader.branch_id):
+        raise Refused("unknown_meeting", id=meeting_id)
+    if meeting.kind not in COURSE_KINDS:
+        raise Refused("not_a_course_kind", id=meeting_id)
+    if meeting.status != MeetingStatus.scheduled:
+        raise Refused("meeting_cancelled", id=meeting_id)
+    name = name.strip()
+    if not name:
+        raise Refused("course_name_empty")
+    if len(name) > NAME_MAX:
+        raise Refused("course_name_too_long", length=len(name), limit=NAME_MAX)
+    course = await session.get(TrainingCourse, meeting_id)
+    if course is None:
+        course = TrainingCourse(meeting_id=meeting_id, name=name, set_at=now)
+    course.name, course.secretary_training = name, secretary_training
+    course.set_by, course.set_at = leader.id, now
+    session.add(course)
+    await audit.record(
+        session,
+        actor_id=leader.id,
+        action="training.course",
+        now=now,
+        subject=f"meeting:{meeting_id}",
+        details={"name": name, "secretary": secretary_training},
+    )
+    minutes = int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
+    return Course(
+        meeting_id, name, secretary_training, meeting.starts_at, tenths_of_minutes(minutes)
+    )
