@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from bot.context import BotApplication
-from handlers import audit, errors, feeds, meetings, notices, org, pledges, requests, study
+from handlers import (
+    audit,
+    errors,
+    feeds,
+    meetings,
+    notices,
+    org,
+    pledges,
+    reports,
+    requests,
+    study,
+)
 
 
 def register_all(app: BotApplication) -> None:
@@ -16,5 +27,6 @@ def register_all(app: BotApplication) -> None:
     feeds.register(app)
     audit.register(app)
     requests.register(app)
+    reports.register(app)
     errors.register(app)
     org.register_fallbacks(app)

@@ -32,6 +32,7 @@ ACTIONS = {
     "notice.reminded": N_("notice re-reminded"),
     "pledge.published": N_("pledges published"),
     "pledge.rated": N_("pledge rated"),
+    "report.exported": N_("records exported"),
 }
 
 
