@@ -239,7 +239,8 @@ async def test_members_and_other_branches_are_refused(h: Harness) -> None:
     member = one.members[0]
     for command in ("/report", "/export"):
         reply = await h.send(member, command)
-        assert reply.photo is None and reply.document is None
+        assert reply.photo is None
+        assert reply.document is None
     for command in ("/report 阳光支部 2026-Q4", "/export 阳光支部 2026-Q4"):
         reply = await h.send(one.secretary, command)  # own branch by name: fine
         assert reply.photo is not None or reply.document is not None
@@ -247,7 +248,8 @@ async def test_members_and_other_branches_are_refused(h: Harness) -> None:
     before = len(other.bot_messages)
     for command in ("/report 阳光支部 2026-Q4", "/export 阳光支部"):
         reply = await h.send(other, command)
-        assert reply.photo is None and reply.document is None
+        assert reply.photo is None
+        assert reply.document is None
         assert "只能查看本支部" in reply.text
     assert all(m.photo is None and m.document is None for m in other.bot_messages[before:])
 
@@ -255,7 +257,8 @@ async def test_members_and_other_branches_are_refused(h: Harness) -> None:
 async def test_bad_period_is_explained(h: Harness) -> None:
     one = await h.setup_branch("阳光支部", members=1)
     reply = await h.send(one.secretary, "/report 明年")
-    assert "明年" in reply.text and "2026-Q4" in reply.text
+    assert "明年" in reply.text
+    assert "2026-Q4" in reply.text
 
 
 @pytest.fixture
@@ -292,7 +295,8 @@ async def test_committee_report_and_export_with_oversight(h: Harness) -> None:
     assert wb.sheetnames[-2:] == ["组织生活日历", "支部等级"]
     assert list(wb["支部等级"].values)[1] == ("阳光支部", "关注", "本季度未开党课")
     one = await h.send(h.admin, "/export 星火支部 2026-Q4")
-    assert one.document is not None and "星火支部" in one.document.filename
+    assert one.document is not None
+    assert "星火支部" in one.document.filename
 
 
 async def test_without_oversight_the_committee_report_leaves_levels_out(h: Harness) -> None:
