@@ -33,4 +33,5 @@ SCENES: list[tuple[str, str]] = [
     ("pledges", "bot.demo.pledges"),
     ("notices", "bot.demo.notices"),
     ("requests", "bot.demo.requests"),
+    ("reports", "bot.demo.reports"),
 ]

@@ -90,7 +90,14 @@ def _pledges(t: Translator, rep: Report) -> Panel:
     p = rep.pledges
     return Panel(
         t.label("Pledges {year}: submitted", year=p.year),
-        [Bar(t.label("submitted"), p.rate, share(t, p.submitted, p.members), tone_of(p.rate))],
+        [
+            Bar(
+                t.label("pledges submitted"),
+                p.rate,
+                share(t, p.submitted, p.members),
+                tone_of(p.rate),
+            )
+        ],
     )
 
 

@@ -27,16 +27,20 @@ from bot.models import (
     MemberStatus,
     Pledge,
     PledgeStatus,
+    Role,
     StudyItem,
     StudyRecord,
     StudyStatus,
     StudyTarget,
 )
 from bot.services.periods import Period
-from bot.services.pledges import PLEDGERS
 from bot.services.reports import oversight_glue
 from bot.services.reports.oversight_glue import OversightSection
 from bot.services.reports.scope import Scope
+
+# Who counts as a member in every report: bot.services.pledges.PLEDGERS (that module still
+# imports telegram, so it is not imported here).
+PLEDGERS = (Role.member, Role.secretary)
 
 
 @dataclass(slots=True)
