@@ -86,11 +86,15 @@ def _draw(ax: Axes, panel: Panel) -> None:
     ax.barh(ys, values, color=[COLORS.get(b.tone, COLORS["plain"]) for b in bars], height=0.62)
     top = 1.0 if panel.share else max([*values, 1.0])
     ax.set_xlim(0, top * 1.32)  # room for the value written after the longest bar
-    ax.set_yticks(list(ys), [_short(b.label) for b in bars], fontsize=17)
+    ax.set_ylim(-0.6, len(bars) - 0.4)
+    # Labels as plain texts, not tick labels: matplotlib's ticks cost ~25 ms each to lay out.
+    ax.set_yticks([])
+    ax.set_xticks([])
+    left = ax.get_yaxis_transform()  # x in axes units, y in data units
     ax.set_title(panel.title, fontsize=20, loc="left", pad=12)
     for y, b in zip(ys, bars, strict=True):
+        ax.text(-0.015, y, _short(b.label), va="center", ha="right", fontsize=17, transform=left)
         ax.text(b.value + top * 0.015, y, b.text, va="center", fontsize=16)
-    ax.set_xticks([])
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
 
@@ -117,5 +121,5 @@ def render(chart: Chart) -> bytes:
     for i, panel in enumerate(chart.panels):
         _draw(fig.add_subplot(grid[i, 0]), panel)
     buf = BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, facecolor="white")
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white", pil_kwargs={"compress_level": 3})
     return buf.getvalue()
