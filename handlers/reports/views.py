@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.i18n import N_, Translator
-from bot.models import LeaveStatus, PledgeRating, PledgeStatus
+from bot.models import LeaveStatus, MeetingKind, PledgeRating, PledgeStatus
 from bot.services.meetings import kind_name
 from bot.services.periods import Period
 from bot.services.reports import Report, Scope
@@ -53,6 +53,7 @@ RATING_NAMES = {
     PledgeRating.unsatisfactory: N_("unsatisfactory"),
 }
 TOP = 10
+MAX_BARS = 40  # per panel: the picture stays within Telegram's 10,000 px (width + height)
 
 
 def scope_name(t: Translator, scope: Scope) -> str:
@@ -69,6 +70,8 @@ def share(t: Translator, done: int, total: int) -> str:
 
 
 def _attendance(t: Translator, rep: Report) -> Panel:
+    if len(rep.attendance) > MAX_BARS:
+        return _attendance_by_kind(t, rep)
     bars = [
         Bar(
             t.label("{kind} {month}", kind=kind_name(t, km.kind), month=t.date(km.month, "MMM")),
@@ -81,8 +84,24 @@ def _attendance(t: Translator, rep: Report) -> Panel:
     return Panel(t.label("Attendance by meeting kind and month"), bars)
 
 
+def _attendance_by_kind(t: Translator, rep: Report) -> Panel:
+    """Too many kind × month bars for a phone: one bar per kind over the period."""
+    kinds: dict[MeetingKind, list[int]] = {}
+    for km in rep.attendance:
+        tally = kinds.setdefault(km.kind, [0, 0])
+        tally[0] += km.present
+        tally[1] += km.invited
+    bars = [
+        Bar(kind_name(t, kind), p / n if n else 0.0, share(t, p, n), tone_of(p / n if n else 0.0))
+        for kind, (p, n) in kinds.items()
+    ]
+    return Panel(t.label("Attendance by meeting kind"), bars)
+
+
 def _study(t: Translator, rep: Report) -> Panel:
-    bars = [Bar(i.title, i.rate, share(t, i.done, i.members), tone_of(i.rate)) for i in rep.study]
+    # The newest items when there are more than a phone can show (all are in /export).
+    shown = rep.study[-MAX_BARS:]
+    bars = [Bar(i.title, i.rate, share(t, i.done, i.members), tone_of(i.rate)) for i in shown]
     return Panel(t.label("First agenda items: marked Studied"), bars)
 
 
