@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -158,8 +158,31 @@ class Sources:
     oversight: OversightSection | None
 
 
-async def build(t: Translator, tz: ZoneInfo, src: Sources) -> bytes:
+class _Memo:
+    """The reader's translator with each plain label looked up once per workbook.
+
+    A committee's year is hundreds of thousands of rows, each naming a kind and an outcome.
+    """
+
+    def __init__(self, t: Translator) -> None:
+        self._t = t
+        self._labels: dict[str, str] = {}
+
+    def label(self, msgid: str, /, **kwargs: Any) -> str:
+        if kwargs:
+            return self._t.label(msgid, **kwargs)
+        found = self._labels.get(msgid)
+        if found is None:
+            found = self._labels[msgid] = self._t.label(msgid)
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._t, name)
+
+
+async def build(reader: Translator, tz: ZoneInfo, src: Sources) -> bytes:
     """The workbook's bytes; rows are spooled to temporary files, not held in memory."""
+    t = cast(Translator, _Memo(reader))
     wb = Workbook(write_only=True)
     meetings = Sheet(
         wb,
