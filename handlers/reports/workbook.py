@@ -8,6 +8,7 @@ as text, even when it starts with = (openpyxl would take it for a formula).
 from __future__ import annotations
 
 import asyncio
+import functools
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -180,120 +181,66 @@ class _Memo:
         return getattr(self._t, name)
 
 
+Spec = tuple[tuple[str, int], ...]  # (header msgid, column width)
+MEETINGS: Spec = (
+    (N_("Branch"), 22), (N_("Meeting"), 9), (N_("Kind"), 14), (N_("Time"), 17),
+    (N_("Place"), 20), (N_("First agenda item"), 30), (N_("First agenda item studied"), 12),
+    (N_("Minutes"), 40), (N_("Cancelled"), 10),
+)  # fmt: skip
+ATTENDANCE: Spec = (
+    (N_("Branch"), 22), (N_("Meeting"), 9), (N_("Kind"), 14), (N_("Time"), 17),
+    (N_("Name"), 14), (N_("Attendance"), 10), (N_("Leave reason"), 30), (N_("Leave"), 12),
+    (N_("Checked in at"), 17), (N_("Late"), 8),
+)  # fmt: skip
+STUDY: Spec = (
+    (N_("Branch"), 22), (N_("Item"), 8), (N_("Title"), 36), (N_("Name"), 14),
+    (N_("Studied at"), 17), (N_("Reflection"), 60),
+)  # fmt: skip
+PLEDGES: Spec = (
+    (N_("Branch"), 22), (N_("Name"), 14), (N_("Year"), 8), (N_("Status"), 14),
+    (N_("Post"), 20), (N_("Submitted at"), 17), (N_("Rating"), 12), (N_("Rating comment"), 30),
+)  # fmt: skip
+NOTICES: Spec = (
+    (N_("Notice"), 9), (N_("Created at"), 17), (N_("Text"), 50), (N_("Needs confirmation"), 12),
+    (N_("Recipients"), 11), (N_("Confirmed"), 11),
+)  # fmt: skip
+RECEIPTS: Spec = (
+    (N_("Notice"), 9), (N_("Branch"), 22), (N_("Name"), 14), (N_("Confirmed at"), 17),
+    (N_("Reminded at"), 17),
+)  # fmt: skip
+CALENDAR: Spec = (
+    (N_("Branch"), 22), (N_("What"), 24), (N_("Due"), 12), (N_("Required"), 10), (N_("Held"), 8),
+)  # fmt: skip
+LEVELS: Spec = ((N_("Branch"), 22), (N_("Level"), 10), (N_("Reasons"), 60))
+
+
+def _notice(t: Translator, n: records.NoticeRow) -> list[Any]:
+    return [
+        n.notice_id, n.created_at, plain(n.text, 200), _yes(t, n.requires_ack), n.recipients,
+        n.confirmed,
+    ]  # fmt: skip
+
+
+def _sheet(t: Translator, wb: Workbook, tz: ZoneInfo, title: str, spec: Spec) -> Sheet:
+    return Sheet(wb, t.label(title), columns(t, *spec), tz)
+
+
 async def build(reader: Translator, tz: ZoneInfo, src: Sources) -> bytes:
     """The workbook's bytes; rows are spooled to temporary files, not held in memory."""
     t = cast(Translator, _Memo(reader))
     wb = Workbook(write_only=True)
-    meetings = Sheet(
-        wb,
-        t.label("Meetings"),
-        columns(
-            t,
-            (N_("Branch"), 22),
-            (N_("Meeting"), 9),
-            (N_("Kind"), 14),
-            (N_("Time"), 17),
-            (N_("Place"), 20),
-            (N_("First agenda item"), 30),
-            (N_("First agenda item studied"), 12),
-            (N_("Minutes"), 40),
-            (N_("Cancelled"), 10),
-        ),
-        tz,
-    )
-    await _fill(meetings, src.meetings, lambda r: _meeting(t, r))
-    att = Sheet(
-        wb,
-        t.label("Attendance"),
-        columns(
-            t,
-            (N_("Branch"), 22),
-            (N_("Meeting"), 9),
-            (N_("Kind"), 14),
-            (N_("Time"), 17),
-            (N_("Name"), 14),
-            (N_("Attendance"), 10),
-            (N_("Leave reason"), 30),
-            (N_("Leave"), 12),
-            (N_("Checked in at"), 17),
-            (N_("Late"), 8),
-        ),
-        tz,
-    )
-    await _fill(att, src.attendance, lambda r: _attendance(t, r))
-    study = Sheet(
-        wb,
-        t.label("Study"),
-        columns(
-            t,
-            (N_("Branch"), 22),
-            (N_("Item"), 8),
-            (N_("Title"), 36),
-            (N_("Name"), 14),
-            (N_("Studied at"), 17),
-            (N_("Reflection"), 60),
-        ),
-        tz,
-    )
-    await _fill(study, src.study, lambda r: _study(t, r))
-    pledges = Sheet(
-        wb,
-        t.label("Pledges"),
-        columns(
-            t,
-            (N_("Branch"), 22),
-            (N_("Name"), 14),
-            (N_("Year"), 8),
-            (N_("Status"), 14),
-            (N_("Post"), 20),
-            (N_("Submitted at"), 17),
-            (N_("Rating"), 12),
-            (N_("Rating comment"), 30),
-        ),
-        tz,
-    )
-    await _fill(pledges, src.pledges, lambda r: _pledge(t, r))
-    notices = Sheet(
-        wb,
-        t.label("Notices"),
-        columns(
-            t,
-            (N_("Notice"), 9),
-            (N_("Created at"), 17),
-            (N_("Text"), 50),
-            (N_("Needs confirmation"), 12),
-            (N_("Recipients"), 11),
-            (N_("Confirmed"), 11),
-        ),
-        tz,
-    )
-    notices.write(
-        [
-            [
-                n.notice_id,
-                n.created_at,
-                plain(n.text, 200),
-                _yes(t, n.requires_ack),
-                n.recipients,
-                n.confirmed,
-            ]
-            for n in src.notices
-        ]
-    )
+    streams: list[tuple[str, Spec, AsyncIterator[Sequence[Any]], Callable[..., list[Any]]]] = [
+        (N_("Meetings"), MEETINGS, src.meetings, _meeting),
+        (N_("Attendance"), ATTENDANCE, src.attendance, _attendance),
+        (N_("Study"), STUDY, src.study, _study),
+        (N_("Pledges"), PLEDGES, src.pledges, _pledge),
+    ]
+    for title, spec, batches, row in streams:
+        await _fill(_sheet(t, wb, tz, title, spec), batches, functools.partial(row, t))
+    notices = _sheet(t, wb, tz, N_("Notices"), NOTICES)
+    notices.write([_notice(t, n) for n in src.notices])
     notices.close()
-    receipts = Sheet(
-        wb,
-        t.label("Receipts"),
-        columns(
-            t,
-            (N_("Notice"), 9),
-            (N_("Branch"), 22),
-            (N_("Name"), 14),
-            (N_("Confirmed at"), 17),
-            (N_("Reminded at"), 17),
-        ),
-        tz,
-    )
+    receipts = _sheet(t, wb, tz, N_("Receipts"), RECEIPTS)
     await _fill(receipts, src.receipts, lambda r: _receipt(t, r))
     if src.oversight is not None:
         _oversight_sheets(t, wb, tz, src.oversight)
@@ -301,32 +248,10 @@ async def build(reader: Translator, tz: ZoneInfo, src: Sources) -> bytes:
 
 
 def _oversight_sheets(t: Translator, wb: Workbook, tz: ZoneInfo, section: OversightSection) -> None:
-    calendar = Sheet(
-        wb,
-        t.label("Calendar"),
-        columns(
-            t,
-            (N_("Branch"), 22),
-            (N_("What"), 24),
-            (N_("Due"), 12),
-            (N_("Required"), 10),
-            (N_("Held"), 8),
-        ),
-        tz,
-    )
+    calendar = _sheet(t, wb, tz, N_("Calendar"), CALENDAR)
     calendar.write([[c.branch, c.what, c.due, c.required, c.held] for c in section.calendar])
     calendar.close()
-    levels = Sheet(
-        wb,
-        t.label("Levels"),
-        columns(
-            t,
-            (N_("Branch"), 22),
-            (N_("Level"), 10),
-            (N_("Reasons"), 60),
-        ),
-        tz,
-    )
+    levels = _sheet(t, wb, tz, N_("Levels"), LEVELS)
     levels.write(
         [
             [s.branch, t.label(views.LEVEL_NAMES[s.level]), "；".join(s.reasons)]
