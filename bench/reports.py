@@ -70,93 +70,111 @@ async def _bulk(s: Any, table: Any, rows: list[dict[str, Any]]) -> None:
 async def generate(stage: Any, branches: int, members: int, meetings: int, items: int) -> None:
     """The committee, in bulk inserts (ids are assigned here so rows can refer to each other)."""
     rnd = random.Random(12)
+    async with stage.sessions() as s:
+        people = await _people(s, branches, members)
+        await _meetings(s, rnd, branches, members, meetings)
+        await _study(s, rnd, branches, members, items)
+        await _pledges_and_notices(s, rnd, people)
+
+
+async def _people(s: Any, branches: int, members: int) -> list[dict[str, Any]]:
+    now = START
+    await _bulk(s, Branch.__table__, [
+        {"id": b + 1, "name": f"第{b + 1:03d}党支部", "kind": "single", "created_at": now}
+        for b in range(branches)
+    ])  # fmt: skip
+    people = [
+        {"id": b * members + i + 1, "telegram_user_id": USER0 + b * members + i,
+         "branch_id": b + 1, "name": f"党员{b + 1:03d}-{i:02d}",
+         "role": Role.secretary if i == 0 else Role.member, "status": "active",
+         "is_committee": False, "joined_at": now}
+        for b in range(branches) for i in range(members)
+    ]  # fmt: skip
+    await _bulk(s, Member.__table__, people)
+    await s.commit()
+    return people
+
+
+async def _meetings(s: Any, rnd: random.Random, branches: int, members: int, meetings: int) -> None:
     now = START
     kinds = [MeetingKind.assembly, MeetingKind.committee, MeetingKind.group, MeetingKind.lecture]
-    async with stage.sessions() as s:
-        await _bulk(s, Branch.__table__, [
-            {"id": b + 1, "name": f"第{b + 1:03d}党支部", "kind": "single", "created_at": now}
-            for b in range(branches)
-        ])  # fmt: skip
-        people = [
-            {"id": b * members + i + 1, "telegram_user_id": USER0 + b * members + i,
-             "branch_id": b + 1, "name": f"党员{b + 1:03d}-{i:02d}",
-             "role": Role.secretary if i == 0 else Role.member, "status": "active",
-             "is_committee": False, "joined_at": now}
-            for b in range(branches) for i in range(members)
-        ]  # fmt: skip
-        await _bulk(s, Member.__table__, people)
-        await s.commit()
-        att: list[dict[str, Any]] = []
-        mid = 0
-        for b in range(branches):
-            batch = []
-            for j in range(meetings):
-                mid += 1
-                starts = YEAR_START + timedelta(days=(j * 350) // meetings, hours=b % 5)
-                batch.append({
-                    "id": mid, "branch_id": b + 1, "kind": kinds[j % 4], "starts_at": starts,
-                    "ends_at": starts + timedelta(hours=2), "place": "会议室",
-                    "first_topic": "学习全会精神", "checkin_by": "button", "status": "scheduled",
-                    "created_at": now, "first_topic_studied": True, "minutes_text": "会议记录",
+    att: list[dict[str, Any]] = []
+    mid = 0
+    for b in range(branches):
+        batch = []
+        for j in range(meetings):
+            mid += 1
+            starts = YEAR_START + timedelta(days=(j * 350) // meetings, hours=b % 5)
+            batch.append({
+                "id": mid, "branch_id": b + 1, "kind": kinds[j % 4], "starts_at": starts,
+                "ends_at": starts + timedelta(hours=2), "place": "会议室",
+                "first_topic": "学习全会精神", "checkin_by": "button", "status": "scheduled",
+                "created_at": now, "first_topic_studied": True, "minutes_text": "会议记录",
+            })  # fmt: skip
+            for i in range(members):
+                roll = rnd.random()
+                att.append({
+                    "meeting_id": mid, "member_id": b * members + i + 1,
+                    "rsvp": Rsvp.leave if roll > 0.9 else Rsvp.attend,
+                    "leave_reason": "出差" if roll > 0.9 else None,
+                    "checked_in_at": starts if roll < 0.8 else None,
+                    "late": roll < 0.05, "marked_absent": False, "code_tries": 0,
                 })  # fmt: skip
-                for i in range(members):
-                    roll = rnd.random()
-                    att.append({
-                        "meeting_id": mid, "member_id": b * members + i + 1,
-                        "rsvp": Rsvp.leave if roll > 0.9 else Rsvp.attend,
-                        "leave_reason": "出差" if roll > 0.9 else None,
-                        "checked_in_at": starts if roll < 0.8 else None,
-                        "late": roll < 0.05, "marked_absent": False, "code_tries": 0,
+        await _bulk(s, Meeting.__table__, batch)
+        if len(att) > 50_000:
+            await _bulk(s, Attendance.__table__, att)
+            att = []
+    await _bulk(s, Attendance.__table__, att)
+    await s.commit()
+
+
+async def _study(s: Any, rnd: random.Random, branches: int, members: int, items: int) -> None:
+    now = START
+    await _bulk(s, StudyItem.__table__, [
+        {"id": k + 1, "title": f"第一议题学习材料 {k + 1}", "summary": "",
+         "status": StudyStatus.published, "scope_all": True, "created_at": now,
+         "published_at": YEAR_START + timedelta(days=k * 14)}
+        for k in range(items)
+    ])  # fmt: skip
+    targets, records = [], []
+    for k in range(items):
+        at = YEAR_START + timedelta(days=k * 14)
+        for b in range(branches):
+            targets.append({"item_id": k + 1, "branch_id": b + 1, "push_at": at, "pushed_at": at})
+            for i in range(members):
+                if rnd.random() < 0.7:
+                    records.append({
+                        "item_id": k + 1, "member_id": b * members + i + 1,
+                        "completed_at": at, "updated_at": at,
+                        "reflection": "深受教育" if i % 5 == 0 else None,
                     })  # fmt: skip
-            await _bulk(s, Meeting.__table__, batch)
-            if len(att) > 50_000:
-                await _bulk(s, Attendance.__table__, att)
-                att = []
-        await _bulk(s, Attendance.__table__, att)
-        await s.commit()
-        await _bulk(s, StudyItem.__table__, [
-            {"id": k + 1, "title": f"第一议题学习材料 {k + 1}", "summary": "",
-             "status": StudyStatus.published, "scope_all": True, "created_at": now,
-             "published_at": YEAR_START + timedelta(days=k * 14)}
-            for k in range(items)
+    await _bulk(s, StudyTarget.__table__, targets)
+    await _bulk(s, StudyRecord.__table__, records)
+    del targets, records
+
+
+async def _pledges_and_notices(s: Any, rnd: random.Random, people: list[dict[str, Any]]) -> None:
+    now = START
+    await _bulk(s, Pledge.__table__, [
+        {"member_id": p["id"], "branch_id": p["branch_id"], "year": 2026, "post": "志愿者",
+         "duties": "服务群众", "commitments": ["带头学习"], "status": PledgeStatus.approved,
+         "version": 1, "submitted_at": now, "published": False, "created_at": now,
+         "updated_at": now}
+        for p in people if rnd.random() < 0.8
+    ])  # fmt: skip
+    for n in range(12):
+        at = YEAR_START + timedelta(days=n * 30)
+        await _bulk(s, Notice.__table__, [{
+            "id": n + 1, "text": f"第{n + 1}号通知", "target": "all", "branch_ids": [],
+            "requires_ack": True, "status": NoticeStatus.done, "created_by": 1,
+            "created_at": at, "progress_shown": {}, "progress_final": True,
+        }])  # fmt: skip
+        await _bulk(s, NoticeReceipt.__table__, [
+            {"notice_id": n + 1, "member_id": p["id"], "branch_id": p["branch_id"],
+             "acked_at": at if rnd.random() < 0.9 else None}
+            for p in people
         ])  # fmt: skip
-        targets, records = [], []
-        for k in range(items):
-            at = YEAR_START + timedelta(days=k * 14)
-            for b in range(branches):
-                targets.append(
-                    {"item_id": k + 1, "branch_id": b + 1, "push_at": at, "pushed_at": at}
-                )
-                for i in range(members):
-                    if rnd.random() < 0.7:
-                        records.append({
-                            "item_id": k + 1, "member_id": b * members + i + 1,
-                            "completed_at": at, "updated_at": at,
-                            "reflection": "深受教育" if i % 5 == 0 else None,
-                        })  # fmt: skip
-        await _bulk(s, StudyTarget.__table__, targets)
-        await _bulk(s, StudyRecord.__table__, records)
-        del targets, records
-        await _bulk(s, Pledge.__table__, [
-            {"member_id": p["id"], "branch_id": p["branch_id"], "year": 2026, "post": "志愿者",
-             "duties": "服务群众", "commitments": ["带头学习"], "status": PledgeStatus.approved,
-             "version": 1, "submitted_at": now, "published": False, "created_at": now,
-             "updated_at": now}
-            for p in people if rnd.random() < 0.8
-        ])  # fmt: skip
-        for n in range(12):
-            at = YEAR_START + timedelta(days=n * 30)
-            await _bulk(s, Notice.__table__, [{
-                "id": n + 1, "text": f"第{n + 1}号通知", "target": "all", "branch_ids": [],
-                "requires_ack": True, "status": NoticeStatus.done, "created_by": 1,
-                "created_at": at, "progress_shown": {}, "progress_final": True,
-            }])  # fmt: skip
-            await _bulk(s, NoticeReceipt.__table__, [
-                {"notice_id": n + 1, "member_id": p["id"], "branch_id": p["branch_id"],
-                 "acked_at": at if rnd.random() < 0.9 else None}
-                for p in people
-            ])  # fmt: skip
-        await s.commit()
+    await s.commit()
 
 
 async def _timed(sim: Any, user: Any, text: str, timeout: float = 300) -> tuple[float, Any]:  # noqa: ASYNC109
