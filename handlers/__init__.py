@@ -14,6 +14,7 @@ from handlers import (
     org,
     oversight,
     pledges,
+    reports,
     requests,
     study,
     training,
@@ -35,6 +36,7 @@ def register_all(app: BotApplication) -> None:
     groups.register(app)
     home.register(app)
     training.register(app)
+    reports.register(app)
     errors.register(app)
     home.register_fallbacks(app)
     org.register_fallbacks(app)

@@ -51,6 +51,7 @@ ACTIONS = {
     "oversight.review_opened": N_("annual review opened"),
     "oversight.review_rated": N_("annual report rated"),
     "oversight.term": N_("branch term set"),
+    "report.exported": N_("records exported"),
 }
 
 

@@ -36,4 +36,5 @@ SCENES: list[tuple[str, str]] = [
     ("oversight", "bot.demo.oversight"),
     ("home", "bot.demo.home"),
     ("training", "bot.demo.training"),
+    ("reports", "bot.demo.reports"),
 ]

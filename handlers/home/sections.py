@@ -95,7 +95,7 @@ SECTIONS: Mapping[Section, SectionSpec] = {
         N_("Reports"),
         SECRETARIES,
         (
-            Item(N_("Reports"), "reports"),
+            Item(N_("Reports"), "report"),
             Item(N_("Attendance"), "attendance"),
             Item(N_("Pledges"), "pledges"),
             Item(N_("Requests"), "asks"),

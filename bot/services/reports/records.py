@@ -1,0 +1,347 @@
+"""What /export writes: one stream of plain rows per sheet, read in batches.
+
+Every sheet is one query streamed from the database (never one per member), so a
+committee-wide year never sits in memory at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, or_
+from sqlalchemy import select as sa_select
+from sqlalchemy.sql import Select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.models import (
+    Attendance,
+    Branch,
+    LeaveStatus,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    Member,
+    Notice,
+    NoticeReceipt,
+    Pledge,
+    PledgeRating,
+    PledgeStatus,
+    Rsvp,
+    StudyItem,
+    StudyRecord,
+)
+from bot.services.periods import Period
+from bot.services.reports.scope import Scope
+from bot.services.reports.summary import _members_filter
+
+BATCH = 2000
+
+
+class MeetingRow(NamedTuple):
+    branch: str
+    meeting_id: int
+    kind: MeetingKind
+    starts_at: datetime
+    place: str
+    first_topic: str
+    first_topic_studied: bool | None
+    minutes: str | None
+    minutes_file: str | None
+    cancelled: bool
+
+
+class AttendanceRow(NamedTuple):
+    branch: str
+    meeting_id: int
+    kind: MeetingKind
+    starts_at: datetime
+    member: str
+    outcome: str  # see `outcome`
+    leave_reason: str | None
+    leave_status: LeaveStatus | None
+    checked_in_at: datetime | None
+    late: bool
+
+
+class StudyRow(NamedTuple):
+    branch: str
+    item_id: int
+    title: str
+    member: str
+    completed_at: datetime | None
+    reflection: str | None
+
+
+class PledgeRow(NamedTuple):
+    branch: str
+    member: str
+    year: int
+    status: PledgeStatus | None  # None: nothing started this year
+    post: str | None
+    submitted_at: datetime | None
+    rating: PledgeRating | None
+    rating_comment: str | None
+
+
+class NoticeRow(NamedTuple):
+    notice_id: int
+    created_at: datetime
+    text: str
+    requires_ack: bool
+    recipients: int
+    confirmed: int
+
+
+class ReceiptRow(NamedTuple):
+    notice_id: int
+    branch: str
+    member: str
+    acked_at: datetime | None
+    reminded_at: datetime | None
+
+
+def outcome(
+    checked_in_at: datetime | None, marked_absent: bool, rsvp: Rsvp | None, ended: bool
+) -> str:
+    """present / leave / absent / attending / no_answer, as attendance.outcome reads them."""
+    if checked_in_at is not None:
+        return "present"
+    if marked_absent:
+        return "absent"
+    if rsvp == Rsvp.leave:
+        return "leave"
+    if rsvp == Rsvp.attend:
+        return "absent" if ended else "attending"
+    return "absent" if ended else "no_answer"
+
+
+def _scoped(column: Any, scope: Scope) -> Any:
+    return column == scope.branch_id if scope.branch_id is not None else True
+
+
+async def _stream(
+    session: AsyncSession, query: Select[Any, *tuple[Any, ...]]
+) -> AsyncIterator[list[Any]]:
+    result = await session.stream(query.execution_options(yield_per=BATCH))
+    async for part in result.partitions(BATCH):
+        yield list(part)
+
+
+def _meetings_in(scope: Scope, period: Period, tz: ZoneInfo) -> list[Any]:
+    start, end = period.bounds(tz)
+    return [
+        _scoped(col(Meeting.branch_id), scope),
+        col(Meeting.starts_at) >= start,
+        col(Meeting.starts_at) < end,
+    ]
+
+
+async def meetings(
+    session: AsyncSession, *, scope: Scope, period: Period, tz: ZoneInfo
+) -> AsyncIterator[list[MeetingRow]]:
+    query = (
+        sa_select(
+            col(Branch.name),
+            col(Meeting.id),
+            col(Meeting.kind),
+            col(Meeting.starts_at),
+            col(Meeting.place),
+            col(Meeting.first_topic),
+            col(Meeting.first_topic_studied),
+            col(Meeting.minutes_text),
+            col(Meeting.minutes_filename),
+            col(Meeting.status),
+        )
+        .join(Branch, col(Branch.id) == col(Meeting.branch_id))
+        .where(*_meetings_in(scope, period, tz))
+        .order_by(col(Branch.name), col(Meeting.starts_at), col(Meeting.id))
+    )
+    async for part in _stream(session, query):
+        yield [
+            MeetingRow(
+                r[0],
+                r[1],
+                MeetingKind(r[2]),
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                r[9] == MeetingStatus.cancelled,
+            )
+            for r in part
+        ]
+
+
+async def attendance(
+    session: AsyncSession, *, scope: Scope, period: Period, tz: ZoneInfo, now: datetime
+) -> AsyncIterator[list[AttendanceRow]]:
+    """One row per invitee per meeting held (not cancelled) in the period."""
+    query = (
+        sa_select(
+            col(Branch.name),
+            col(Meeting.id),
+            col(Meeting.kind),
+            col(Meeting.starts_at),
+            col(Meeting.ends_at),
+            col(Member.name),
+            col(Attendance.checked_in_at),
+            col(Attendance.marked_absent),
+            col(Attendance.rsvp),
+            col(Attendance.leave_reason),
+            col(Attendance.leave_status),
+            col(Attendance.late),
+        )
+        .join(Attendance, col(Attendance.meeting_id) == col(Meeting.id))
+        .join(Member, col(Member.id) == col(Attendance.member_id))
+        .join(Branch, col(Branch.id) == col(Meeting.branch_id))
+        .where(*_meetings_in(scope, period, tz), col(Meeting.status) == MeetingStatus.scheduled)
+        .order_by(col(Branch.name), col(Meeting.starts_at), col(Meeting.id), col(Member.name))
+    )
+    async for part in _stream(session, query):
+        yield [
+            AttendanceRow(
+                r[0],
+                r[1],
+                MeetingKind(r[2]),
+                r[3],
+                r[5],
+                outcome(r[6], r[7], Rsvp(r[8]) if r[8] else None, now >= r[4]),
+                r[9],
+                LeaveStatus(r[10]) if r[10] else None,
+                r[6],
+                bool(r[11]),
+            )
+            for r in part
+        ]
+
+
+async def study(
+    session: AsyncSession, *, scope: Scope, period: Period, tz: ZoneInfo
+) -> AsyncIterator[list[StudyRow]]:
+    """Who marked 已学习 (and what they wrote) for items published in the period."""
+    start, end = period.bounds(tz)
+    query = (
+        sa_select(
+            col(Branch.name),
+            col(StudyItem.id),
+            col(StudyItem.title),
+            col(Member.name),
+            col(StudyRecord.completed_at),
+            col(StudyRecord.reflection),
+        )
+        .join(StudyItem, col(StudyItem.id) == col(StudyRecord.item_id))
+        .join(Member, col(Member.id) == col(StudyRecord.member_id))
+        .join(Branch, col(Branch.id) == col(Member.branch_id))
+        .where(
+            _scoped(col(Member.branch_id), scope),
+            col(StudyItem.published_at) >= start,
+            col(StudyItem.published_at) < end,
+            or_(
+                col(StudyRecord.completed_at).is_not(None),
+                col(StudyRecord.reflection).is_not(None),
+            ),
+        )
+        .order_by(col(Branch.name), col(StudyItem.id), col(Member.name))
+    )
+    async for part in _stream(session, query):
+        yield [StudyRow(*r) for r in part]
+
+
+async def pledges(
+    session: AsyncSession, *, scope: Scope, year: int
+) -> AsyncIterator[list[PledgeRow]]:
+    """Every active member with the year's pledge, or none."""
+    query = (
+        sa_select(
+            col(Branch.name),
+            col(Member.name),
+            col(Pledge.status),
+            col(Pledge.post),
+            col(Pledge.submitted_at),
+            col(Pledge.rating),
+            col(Pledge.rating_comment),
+        )
+        .join(Branch, col(Branch.id) == col(Member.branch_id))
+        .join(
+            Pledge,
+            and_(col(Pledge.member_id) == col(Member.id), col(Pledge.year) == year),
+            isouter=True,
+        )
+        .where(*_members_filter(scope))
+        .order_by(col(Branch.name), col(Member.name), col(Member.id))
+    )
+    async for part in _stream(session, query):
+        yield [
+            PledgeRow(
+                r[0],
+                r[1],
+                year,
+                PledgeStatus(r[2]) if r[2] else None,
+                r[3],
+                r[4],
+                PledgeRating(r[5]) if r[5] else None,
+                r[6],
+            )
+            for r in part
+        ]
+
+
+def _receipts_in(scope: Scope, period: Period, tz: ZoneInfo) -> list[Any]:
+    start, end = period.bounds(tz)
+    return [
+        _scoped(col(NoticeReceipt.branch_id), scope),
+        col(Notice.created_at) >= start,
+        col(Notice.created_at) < end,
+    ]
+
+
+async def notices(
+    session: AsyncSession, *, scope: Scope, period: Period, tz: ZoneInfo
+) -> list[NoticeRow]:
+    """Notices of the period that reached the scope, with recipients and 收到 counts."""
+    acked = func.sum(case((col(NoticeReceipt.acked_at).is_not(None), 1), else_=0))
+    rows = (
+        await session.execute(
+            sa_select(
+                col(Notice.id),
+                col(Notice.created_at),
+                col(Notice.text),
+                col(Notice.requires_ack),
+                func.count(col(NoticeReceipt.id)),
+                acked,
+            )
+            .join(NoticeReceipt, col(NoticeReceipt.notice_id) == col(Notice.id))
+            .where(*_receipts_in(scope, period, tz))
+            .group_by(col(Notice.id), col(Notice.created_at), col(Notice.text))
+            .group_by(col(Notice.requires_ack))
+            .order_by(col(Notice.id))
+        )
+    ).all()
+    return [NoticeRow(r[0], r[1], r[2], bool(r[3]), int(r[4]), int(r[5] or 0)) for r in rows]
+
+
+async def receipts(
+    session: AsyncSession, *, scope: Scope, period: Period, tz: ZoneInfo
+) -> AsyncIterator[list[ReceiptRow]]:
+    query = (
+        sa_select(
+            col(Notice.id),
+            col(Branch.name),
+            col(Member.name),
+            col(NoticeReceipt.acked_at),
+            col(NoticeReceipt.reminded_at),
+        )
+        .join(Notice, col(Notice.id) == col(NoticeReceipt.notice_id))
+        .join(Member, col(Member.id) == col(NoticeReceipt.member_id))
+        .join(Branch, col(Branch.id) == col(NoticeReceipt.branch_id), isouter=True)
+        .where(*_receipts_in(scope, period, tz))
+        .order_by(col(Notice.id), col(Branch.name), col(Member.name))
+    )
+    async for part in _stream(session, query):
+        yield [ReceiptRow(r[0], r[1] or "", r[2], r[3], r[4]) for r in part]

@@ -1,0 +1,268 @@
+"""/export's workbook: openpyxl in write-only mode, one sheet per kind of record.
+
+Rows arrive in batches from the database; each batch is written in a thread so the
+bot keeps answering others while a committee-wide year is written out. Text is stored
+as text, even when it starts with = (openpyxl would take it for a formula).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import tempfile
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from bot.i18n import N_, Translator
+from bot.services.reports import records
+from bot.services.reports.oversight_glue import OversightSection
+from handlers.meetings.views import kind_name
+from handlers.notices.views import plain
+from handlers.reports import views
+
+DATE_FORMAT = "yyyy-mm-dd hh:mm"
+BOLD = Font(bold=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    header: str
+    width: int
+
+
+class Sheet:
+    """One write-only sheet: bold frozen header, widths, autofilter, text kept as text."""
+
+    def __init__(self, wb: Workbook, title: str, columns: Sequence[Column], tz: ZoneInfo) -> None:
+        ws = wb.create_sheet(title[:31])
+        assert isinstance(ws, WriteOnlyWorksheet)
+        self.ws, self.tz, self.width, self.rows = ws, tz, len(columns), 1
+        ws.freeze_panes = "A2"
+        for i, c in enumerate(columns, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = c.width
+        ws.append([self._cell(c.header, BOLD) for c in columns])
+
+    def _cell(self, value: Any, font: Font | None = None) -> Any:
+        if isinstance(value, datetime):
+            cell = WriteOnlyCell(self.ws, value.astimezone(self.tz).replace(tzinfo=None))
+            cell.number_format = DATE_FORMAT
+            return cell
+        if isinstance(value, str) and (value.startswith("=") or font is not None):
+            cell = WriteOnlyCell(self.ws, value)
+            cell.data_type = "s"  # a name or reflection that starts with "=" stays text
+            if font is not None:
+                cell.font = font
+            return cell
+        return value
+
+    def write(self, rows: Sequence[Sequence[Any]]) -> None:
+        for row in rows:
+            self.ws.append([self._cell(v) for v in row])
+        self.rows += len(rows)
+
+    def close(self) -> None:
+        last = get_column_letter(self.width)
+        self.ws.auto_filter.ref = f"A1:{last}{self.rows}"
+
+
+def _yes(t: Translator, value: bool | None) -> str:
+    return "" if value is None else t.label("yes") if value else t.label("no")
+
+
+def _label(t: Translator, names: dict[Any, str], value: Any) -> str:
+    return t.label(names[value]) if value is not None else ""
+
+
+def _meeting(t: Translator, r: records.MeetingRow) -> list[Any]:
+    minutes = r.minutes or (t.label("file: {name}", name=r.minutes_file) if r.minutes_file else "")
+    return [
+        r.branch,
+        r.meeting_id,
+        kind_name(t, r.kind),
+        r.starts_at,
+        r.place,
+        r.first_topic,
+        _yes(t, r.first_topic_studied),
+        minutes,
+        t.label("cancelled") if r.cancelled else "",
+    ]
+
+
+def _attendance(t: Translator, r: records.AttendanceRow) -> list[Any]:
+    return [
+        r.branch,
+        r.meeting_id,
+        kind_name(t, r.kind),
+        r.starts_at,
+        r.member,
+        t.label(views.OUTCOME_NAMES[r.outcome]),
+        r.leave_reason or "",
+        _label(t, views.LEAVE_NAMES, r.leave_status),
+        r.checked_in_at,
+        _yes(t, r.late) if r.checked_in_at else "",
+    ]
+
+
+def _study(t: Translator, r: records.StudyRow) -> list[Any]:
+    return [r.branch, r.item_id, r.title, r.member, r.completed_at, r.reflection or ""]
+
+
+def _pledge(t: Translator, r: records.PledgeRow) -> list[Any]:
+    status = _label(t, views.PLEDGE_NAMES, r.status) if r.status else t.label("not started")
+    return [
+        r.branch,
+        r.member,
+        r.year,
+        status,
+        r.post or "",
+        r.submitted_at,
+        _label(t, views.RATING_NAMES, r.rating),
+        r.rating_comment or "",
+    ]
+
+
+def _receipt(t: Translator, r: records.ReceiptRow) -> list[Any]:
+    return [r.notice_id, r.branch, r.member, r.acked_at, r.reminded_at]
+
+
+def columns(t: Translator, *spec: tuple[str, int]) -> list[Column]:
+    return [Column(t.label(h), w) for h, w in spec]
+
+
+async def _fill(
+    sheet: Sheet, batches: AsyncIterator[Sequence[Any]], row: Callable[[Any], list[Any]]
+) -> None:
+    async for batch in batches:
+        await asyncio.to_thread(sheet.write, [row(r) for r in batch])
+    sheet.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """The streams of one export (bot.services.reports.records), already scoped."""
+
+    meetings: AsyncIterator[list[records.MeetingRow]]
+    attendance: AsyncIterator[list[records.AttendanceRow]]
+    study: AsyncIterator[list[records.StudyRow]]
+    pledges: AsyncIterator[list[records.PledgeRow]]
+    notices: list[records.NoticeRow]
+    receipts: AsyncIterator[list[records.ReceiptRow]]
+    oversight: OversightSection | None
+
+
+class _Memo:
+    """The reader's translator with each plain label looked up once per workbook.
+
+    A committee's year is hundreds of thousands of rows, each naming a kind and an outcome.
+    """
+
+    def __init__(self, t: Translator) -> None:
+        self._t = t
+        self._labels: dict[str, str] = {}
+
+    def label(self, msgid: str, /, **kwargs: Any) -> str:
+        if kwargs:
+            return self._t.label(msgid, **kwargs)
+        found = self._labels.get(msgid)
+        if found is None:
+            found = self._labels[msgid] = self._t.label(msgid)
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._t, name)
+
+
+Spec = tuple[tuple[str, int], ...]  # (header msgid, column width)
+MEETINGS: Spec = (
+    (N_("Branch"), 22), (N_("Meeting"), 9), (N_("Kind"), 14), (N_("Time"), 17),
+    (N_("Place"), 20), (N_("First agenda item"), 30), (N_("First agenda item studied"), 12),
+    (N_("Minutes"), 40), (N_("Cancelled"), 10),
+)  # fmt: skip
+ATTENDANCE: Spec = (
+    (N_("Branch"), 22), (N_("Meeting"), 9), (N_("Kind"), 14), (N_("Time"), 17),
+    (N_("Name"), 14), (N_("Attendance"), 10), (N_("Leave reason"), 30), (N_("Leave"), 12),
+    (N_("Checked in at"), 17), (N_("Late"), 8),
+)  # fmt: skip
+STUDY: Spec = (
+    (N_("Branch"), 22), (N_("Item"), 8), (N_("Title"), 36), (N_("Name"), 14),
+    (N_("Studied at"), 17), (N_("Reflection"), 60),
+)  # fmt: skip
+PLEDGES: Spec = (
+    (N_("Branch"), 22), (N_("Name"), 14), (N_("Year"), 8), (N_("Status"), 14),
+    (N_("Post"), 20), (N_("Submitted at"), 17), (N_("Rating"), 12), (N_("Rating comment"), 30),
+)  # fmt: skip
+NOTICES: Spec = (
+    (N_("Notice"), 9), (N_("Created at"), 17), (N_("Text"), 50), (N_("Needs confirmation"), 12),
+    (N_("Recipients"), 11), (N_("Confirmed"), 11),
+)  # fmt: skip
+RECEIPTS: Spec = (
+    (N_("Notice"), 9), (N_("Branch"), 22), (N_("Name"), 14), (N_("Confirmed at"), 17),
+    (N_("Reminded at"), 17),
+)  # fmt: skip
+CALENDAR: Spec = (
+    (N_("Branch"), 22), (N_("What"), 24), (N_("Due"), 12), (N_("Required"), 10), (N_("Held"), 8),
+)  # fmt: skip
+LEVELS: Spec = ((N_("Branch"), 22), (N_("Level"), 10), (N_("Reasons"), 60))
+
+
+def _notice(t: Translator, n: records.NoticeRow) -> list[Any]:
+    return [
+        n.notice_id, n.created_at, plain(n.text, 200), _yes(t, n.requires_ack), n.recipients,
+        n.confirmed,
+    ]  # fmt: skip
+
+
+def _sheet(t: Translator, wb: Workbook, tz: ZoneInfo, title: str, spec: Spec) -> Sheet:
+    return Sheet(wb, t.label(title), columns(t, *spec), tz)
+
+
+async def build(reader: Translator, tz: ZoneInfo, src: Sources) -> bytes:
+    """The workbook's bytes; rows are spooled to temporary files, not held in memory."""
+    t = cast(Translator, _Memo(reader))
+    wb = Workbook(write_only=True)
+    streams: list[tuple[str, Spec, AsyncIterator[Sequence[Any]], Callable[..., list[Any]]]] = [
+        (N_("Meetings"), MEETINGS, src.meetings, _meeting),
+        (N_("Attendance"), ATTENDANCE, src.attendance, _attendance),
+        (N_("Study"), STUDY, src.study, _study),
+        (N_("Pledges"), PLEDGES, src.pledges, _pledge),
+    ]
+    for title, spec, batches, row in streams:
+        await _fill(_sheet(t, wb, tz, title, spec), batches, functools.partial(row, t))
+    notices = _sheet(t, wb, tz, N_("Notices"), NOTICES)
+    notices.write([_notice(t, n) for n in src.notices])
+    notices.close()
+    receipts = _sheet(t, wb, tz, N_("Receipts"), RECEIPTS)
+    await _fill(receipts, src.receipts, lambda r: _receipt(t, r))
+    if src.oversight is not None:
+        _oversight_sheets(t, wb, tz, src.oversight)
+    return await asyncio.to_thread(_save, wb)
+
+
+def _oversight_sheets(t: Translator, wb: Workbook, tz: ZoneInfo, section: OversightSection) -> None:
+    calendar = _sheet(t, wb, tz, N_("Calendar"), CALENDAR)
+    calendar.write([[c.branch, c.what, c.due, c.required, c.held] for c in section.calendar])
+    calendar.close()
+    levels = _sheet(t, wb, tz, N_("Levels"), LEVELS)
+    levels.write(
+        [
+            [s.branch, t.label(views.LEVEL_NAMES[s.level]), "；".join(s.reasons)]
+            for s in section.standings
+        ]
+    )
+    levels.close()
+
+
+def _save(wb: Workbook) -> bytes:
+    with tempfile.TemporaryFile() as f:
+        wb.save(f)
+        f.seek(0)
+        return f.read()
