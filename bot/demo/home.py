@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.demo import Cast
-from bot.demo.stage import START, Stage
+from bot.demo.stage import Stage
 from schedules.groups import refresh_counts
 
 
@@ -34,7 +34,7 @@ async def scene(stage: Stage, cast: Cast) -> None:
     await stage.deliver()
 
     cast.narrate("书记安排会议：通知私发给每位党员，也在群里发一次；党员直接在群里按“出席”")
-    day = (START + timedelta(days=12)).date().isoformat()
+    day = (stage.clock.now() + timedelta(days=12)).date().isoformat()
     await stage.send(secretary, f"/newmeeting 支部党员大会 {day} 19:00 党员活动室")
     await stage.press(secretary, "确认")
     await stage.deliver()

@@ -55,7 +55,7 @@ SECTIONS: Mapping[Section, SectionSpec] = {
         (Item(N_("Raise a request"), "ask"), Item(N_("Requests"), "asks")),
     ),
     Section.meetings: SectionSpec(
-        N_("Meetings"),
+        N_("Manage meetings"),
         SECRETARIES,
         (
             Item(N_("Schedule a meeting"), "newmeeting"),
@@ -65,7 +65,7 @@ SECTIONS: Mapping[Section, SectionSpec] = {
         ),
     ),
     Section.study: SectionSpec(
-        N_("Study"),
+        N_("Manage study"),
         SECRETARIES,
         (
             Item(N_("Publish a study item"), "newstudy"),
