@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -23,9 +23,14 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         # them, not asking lock.locked(): between a release and the next waiter's wake-up
         # the lock looks free, and dropping it then let a third update run beside the second.
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        # Told of each update as it arrives, before it waits for its person's turn (the
+        # flood guard counts arrivals, not the pace at which they get handled).
+        self.on_arrival: Callable[[Update], None] | None = None
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         user = update.effective_user if isinstance(update, Update) else None
+        if self.on_arrival is not None and isinstance(update, Update):
+            self.on_arrival(update)
         if user is None:
             await coroutine
             return

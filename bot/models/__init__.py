@@ -2,6 +2,7 @@
 
 from bot.models.base import UtcDateTime
 from bot.models.delivery import BatchState, Delivery, DeliveryBatch, DeliveryStatus, MediaFile
+from bot.models.hardening import HandledUpdate, InviteAttempt
 from bot.models.meetings import (
     Attendance,
     CheckinBy,
@@ -62,7 +63,9 @@ __all__ = [
     "DeliveryBatch",
     "DeliveryStatus",
     "FormState",
+    "HandledUpdate",
     "Invite",
+    "InviteAttempt",
     "LeaveStatus",
     "MediaFile",
     "Meeting",
