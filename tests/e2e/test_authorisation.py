@@ -9,7 +9,6 @@ at the first branch's objects — between two snapshots of every table.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import re
 from pathlib import Path
 from typing import Any
@@ -17,12 +16,11 @@ from typing import Any
 from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, col, select
 
-from bot.demo import SCENES, Scene
-from bot.demo.org import setup
 from bot.models import Attendance, Meeting, Member, Notice, PartyGroup, Pledge, Request, Role
 from handlers import matrix
 from handlers.callbacks import FAMILIES, LARGEST_ID
 from simulator import SimUser
+from tests.e2e.demo_world import play_demo
 from tests.harness import Harness
 
 # Rows that change on every update by design, whoever sends it.
@@ -100,11 +98,7 @@ async def attempt(h: Harness, user: SimUser, key: str, ids: dict[str, int]) -> s
 
 
 async def test_every_refused_cell_changes_nothing_and_is_answered(h: Harness) -> None:
-    cast = await setup(h)
-    for _name, module_name in SCENES[1:]:
-        scene: Scene = importlib.import_module(module_name).scene
-        await scene(h, cast)
-    await h.deliver()
+    cast = await play_demo(h)
     other = await h.setup_branch("第二党支部", members=1)
     english = other.members[0]
     await h.send(english, "/lang")
