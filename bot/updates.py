@@ -27,6 +27,10 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         # flood guard counts arrivals, not the pace at which they get handled).
         self.on_arrival: Callable[[Update], None] | None = None
 
+    def waiting(self, user_id: int) -> int:
+        """How many of this person's updates are being handled or wait their turn."""
+        return self._locks.get(user_id, (None, 0))[1]
+
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         user = update.effective_user if isinstance(update, Update) else None
         if self.on_arrival is not None and isinstance(update, Update):

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 FLOOD_BURST = 30  # more updates than this within FLOOD_WINDOW seconds is a flood
 FLOOD_WINDOW = 1.0
+FLOOD_BACKLOG = 5  # or this many of the person's updates already waiting when one arrives
 FLOOD_PAUSE = 30.0  # a flooding person's updates are dropped this long
 PRUNE_SECONDS = 3600
 
@@ -39,19 +40,29 @@ class FloodGuard:
     burst: int = FLOOD_BURST
     window: float = FLOOD_WINDOW
     pause: float = FLOOD_PAUSE
+    backlog: int = FLOOD_BACKLOG
     seen: dict[int, deque[float]] = field(default_factory=dict)
     until: dict[int, float] = field(default_factory=dict)
-    arrived_at: dict[int, float] = field(default_factory=dict)
+    arrived_at: dict[int, tuple[float, int]] = field(default_factory=dict)
+    processor: PerUserUpdateProcessor | None = None
 
     def arrived(self, update: Update) -> None:
-        """Note when an update arrived (handling may be later, behind the person's others)."""
-        self.arrived_at[update.update_id] = time.monotonic()
+        """Note when an update arrived and how many of the person's were already waiting
+        (handling may be much later, behind their other updates)."""
+        user = update.effective_user
+        waiting = self.processor.waiting(user.id) if self.processor and user else 0
+        self.arrived_at[update.update_id] = (time.monotonic(), waiting)
 
-    def arrival_of(self, update: Update) -> float:
-        return self.arrived_at.pop(update.update_id, None) or time.monotonic()
+    def arrival_of(self, update: Update) -> tuple[float, int]:
+        return self.arrived_at.pop(update.update_id, None) or (time.monotonic(), 0)
 
-    def check(self, user_id: int, now: float) -> str:
-        """ "ok", "throttle" (the first dropped update: tell them) or "drop"."""
+    def check(self, user_id: int, now: float, waiting: int = 0) -> str:
+        """Say "ok", "throttle" (the first dropped update: tell them) or "drop".
+
+        A flood is more than `burst` arrivals within `window` seconds, or an update
+        arriving while `backlog` of the person's are still waiting: someone who waits for
+        each answer, however fast, never has a backlog.
+        """
         if self.until.get(user_id, 0.0) > now:
             return "drop"
         self.until.pop(user_id, None)
@@ -59,7 +70,7 @@ class FloodGuard:
         times.append(now)
         while times and times[0] <= now - self.window:
             times.popleft()
-        if len(times) > self.burst:
+        if len(times) > self.burst or waiting >= self.backlog:
             self.until[user_id] = now + self.pause
             del self.seen[user_id]
             return "throttle"
@@ -87,7 +98,7 @@ async def gate(update: Update, context: BotContext, flood: FloodGuard) -> None:
     """Let an update through once, at a human pace; stop it otherwise."""
     user = update.effective_user
     if user is not None:
-        verdict = flood.check(user.id, flood.arrival_of(update))
+        verdict = flood.check(user.id, *flood.arrival_of(update))
         if verdict != "ok":
             log.info("update %s from user %s dropped (%s)", update.update_id, user.id, verdict)
             if verdict == "throttle":
@@ -114,6 +125,7 @@ def register(app: BotApplication, flood: FloodGuard | None = None) -> FloodGuard
 
     app.add_handler(TypeHandler(Update, first), group=-100)
     if isinstance(app.update_processor, PerUserUpdateProcessor):
+        guard_of_process.processor = app.update_processor
         app.update_processor.on_arrival = guard_of_process.arrived
     if app.job_queue is not None:
         app.job_queue.run_repeating(_prune, interval=PRUNE_SECONDS, first=60, name="guard.prune")

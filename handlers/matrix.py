@@ -58,6 +58,8 @@ COMMAND_ARGS: Mapping[str, str] = {
     "/broadcast": "测试通知",
     "/pledge": "note 进展",
     "/receipts": "{notice}",
+    "/remove": "{member} 测试原因",
+    "/person": "export {member}",
 }
 
 # Where a handler checks more than its role set (or less): (entry, person) → allowed.

@@ -80,7 +80,7 @@ def press_data(prefix: str, ids: dict[str, int]) -> str:
 
 def command_text(key: str, ids: dict[str, int]) -> str:
     args = matrix.COMMAND_ARGS.get(key, "")
-    args = args.format(meeting=ids["meeting_id"], notice=ids["notice_id"])
+    args = args.format(meeting=ids["meeting_id"], notice=ids["notice_id"], member=ids["member_id"])
     return f"{key} {args}".strip()
 
 

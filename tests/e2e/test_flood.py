@@ -40,3 +40,6 @@ def test_flood_guard_counts_a_window_and_pauses() -> None:
     assert g.check(1, 5.0) == "drop"
     assert g.check(1, 10.4) == "ok"  # the pause is over
     assert [g.check(3, float(i)) for i in range(10)] == ["ok"] * 10  # one a second is fine
+    g = FloodGuard(burst=30, window=1.0, pause=10.0, backlog=5)
+    assert g.check(4, 0.0, waiting=1) == "ok"
+    assert g.check(4, 0.1, waiting=5) == "throttle"  # five still waiting: not a person typing
