@@ -26,8 +26,10 @@ from handlers.common import translator_for
 
 log = logging.getLogger(__name__)
 
-FLOOD_BURST = 30  # more updates than this within FLOOD_WINDOW seconds is a flood
-FLOOD_WINDOW = 1.0
+# More updates than this, each sent before the previous one was answered, within
+# FLOOD_WINDOW seconds is a flood; whoever waits for each answer is never counted.
+FLOOD_BURST = 10
+FLOOD_WINDOW = 2.0
 FLOOD_BACKLOG = 5  # or this many of the person's updates already waiting when one arrives
 FLOOD_PAUSE = 30.0  # a flooding person's updates are dropped this long
 PRUNE_SECONDS = 3600
@@ -59,15 +61,17 @@ class FloodGuard:
     def check(self, user_id: int, now: float, waiting: int = 0) -> str:
         """Say "ok", "throttle" (the first dropped update: tell them) or "drop".
 
-        A flood is more than `burst` arrivals within `window` seconds, or an update
-        arriving while `backlog` of the person's are still waiting: someone who waits for
-        each answer, however fast, never has a backlog.
+        A flood is more than `burst` updates within `window` seconds that each arrived
+        while an earlier one of the person's was still waiting, or one arriving behind a
+        `backlog` of theirs: someone who waits for each answer (a person reading, or a
+        scripted test), however fast, is never counted.
         """
         if self.until.get(user_id, 0.0) > now:
             return "drop"
         self.until.pop(user_id, None)
         times = self.seen.setdefault(user_id, deque())
-        times.append(now)
+        if waiting:
+            times.append(now)
         while times and times[0] <= now - self.window:
             times.popleft()
         if len(times) > self.burst or waiting >= self.backlog:
