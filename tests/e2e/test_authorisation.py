@@ -99,6 +99,7 @@ async def attempt(h: Harness, user: SimUser, key: str, ids: dict[str, int]) -> s
 
 async def test_every_refused_cell_changes_nothing_and_is_answered(h: Harness) -> None:
     cast = await play_demo(h)
+    await h.send(cast.branch.secretary, "/groups new 第一党小组")  # every kind of object exists
     other = await h.setup_branch("第二党支部", members=1)
     english = other.members[0]
     await h.send(english, "/lang")

@@ -15,9 +15,8 @@ async def test_flooding_person_is_told_once_and_others_are_answered(h: Harness) 
     before = len(flooder.bot_messages)
 
     async def flood() -> None:
-        for i in range(50):  # 50 messages a second
+        for i in range(50):  # 50 messages at once, none waiting for its answer
             await flooder.send(f"/me {i}")
-            await asyncio.sleep(0.02)
 
     async def ask(person: object) -> None:
         await asyncio.sleep(0.3)
@@ -28,7 +27,7 @@ async def test_flooding_person_is_told_once_and_others_are_answered(h: Harness) 
     said = [m.text for m in flooder.bot_messages[before:]]
     slow = [t for t in said if "太快" in t]
     assert len(slow) == 1, said
-    assert len(said) <= 32  # the rest were dropped
+    assert len(said) <= 12  # the rest were dropped
     for person in others:
         assert "第一党支部" in person.last.text
 
