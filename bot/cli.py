@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot import redact
 from bot.config import ConfigError, Settings, load_settings
 from bot.context import BotApplication
 
@@ -28,33 +29,13 @@ def register_features(app: BotApplication) -> None:
     schedules.register_all(app)
 
 
-class RedactSecrets(logging.Filter):
-    """Keeps the bot token out of every log line (httpx logs request URLs)."""
-
-    def __init__(self, secret: str) -> None:
-        super().__init__()
-        self.secret = secret
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secret:
-            message = record.getMessage()
-            if self.secret in message:
-                record.msg = message.replace(self.secret, "<BOT_TOKEN>")
-                record.args = None
-        return True
-
-
 def setup_logging(settings: Settings) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
     )
-    if settings.bot_token is not None:
-        handler.addFilter(RedactSecrets(settings.bot_token.get_secret_value()))
     logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
-    # Request lines are noise at INFO and would carry the token-bearing URL.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    redact.configure(settings, handler)  # no secret, name or typed text in any line
 
 
 def fail(message: str, code: int = 2) -> int:

@@ -27,6 +27,9 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._running: set[asyncio.Task[Any]] = set()
         # Told of every update handled and how long it took (bot.health's metrics).
         self.observer: Callable[[object, float], None] | None = None
+        # Told of each update as it arrives, before it waits for its person's turn (the
+        # flood guard counts arrivals, not the pace at which they get handled).
+        self.on_arrival: Callable[[Update], None] | None = None
 
     @property
     def in_flight(self) -> int:
@@ -37,6 +40,10 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         for task in self._running:
             task.cancel()
         return len(self._running)
+
+    def waiting(self, user_id: int) -> int:
+        """How many of this person's updates are being handled or wait their turn."""
+        return self._locks.get(user_id, (None, 0))[1]
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         task = asyncio.current_task()
@@ -54,6 +61,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         user = update.effective_user if isinstance(update, Update) else None
+        if self.on_arrival is not None and isinstance(update, Update):
+            self.on_arrival(update)
         if user is None:
             await coroutine
             return

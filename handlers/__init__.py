@@ -8,12 +8,14 @@ from handlers import (
     errors,
     feeds,
     groups,
+    guard,
     home,
     meetings,
     notices,
     org,
     oversight,
     pledges,
+    privacy,
     reports,
     requests,
     study,
@@ -23,6 +25,7 @@ from handlers import (
 
 def register_all(app: BotApplication) -> None:
     """Add every feature's handlers; the catch-alls go last."""
+    guard.register(app)  # group -100: redelivered and flooding updates stop here
     org.register(app)
     meetings.register(app)
     org.register_branch_structure(app)
@@ -37,6 +40,7 @@ def register_all(app: BotApplication) -> None:
     home.register(app)
     training.register(app)
     reports.register(app)
+    privacy.register(app)
     errors.register(app)
     home.register_fallbacks(app)
     org.register_fallbacks(app)

@@ -9,6 +9,10 @@ from handlers.shape import ADMINS, Turn, add_command, handler
 
 # Every action the code writes, in words (tests/unit/test_audit_labels.py finds them all).
 ACTIONS = {
+    "member.left": N_("left the branch"),
+    "member.removed": N_("member removed"),
+    "person.exported": N_("person's data exported"),
+    "person.erased": N_("person's data erased"),
     "admin.bootstrap": N_("admin registered"),
     "branch.created": N_("branch created"),
     "invite.created": N_("invite link made"),

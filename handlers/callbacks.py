@@ -7,7 +7,7 @@ lives in one place. The encoding is the family's prefix and its fields joined by
 limit raises at encode time, and anything malformed decodes to None (a forged or stale
 button is refused, never crashes).
 
-Supported field types: int (non-negative, at most 12 digits), str (no ':'),
+Supported field types: int (a non-negative 32-bit id, page or version), str (no ':'),
 StrEnum subclasses, Literal[...] of strings, and ``X | None`` of those (None is "-").
 """
 
@@ -23,8 +23,10 @@ from bot.delivery.message import CALLBACK_DATA_MAX_BYTES, Button
 
 SEPARATOR = ":"
 NONE = "-"
-ID_DIGITS = 12
-LARGEST_ID = 10**ID_DIGITS - 1
+# Ids are PostgreSQL `integer` keys: a larger number can only be forged, and would make
+# the database refuse the query ("out of int32 range") instead of the press being refused.
+LARGEST_ID = 2**31 - 1
+ID_DIGITS = len(str(LARGEST_ID))
 
 # Every family, by prefix: the authorisation matrix and the size test walk this.
 FAMILIES: dict[str, type[CallbackData]] = {}
@@ -79,6 +81,8 @@ def _decode_value(hint: Any, raw: str) -> Any:
         return raw == "1"
     if base is int:
         if not raw.isdigit() or len(raw) > ID_DIGITS or not raw.isascii():
+            raise ValueError(raw)
+        if int(raw) > LARGEST_ID:
             raise ValueError(raw)
         return int(raw)
     if get_origin(base) is Literal:

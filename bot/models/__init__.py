@@ -3,6 +3,7 @@
 from bot.models.base import UtcDateTime
 from bot.models.delivery import BatchState, Delivery, DeliveryBatch, DeliveryStatus, MediaFile
 from bot.models.groups import BranchGroup, GroupPost
+from bot.models.hardening import HandledUpdate, InviteAttempt
 from bot.models.meetings import (
     Attendance,
     CheckinBy,
@@ -92,9 +93,11 @@ __all__ = [
     "Exemption",
     "FormState",
     "GroupPost",
+    "HandledUpdate",
     "HealthLevel",
     "HealthSnapshot",
     "Invite",
+    "InviteAttempt",
     "LeaveStatus",
     "MediaFile",
     "Meeting",

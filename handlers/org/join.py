@@ -6,7 +6,8 @@ from typing import Any
 
 from bot.context import GUEST
 from bot.models import FormState
-from bot.services import forms, org
+from bot.services import forms, guard, org
+from bot.services.errors import Refused
 from handlers import menu
 from handlers.home.screen import show_home
 from handlers.org import views
@@ -35,14 +36,23 @@ async def start(turn: Turn[None]) -> None:
         return
     user = turn.update.effective_user
     assert user is not None
-    member = await org.accept_invite(
-        turn.s,
-        token=turn.args[0],
-        telegram_user_id=user.id,
-        profile_name=user.full_name,
-        now=turn.now,
-        locale=turn.t.locale,
-    )
+    # Counted in the database, so guessing from several processes shares one limit.
+    if not await guard.invite_tries_left(turn.s, telegram_user_id=user.id, now=turn.now):
+        raise Refused("invite_tries")
+    try:
+        member = await org.accept_invite(
+            turn.s,
+            token=turn.args[0],
+            telegram_user_id=user.id,
+            profile_name=user.full_name,
+            now=turn.now,
+            locale=turn.t.locale,
+        )
+    except Refused as exc:
+        if exc.code == "invite_unknown":
+            await turn.s.rollback()
+            await guard.record_wrong_invite(turn.s, telegram_user_id=user.id, now=turn.now)
+        raise
     branch = await org.branch_of(turn.s, member)
     await forms.start(turn.s, telegram_user_id=user.id, form=NAME_FORM, step="ask", now=turn.now)
     await turn.commit()

@@ -17,6 +17,10 @@ REFUSALS = Refusals(
         "branch_name_empty": N_("Please give the branch a name: /newbranch <name>"),
         "branch_name_too_long": N_("A branch name can have at most {limit} characters."),
         "branch_exists": N_("A branch named “{name}” already exists."),
+        "invite_tries": N_(
+            "Too many invalid invite links were tried. Please wait an hour, "
+            "or ask your secretary for a new link."
+        ),
         "invite_unknown": N_(
             "This invite link is not valid. Please check it, or ask your secretary for a new one."
         ),

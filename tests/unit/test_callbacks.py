@@ -47,6 +47,7 @@ def test_round_trip() -> None:
         "zz_sample:-1:leave:gr:-:1",
         "zz_sample:4x:leave:gr:-:1",
         "zz_sample:1234567890123:leave:gr:-:1",  # more digits than any id
+        "zz_sample:2147483648:leave:gr:-:1",  # past PostgreSQL's integer keys
         "zz_sample:42:go:gr:-:1",  # not one of the choices
         "zz_sample:42:leave:blue:-:1",
         "zz_sample:42:leave:gr:-:2",
