@@ -37,8 +37,8 @@ OUTCOME_NAMES = {
 }
 LEAVE_NAMES = {
     LeaveStatus.pending: N_("waiting for approval"),
-    LeaveStatus.approved: N_("leave approved"),
-    LeaveStatus.rejected: N_("leave not approved"),
+    LeaveStatus.approved: N_("leave: approved"),
+    LeaveStatus.rejected: N_("leave: not approved"),
 }
 PLEDGE_NAMES = {
     PledgeStatus.draft: N_("draft"),

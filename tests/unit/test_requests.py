@@ -298,12 +298,13 @@ def test_holidays_setting_parses() -> None:
 def test_longest_request_fits_one_message() -> None:
     from bot.i18n import Catalogs
     from bot.models.requests import REASON_MAX, TEXT_MAX
+    from handlers.callbacks import LARGEST_ID
     from handlers.requests import views
 
     t = Catalogs.load().translator("zh_CN", TZ)
     steps = [svc.Step("resolved", START, "书" * 64, None) for _ in range(12)]
     card = svc.Card(
-        id=10**11,
+        id=LARGEST_ID,
         number=10**6,
         branch_id=1,
         branch_name="支" * 100,
