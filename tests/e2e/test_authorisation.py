@@ -25,6 +25,9 @@ from tests.harness import Harness
 
 # Rows that change on every update by design, whoever sends it.
 NOT_STATE = {"handled_update", "invite_attempt", "flood_notice"}
+# Columns a periodic job rewrites in place whenever it runs (the group post's counts),
+# so a refused attempt is judged on every other column of those rows.
+REFRESHED = {"group_post": {"shown", "edited_at"}}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -35,7 +38,9 @@ async def snapshot(h: Harness) -> dict[str, list[str]]:
         for table in SQLModel.metadata.sorted_tables:
             if table.name in NOT_STATE:
                 continue
-            rows = (await s.exec(sa_select(table))).all()  # type: ignore[call-overload]
+            skip = REFRESHED.get(table.name, set())
+            columns = [c for c in table.columns if c.name not in skip]
+            rows = (await s.exec(sa_select(*columns))).all()  # type: ignore[call-overload]
             out[table.name] = sorted(repr(tuple(r)) for r in rows)
         return out
 
