@@ -1,8 +1,8 @@
 """The oversight capability's part of a report: the one place reports ask it.
 
 Branch levels (正常 / 关注 / 预警) and the 组织生活 calendar belong to the oversight
-capability. Until it is wired here, `oversight_section` returns None and reports leave
-those parts out; wiring it is one function body (tests replace it with a fake).
+capability. Not wired yet (issue 12 stays open for it): `oversight_section` returns None
+and reports leave those parts out; wiring it is one function body (tests use a fake).
 """
 
 from __future__ import annotations

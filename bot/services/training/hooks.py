@@ -1,6 +1,6 @@
 """Where training meets the capabilities being finished beside it (study, oversight).
 
-Two hooks for the lead to wire after merging:
+Two hooks; the second is not consumed yet (issue 13 stays open until oversight reads it):
 
 - `study_hours_for(...)` reads StudyItem.hours_tenths and StudyRecord directly: a study
   item's 学时 count once the member pressed 已学习. The study capability's publishing
