@@ -1,5 +1,6 @@
 """Typed callback data: one small dataclass per button family.
 
+A family is declared with ``@family("mt")`` on a class of its fields (see `family`).
 Whoever builds a button encodes it (``Vote(meeting_id=3, choice="yes").button(label)``)
 and whoever handles the press decodes it (``Vote.decode(query.data)``), so the format
 lives in one place. The encoding is the family's prefix and its fields joined by ':'
@@ -17,7 +18,18 @@ import dataclasses
 import enum
 import types
 import typing
-from typing import Any, ClassVar, Literal, Self, Union, get_args, get_origin
+from collections.abc import Callable
+from typing import (
+    Any,
+    ClassVar,
+    Literal,
+    Self,
+    TypeVar,
+    Union,
+    dataclass_transform,
+    get_args,
+    get_origin,
+)
 
 from bot.delivery.message import CALLBACK_DATA_MAX_BYTES, Button
 
@@ -33,6 +45,31 @@ FAMILIES: dict[str, type[CallbackData]] = {}
 
 
 _HINTS: dict[type, list[tuple[str, Any]]] = {}
+
+
+_Family = TypeVar("_Family", bound="CallbackData")
+
+
+@dataclass_transform(frozen_default=True)
+def family(prefix: str) -> Callable[[type[_Family]], type[_Family]]:
+    """Declare a button family: ``@family("mt")`` over ``class Vote(CallbackData)``.
+
+    The class becomes a frozen, slotted dataclass of its annotated fields, encoded as
+    `prefix` and the fields in order, and is registered in FAMILIES.
+    """
+    if not prefix or SEPARATOR in prefix:
+        raise TypeError(f"a family's prefix cannot be empty or hold {SEPARATOR!r}: {prefix!r}")
+
+    def declare(cls: type[_Family]) -> type[_Family]:
+        taken = FAMILIES.get(prefix)
+        if taken is not None and taken.__qualname__ != cls.__qualname__:
+            raise TypeError(f"prefix {prefix!r} is taken by {taken.__name__}")
+        made = dataclasses.dataclass(frozen=True, slots=True)(cls)
+        made.prefix = prefix
+        FAMILIES[prefix] = made
+        return made
+
+    return declare
 
 
 class CallbackDataError(ValueError):
@@ -99,7 +136,7 @@ def _decode_value(hint: Any, raw: str) -> Any:
 
 
 class CallbackData:
-    """Base of every button family; subclasses are frozen dataclasses with a `prefix`.
+    """Base of every button family: declare one with `family`, never by subclassing alone.
 
     (Not a dataclass itself: `slots=True` would rebuild the class under its methods.)
     """
@@ -110,12 +147,8 @@ class CallbackData:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        prefix = cls.__dict__.get("prefix")
-        if not prefix or SEPARATOR in prefix:
-            raise TypeError(f"{cls.__name__} needs a prefix without ':'")
-        if prefix in FAMILIES and FAMILIES[prefix].__qualname__ != cls.__qualname__:
-            raise TypeError(f"prefix {prefix!r} is taken by {FAMILIES[prefix].__name__}")
-        FAMILIES[prefix] = cls
+        if "prefix" in cls.__dict__:
+            raise TypeError(f"{cls.__name__}: give the prefix as @family(...), not in the body")
 
     @classmethod
     def _hints(cls) -> list[tuple[str, Any]]:

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
-
-from handlers.callbacks import CallbackData
+from handlers.callbacks import CallbackData, family
 
 
-@dataclass(frozen=True, slots=True)
+@family("studypub")
 class PublishDraft(CallbackData):
     """发布 a feed draft to every branch: `studypub:<item>`."""
 
-    prefix: ClassVar[str] = "studypub"
     item_id: int
 
 
-@dataclass(frozen=True, slots=True)
+@family("studydrop")
 class DiscardDraft(CallbackData):
     """丢弃 a feed draft: `studydrop:<item>`."""
 
-    prefix: ClassVar[str] = "studydrop"
     item_id: int

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Literal
 
-from handlers.callbacks import CallbackData
+from handlers.callbacks import CallbackData, family
 
 
-@dataclass(frozen=True, slots=True)
+@family("gl")
 class LinkPress(CallbackData):
     """确认关联 / 取消 in the secretary's private chat, for one requested link."""
 
-    prefix: ClassVar[str] = "gl"
     group_id: int
     choice: Literal["ok", "no"]
 
 
-@dataclass(frozen=True, slots=True)
+@family("gm")
 class GroupVote(CallbackData):
     """出席 / 签到 pressed in the group under a meeting notice: checked against the presser."""
 
-    prefix: ClassVar[str] = "gm"
     meeting_id: int
     choice: Literal["yes", "in"]

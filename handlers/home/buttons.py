@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import ClassVar, Self
+from typing import Self
 
-from handlers.callbacks import LARGEST_ID, CallbackData
+from handlers.callbacks import LARGEST_ID, CallbackData, family
 
 
 class Section(StrEnum):
@@ -28,31 +27,28 @@ class Section(StrEnum):
     broadcast = "bc"
 
 
-@dataclass(frozen=True, slots=True)
+@family("hm")
 class OpenSection(CallbackData):
     """Show the home screen, or one section's submenu (also the 返回 buttons)."""
 
-    prefix: ClassVar[str] = "hm"
     section: Section
 
 
-@dataclass(frozen=True, slots=True)
+@family("hr")
 class RunItem(CallbackData):
     """Run item number `item` of `section`: the same handler as its command."""
 
-    prefix: ClassVar[str] = "hr"
     section: Section
     item: int
 
 
-@dataclass(frozen=True, slots=True)
+@family("hc")
 class RunCommand(CallbackData):
     """Run `/command arg` from a button on a list (e.g. /attendance 12), in place.
 
     `back` names the command whose output the 返回 button shows again (the list).
     """
 
-    prefix: ClassVar[str] = "hc"
     command: str
     arg: str | None = None
     back: str | None = None

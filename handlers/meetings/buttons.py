@@ -3,26 +3,23 @@ families, so buttons already sent keep working)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar, Literal, Self
+from typing import Literal, Self
 
-from handlers.callbacks import LARGEST_ID, CallbackData
+from handlers.callbacks import LARGEST_ID, CallbackData, family
 
 
-@dataclass(frozen=True, slots=True)
+@family("mt")
 class Vote(CallbackData):
     """出席 / 请假 / 签到 on a notice or reminder: "mt:<meeting>:yes"."""
 
-    prefix: ClassVar[str] = "mt"
     meeting_id: int
     choice: Literal["yes", "leave", "in"]
 
 
-@dataclass(frozen=True, slots=True)
+@family("ml")
 class LeaveVote(CallbackData):
     """批准 / 不批准 one leave request; `token` names the request (see answers.leave_token)."""
 
-    prefix: ClassVar[str] = "ml"
     attendance_id: int
     choice: Literal["ok", "no"]
     token: str
@@ -37,7 +34,7 @@ FormAction = Literal[
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@family("mf")
 class FormPress(CallbackData):
     """A button of the guided /newmeeting form: "mf:<action>:<value>" (value "0" if none).
 
@@ -45,7 +42,6 @@ class FormPress(CallbackData):
     the form checks it against the step it is at.
     """
 
-    prefix: ClassVar[str] = "mf"
     action: FormAction
     value: str = "0"
 
@@ -58,53 +54,46 @@ class FormPress(CallbackData):
         ]
 
 
-@dataclass(frozen=True, slots=True)
+@family("mc")
 class CancelPress(CallbackData):
     """Confirm or drop calling a meeting off: "mc:<meeting>:yes"."""
 
-    prefix: ClassVar[str] = "mc"
     meeting_id: int
     choice: Literal["yes", "no"]
 
 
-@dataclass(frozen=True, slots=True)
+@family("mi")
 class Studied(CallbackData):
     """Whether 第一议题 was studied: "mi:<meeting>:y"."""
 
-    prefix: ClassVar[str] = "mi"
     meeting_id: int
     choice: Literal["y", "n"]
 
 
-@dataclass(frozen=True, slots=True)
+@family("mdoc")
 class MinutesFile(CallbackData):
     """Send me the minutes document: "mdoc:<meeting>"."""
 
-    prefix: ClassVar[str] = "mdoc"
     meeting_id: int
 
 
-@dataclass(frozen=True, slots=True)
+@family("mmp")
 class MarkOpen(CallbackData):
     """Open the marking list (a new message): "mmp:<meeting>:<page>"."""
 
-    prefix: ClassVar[str] = "mmp"
     meeting_id: int
     page: int
 
 
-@dataclass(frozen=True, slots=True)
+@family("mmn")
 class MarkPage(MarkOpen):
     """◀ ▶ in the marking list (edits it): "mmn:<meeting>:<page>"."""
 
-    prefix: ClassVar[str] = "mmn"
 
-
-@dataclass(frozen=True, slots=True)
+@family("mm")
 class Mark(CallbackData):
     """Mark one invitee present or absent by hand: "mm:<attendance>:p:<page>"."""
 
-    prefix: ClassVar[str] = "mm"
     attendance_id: int
     choice: Literal["p", "a"]
     page: int

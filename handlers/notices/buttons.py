@@ -8,12 +8,11 @@ accessors below, and a value that does not fit its action is a stale button.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import ClassVar, Self
+from typing import Self
 
 from bot.models import NoticeTarget
-from handlers.callbacks import LARGEST_ID, CallbackData
+from handlers.callbacks import LARGEST_ID, CallbackData, family
 
 
 class Action(StrEnum):
@@ -39,11 +38,10 @@ ASK = "ask"
 NOW = "now"
 
 
-@dataclass(frozen=True, slots=True)
+@family("ntc")
 class NoticeButton(CallbackData):
     """A button on an author's preview, live progress, receipts or list of notices."""
 
-    prefix: ClassVar[str] = "ntc"
     notice_id: int
     action: Action
     arg: str | None = None
@@ -106,9 +104,8 @@ def act(notice_id: int, action: Action) -> NoticeButton:
     return NoticeButton(notice_id, action)
 
 
-@dataclass(frozen=True, slots=True)
+@family("nack")
 class Received(CallbackData):
     """收到 under a notice (or its reminder) in a recipient's chat."""
 
-    prefix: ClassVar[str] = "nack"
     notice_id: int

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Literal
 
-from handlers.callbacks import CallbackData
+from handlers.callbacks import CallbackData, family
 
 
-@dataclass(frozen=True, slots=True)
+@family("name")
 class NameOk(CallbackData):
     """“Use my Telegram name” on the welcome message: ``name:ok``."""
 
-    prefix: ClassVar[str] = "name"
     choice: Literal["ok"] = "ok"
 
 
-@dataclass(frozen=True, slots=True)
+@family("lang")
 class Language(CallbackData):
     """A language choice of /lang: ``lang:zh_CN`` or ``lang:en``."""
 
-    prefix: ClassVar[str] = "lang"
     locale: Literal["zh_CN", "en"]

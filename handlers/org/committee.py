@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Literal
 
 from bot.context import BotApplication
 from bot.delivery.message import Keyboard
 from bot.i18n import N_, Translator
 from bot.models import Member
 from bot.services import committee as svc
-from handlers.callbacks import CallbackData
+from handlers.callbacks import CallbackData, family
 from handlers.paging import page_of, paged_keyboard
 from handlers.shape import SECRETARIES, Refusals, Turn, add_buttons, add_command, handler
 
@@ -20,21 +19,19 @@ NAMES_SHOWN = 30
 REFUSALS = Refusals({"no_such_person": N_("That person is not in your branch.")})
 
 
-@dataclass(frozen=True, slots=True)
+@family("cm")
 class CommitteeToggle(CallbackData):
     """Put a person on the committee or take them off: "cm:<member>:on:<page>"."""
 
-    prefix: ClassVar[str] = "cm"
     member_id: int
     choice: Literal["on", "off"]
     page: int
 
 
-@dataclass(frozen=True, slots=True)
+@family("cmp")
 class CommitteePage(CallbackData):
     """◀ ▶ through the branch: "cmp:<page>"."""
 
-    prefix: ClassVar[str] = "cmp"
     page: int
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from bot.context import BotApplication
 from bot.delivery.message import Keyboard, split_text
 from bot.i18n import N_, Translator, escape
 from bot.models import Member, PartyGroup
 from bot.services import committee as svc
-from handlers.callbacks import CallbackData
+from handlers.callbacks import CallbackData, family
 from handlers.org.committee import PICK_PAGE, names
 from handlers.paging import page_of, paged_keyboard
 from handlers.shape import SECRETARIES, Refusals, Turn, add_buttons, add_command, handler
@@ -26,27 +25,23 @@ REFUSALS = Refusals(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@family("pgl")
 class GroupOpen(CallbackData):
     """Show a group's member picker as a new message: "pgl:<group>:<page>"."""
 
-    prefix: ClassVar[str] = "pgl"
     group_id: int
     page: int
 
 
-@dataclass(frozen=True, slots=True)
+@family("pgn")
 class GroupPage(GroupOpen):
     """◀ ▶ in a group's member picker (edits it): "pgn:<group>:<page>"."""
 
-    prefix: ClassVar[str] = "pgn"
 
-
-@dataclass(frozen=True, slots=True)
+@family("pg")
 class GroupMember(CallbackData):
     """Put a person into the group or take them out: "pg:<group>:<member>:<page>"."""
 
-    prefix: ClassVar[str] = "pg"
     group_id: int
     member_id: int
     page: int

@@ -2,46 +2,41 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Literal
 
 from bot.models import PledgeRating
-from handlers.callbacks import CallbackData
+from handlers.callbacks import CallbackData, family
 
 FormStep = Literal["post", "duties", "commitments"]
 
 
-@dataclass(frozen=True, slots=True)
+@family("plf")
 class FormAction(CallbackData):
     """提交 / 修改 / 取消 under the preview, a part to change, 修改 on a submitted pledge."""
 
-    prefix: ClassVar[str] = "plf"
     action: Literal["submit", "edit", "cancel", "revise", "post", "duties", "commitments"]
 
 
-@dataclass(frozen=True, slots=True)
+@family("plv")
 class ReviewChoice(CallbackData):
     """通过 / 退回 under one version of a pledge waiting for review."""
 
-    prefix: ClassVar[str] = "plv"
     pledge_id: int
     version: int
     choice: Literal["ok", "ret"]
 
 
-@dataclass(frozen=True, slots=True)
+@family("plc")
 class Remind(CallbackData):
     """提醒未提交的党员 under the branch's coverage."""
 
-    prefix: ClassVar[str] = "plc"
     action: Literal["remind"] = "remind"
 
 
-@dataclass(frozen=True, slots=True)
+@family("plp")
 class PublishChoice(CallbackData):
     """确认发送 / 取消 under the 公示 preview."""
 
-    prefix: ClassVar[str] = "plp"
     choice: Literal["go", "no"]
 
 
@@ -56,11 +51,10 @@ RATING_CODES: dict[RatingCode, PledgeRating] = {
 CODE_OF = {rating: code for code, rating in RATING_CODES.items()}
 
 
-@dataclass(frozen=True, slots=True)
+@family("plr")
 class RateChoice(CallbackData):
     """A rating pressed under a pledge, or 不写评语 once a rating is chosen."""
 
-    prefix: ClassVar[str] = "plr"
     pledge_id: int
     choice: Literal["e", "s", "b", "u", "skip"]
 

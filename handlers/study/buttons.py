@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar, Literal, Self
+from typing import Literal, Self
 
 from bot.delivery.message import CALLBACK_DATA_MAX_BYTES
 from handlers.callbacks import (
@@ -11,14 +10,14 @@ from handlers.callbacks import (
     SEPARATOR,
     CallbackData,
     CallbackDataError,
+    family,
 )
 
 
-@dataclass(frozen=True, slots=True)
+@family("study")
 class StudyPress(CallbackData):
     """已学习 / 写心得 / undo on a pushed item: `study:<item>:<action>`."""
 
-    prefix: ClassVar[str] = "study"
     item_id: int
     action: Literal["done", "reflect", "undo"]
 
@@ -31,7 +30,7 @@ def _number(raw: str) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 12 else None
 
 
-@dataclass(frozen=True, slots=True)
+@family("studynew")
 class DraftPress(CallbackData):
     """A press on a draft's preview: `studynew:<item>:<token>`.
 
@@ -40,7 +39,6 @@ class DraftPress(CallbackData):
     written as on the previews sent before typed data, so those keep working.
     """
 
-    prefix: ClassVar[str] = "studynew"
     item_id: int
     action: DraftAction
     value: int = 0  # the page (all, page) or the branch (branch)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 import pytest
@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import handlers  # noqa: F401  (imports every capability, so every family registers)
-from handlers.callbacks import FAMILIES, LARGEST_ID, CallbackData, CallbackDataError
+from handlers.callbacks import FAMILIES, LARGEST_ID, CallbackData, CallbackDataError, family
 
 
 class Colour(enum.StrEnum):
@@ -19,9 +19,8 @@ class Colour(enum.StrEnum):
     green = "gr"
 
 
-@dataclass(frozen=True, slots=True)
+@family("zz_sample")
 class Sample(CallbackData):
-    prefix: ClassVar[str] = "zz_sample"
     item_id: int
     choice: Literal["yes", "leave", "in"]
     colour: Colour
@@ -73,8 +72,33 @@ def test_encode_refuses_what_cannot_be_read_back() -> None:
 
 
 def test_every_family_fits_at_its_largest_values() -> None:
-    for prefix, family in FAMILIES.items():
-        for value in family.largest():
+    for prefix, declared in FAMILIES.items():
+        for value in declared.largest():
             data = value.encode()  # raises past 64 bytes
             assert len(data.encode()) <= 64, prefix
-            assert family.decode(data) == value, prefix
+            assert declared.decode(data) == value, prefix
+
+
+def test_a_family_is_a_frozen_slotted_dataclass_registered_by_prefix() -> None:
+    value = Sample(item_id=1, choice="yes", colour=Colour.red)
+    assert FAMILIES["zz_sample"] is Sample
+    assert Sample.prefix == "zz_sample"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        value.item_id = 2  # type: ignore[misc]
+    assert not hasattr(value, "__dict__")
+
+
+def test_a_family_needs_its_own_prefix_given_once() -> None:
+    with pytest.raises(TypeError, match="taken"):
+
+        @family("zz_sample")
+        class Clash(CallbackData):
+            item_id: int
+
+    with pytest.raises(TypeError, match="@family"):
+
+        class InBody(CallbackData):
+            prefix: ClassVar[str] = "zz_body"
+
+    with pytest.raises(TypeError):
+        family("zz:colon")
