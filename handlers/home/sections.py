@@ -3,7 +3,8 @@
 A section lists commands by name; it is shown only to roles it names, with the items
 whose command is registered in this build (`bot_data.entry_points`) and allows the
 role. So a capability that lands later (/study, /warnings, /reports) needs only its
-line here: until its command is registered, its section or item is simply not shown.
+command's label in LABELS and its name in a row of SECTIONS: until the command is
+registered, its section or item is simply not shown.
 """
 
 from __future__ import annotations
@@ -34,96 +35,61 @@ class SectionSpec:
     items: tuple[Item, ...]
 
 
+# The label of a command's button, in whichever section lists it.
+LABELS: Mapping[str, str] = {
+    "meetings": N_("Upcoming meetings"),
+    "study": N_("Open study items"),
+    "pledge": N_("My yearly pledge"),
+    "me": N_("My record"),
+    "lang": N_("Language"),
+    "ask": N_("Raise a request"),
+    "asks": N_("Requests"),
+    "newmeeting": N_("Schedule a meeting"),
+    "attendance": N_("Attendance"),
+    "groups": N_("Party groups"),
+    "newstudy": N_("Publish a study item"),
+    "studystatus": N_("Study completion"),
+    "studysettings": N_("Study settings"),
+    "members": N_("Roster"),
+    "invite": N_("Invite link"),
+    "committee": N_("Branch committee"),
+    "broadcast": N_("Send a notice"),
+    "notices": N_("Notices sent"),
+    "receipts": N_("Receipts"),
+    "report": N_("Reports"),
+    "pledges": N_("Pledges"),
+    "branches": N_("Branches"),
+    "feeds": N_("Study feeds"),
+    "audit": N_("Audit log"),
+    "warnings": N_("Warnings"),
+}
+
+
+def _row(label: str, roles: frozenset[str], commands: str) -> SectionSpec:
+    """One section: its label, who sees it, and its commands (space-separated, in order)."""
+    return SectionSpec(label, roles, tuple(Item(LABELS[c], c) for c in commands.split()))
+
+
+# A section's items are numbered in this order in its buttons (RunItem): append, never
+# reorder, or a button already in a chat would run its neighbour.
 SECTIONS: Mapping[Section, SectionSpec] = {
-    Section.my_meetings: SectionSpec(
-        N_("My meetings"), MEMBERS, (Item(N_("Upcoming meetings"), "meetings"),)
+    Section.my_meetings: _row(N_("My meetings"), MEMBERS, "meetings"),
+    Section.my_study: _row(N_("My study"), MEMBERS, "study"),
+    Section.my_pledge: _row(N_("My pledge"), MEMBERS, "pledge"),
+    Section.my_record: _row(N_("My record"), JOINED, "me lang"),
+    Section.my_requests: _row(N_("My requests"), MEMBERS, "ask asks"),
+    Section.meetings: _row(
+        N_("Manage meetings"), SECRETARIES, "newmeeting meetings attendance groups"
     ),
-    Section.my_study: SectionSpec(
-        N_("My study"), MEMBERS, (Item(N_("Open study items"), "study"),)
+    Section.study: _row(N_("Manage study"), SECRETARIES, "newstudy studystatus studysettings"),
+    Section.members: _row(N_("Members"), SECRETARIES, "members invite committee"),
+    Section.notices: _row(N_("Notices"), SECRETARIES, "broadcast notices receipts"),
+    Section.reports: _row(N_("Reports"), SECRETARIES, "report attendance pledges asks"),
+    Section.branches: _row(
+        N_("All branches"), ADMINS, "branches attendance pledges asks studystatus feeds audit"
     ),
-    Section.my_pledge: SectionSpec(
-        N_("My pledge"), MEMBERS, (Item(N_("My yearly pledge"), "pledge"),)
-    ),
-    Section.my_record: SectionSpec(
-        N_("My record"),
-        JOINED,
-        (Item(N_("My record"), "me"), Item(N_("Language"), "lang")),
-    ),
-    Section.my_requests: SectionSpec(
-        N_("My requests"),
-        MEMBERS,
-        (Item(N_("Raise a request"), "ask"), Item(N_("Requests"), "asks")),
-    ),
-    Section.meetings: SectionSpec(
-        N_("Manage meetings"),
-        SECRETARIES,
-        (
-            Item(N_("Schedule a meeting"), "newmeeting"),
-            Item(N_("Upcoming meetings"), "meetings"),
-            Item(N_("Attendance"), "attendance"),
-            Item(N_("Party groups"), "groups"),
-        ),
-    ),
-    Section.study: SectionSpec(
-        N_("Manage study"),
-        SECRETARIES,
-        (
-            Item(N_("Publish a study item"), "newstudy"),
-            Item(N_("Study completion"), "studystatus"),
-            Item(N_("Study settings"), "studysettings"),
-        ),
-    ),
-    Section.members: SectionSpec(
-        N_("Members"),
-        SECRETARIES,
-        (
-            Item(N_("Roster"), "members"),
-            Item(N_("Invite link"), "invite"),
-            Item(N_("Branch committee"), "committee"),
-        ),
-    ),
-    Section.notices: SectionSpec(
-        N_("Notices"),
-        SECRETARIES,
-        (
-            Item(N_("Send a notice"), "broadcast"),
-            Item(N_("Notices sent"), "notices"),
-            Item(N_("Receipts"), "receipts"),
-        ),
-    ),
-    Section.reports: SectionSpec(
-        N_("Reports"),
-        SECRETARIES,
-        (
-            Item(N_("Reports"), "report"),
-            Item(N_("Attendance"), "attendance"),
-            Item(N_("Pledges"), "pledges"),
-            Item(N_("Requests"), "asks"),
-        ),
-    ),
-    Section.branches: SectionSpec(
-        N_("All branches"),
-        ADMINS,
-        (
-            Item(N_("Branches"), "branches"),
-            Item(N_("Attendance"), "attendance"),
-            Item(N_("Pledges"), "pledges"),
-            Item(N_("Requests"), "asks"),
-            Item(N_("Study completion"), "studystatus"),
-            Item(N_("Study feeds"), "feeds"),
-            Item(N_("Audit log"), "audit"),
-        ),
-    ),
-    Section.warnings: SectionSpec(N_("Warnings"), ADMINS, (Item(N_("Warnings"), "warnings"),)),
-    Section.broadcast: SectionSpec(
-        N_("Broadcast"),
-        ADMINS,
-        (
-            Item(N_("Send a notice"), "broadcast"),
-            Item(N_("Notices sent"), "notices"),
-            Item(N_("Receipts"), "receipts"),
-        ),
-    ),
+    Section.warnings: _row(N_("Warnings"), ADMINS, "warnings"),
+    Section.broadcast: _row(N_("Broadcast"), ADMINS, "broadcast notices receipts"),
 }
 
 
