@@ -21,7 +21,16 @@ middlewares: the per-update opening lives here, not in 60 handlers.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Coroutine,
+    Iterable,
+    Mapping,
+)
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -178,6 +187,10 @@ class Turn(Generic[D]):
         return await forms.start(
             self.s, telegram_user_id=who, form=form, step=step, now=self.now, data=data
         )
+
+    async def close_form(self) -> bool:
+        """End this person's guided form (not yet committed); whether one was open."""
+        return await forms.clear(self.s, telegram_user_id=self.actor.telegram_user_id)
 
     async def reply(self, text: str, buttons: Keyboard | None = None) -> Message:
         """Answer in this chat (from a menu button: in place of the menu, see InPlace)."""
@@ -348,6 +361,25 @@ def form_step(
     return wrap
 
 
+@asynccontextmanager
+async def closing_form(turn: Turn[Any], *, retype: Collection[str]) -> AsyncIterator[None]:
+    """A form's last step: close the person's form after the body, and commit.
+
+    On a refusal whose code is in `retype`, keep the form open (they can type again);
+    on any other refusal roll back and close it (there is nothing left to answer).
+    """
+    try:
+        yield
+    except Refused as exc:
+        if exc.code not in retype:
+            await turn.s.rollback()
+            await turn.close_form()
+            await turn.commit()
+        raise
+    await turn.close_form()
+    await turn.commit()
+
+
 @form_step()
 async def _needs_text(turn: Turn[None], state: FormState) -> None:
     """A file sent at a step that wants typing."""
@@ -382,11 +414,12 @@ class Form:
         await step(update, context, state)
 
 
-def add_form(app: BotApplication, form: Form) -> None:
-    """Route what people send while `form` is open to its steps."""
-    app.bot_data.forms[form.name] = form.on_text
-    if form.media:
-        app.bot_data.form_media[form.name] = form.on_media
+def add_form(app: BotApplication, *declared: Form) -> None:
+    """Route what people send while each form is open to its steps."""
+    for form in declared:
+        app.bot_data.forms[form.name] = form.on_text
+        if form.media:
+            app.bot_data.form_media[form.name] = form.on_media
 
 
 PRIVATE = filters.ChatType.PRIVATE

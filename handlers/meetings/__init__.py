@@ -37,9 +37,7 @@ def register(app: BotApplication) -> None:
         app, "cancelmeeting", N_("call off a meeting: /cancelmeeting <id>"), manage.cancelmeeting
     )
     add_command(app, "minutes", N_("record minutes: /minutes <id>"), minutes.minutes)
-    add_form(app, schedule.FORM)
-    add_form(app, answers.LEAVE)
-    add_form(app, minutes.MINUTES)
+    add_form(app, schedule.FORM, answers.LEAVE, minutes.MINUTES)
     add_me_section(app, attendance.me_section)
     add_buttons(
         app,

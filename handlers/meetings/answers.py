@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from bot.models import FormState
-from bot.services import forms
 from bot.services.errors import Refused
 from bot.services.meetings import answers as svc
 from bot.services.meetings import checkin as checkins
@@ -77,10 +76,10 @@ async def leave_reason(turn: Turn[None], state: FormState) -> None:
         await turn.refused(exc)
         if exc.code not in ("reason_empty", "reason_too_long"):
             # The meeting started or was cancelled meanwhile: the form has nothing to wait for.
-            await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+            await turn.close_form()
             await turn.s.commit()
         return
-    await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+    await turn.close_form()
     await turn.commit()
     await turn.reply(
         turn.t._("Your leave request was sent to the secretary. You will be told the decision.")

@@ -7,7 +7,6 @@ from bot.delivery import sender
 from bot.delivery.message import OutgoingMessage
 from bot.i18n import N_
 from bot.models import FormState, MediaFile, Meeting
-from bot.services import forms
 from bot.services.errors import Refused
 from bot.services.meetings import minutes as svc
 from handlers.meetings import views
@@ -29,14 +28,7 @@ async def minutes(turn: Turn[None]) -> None:
     meeting = await svc.meeting_for_minutes(
         turn.s, actor=turn.member, meeting_id=meeting_id, now=turn.now
     )
-    await forms.start(
-        turn.s,
-        telegram_user_id=turn.actor.telegram_user_id,
-        form=MINUTES_FORM,
-        step="body",
-        now=turn.now,
-        data={"meeting_id": meeting_id},
-    )
+    await turn.open_form(MINUTES_FORM, "body", {"meeting_id": meeting_id}, free=False)
     await turn.s.commit()
     await turn.reply(
         t._(
@@ -50,7 +42,7 @@ async def minutes(turn: Turn[None]) -> None:
 async def _saved(turn: Turn[None], meeting: Meeting) -> None:
     """End the form and ask whether 第一议题 was studied."""
     assert meeting.id is not None
-    await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+    await turn.close_form()
     await turn.s.commit()
     t = turn.t
     answer = [

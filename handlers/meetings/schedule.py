@@ -304,7 +304,7 @@ async def _press_confirm(turn: Turn[FormPress], state: FormState, draft: Draft) 
             await _reopen(turn, state, "day")
         return None
     await post_meeting(turn, done.meeting, done.group)
-    await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+    await turn.close_form()
     await turn.commit()
     await turn.answer()
     await turn.edit(views.scheduled(turn.t, done))
@@ -333,7 +333,7 @@ async def form_button(turn: Turn[FormPress]) -> None:
         await refuse_stale(turn)
         return
     if turn.data.action == "cancel":
-        await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+        await turn.close_form()
         await turn.s.commit()
         await turn.answer()
         await turn.edit(turn.t._("Cancelled. No meeting was scheduled."))

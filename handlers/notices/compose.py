@@ -59,7 +59,7 @@ async def _close_form(turn: Turn[None]) -> None:
     """Only our own question is answered by this; another half-filled form stays."""
     state = await forms.current(turn.s, telegram_user_id=turn.actor.telegram_user_id)
     if state is not None and state.form == FORM:
-        await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+        await turn.close_form()
 
 
 @handler(roles=LEADERS, refusals=views.REFUSALS)
@@ -72,13 +72,7 @@ async def broadcast(turn: Turn[None]) -> None:
         await listing.show(turn)
         return
     if not turn.args:
-        await forms.start(
-            turn.s,
-            telegram_user_id=turn.actor.telegram_user_id,
-            form=FORM,
-            step=STEP_TEXT,
-            now=turn.now,
-        )
+        await turn.open_form(FORM, STEP_TEXT, free=False)
         await turn.s.commit()
         await turn.reply(views.ask_for_text(turn.t))
         return
@@ -96,7 +90,7 @@ async def closing_on_refusal(turn: Turn[None], exc: Refused) -> NoReturn:
     """A refusal after which the open form has nothing left to ask: close it, then say why."""
     if exc.code in CLOSES_FORM:
         await turn.s.rollback()
-        await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+        await turn.close_form()
         await turn.s.commit()
     raise exc
 
@@ -121,7 +115,7 @@ async def _draft_from_form(
         )
     except Refused as exc:
         await closing_on_refusal(turn, exc)
-    await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+    await turn.close_form()
     await turn.s.commit()
     assert notice.id is not None
     await show_preview(turn, notice.id)
@@ -178,7 +172,7 @@ async def close_time_question(turn: Turn[Any], notice_id: int) -> None:
         and state.step == STEP_WHEN
         and int(state.data.get("notice_id") or 0) == notice_id
     ):
-        await forms.clear(turn.s, telegram_user_id=who)
+        await turn.close_form()
 
 
 async def discard(turn: Turn[NoticeButton]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.models import FormState
-from bot.services import forms
 from bot.services import notices as svc
 from bot.services.errors import Refused
 from bot.services.periods import parse_when
@@ -52,6 +51,6 @@ async def time_typed(turn: Turn[None], state: FormState) -> None:
         )
     except Refused as exc:
         await closing_on_refusal(turn, exc)
-    await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+    await turn.close_form()
     await turn.s.commit()
     await show_preview(turn, notice_id)

@@ -71,12 +71,12 @@ async def _finish_joining(turn: Turn[Any]) -> None:
 async def name_text(turn: Turn[None], state: FormState) -> None:
     """The person typed their name while the name form was open."""
     if turn.actor.member is None:
-        await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+        await turn.close_form()
         await turn.commit()
         return
     message = turn.update.effective_message
     await org.set_name(turn.s, member=turn.member, name=(message.text if message else "") or "")
-    await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+    await turn.close_form()
     await turn.commit()
     await _finish_joining(turn)
 
@@ -93,7 +93,7 @@ async def name_button(turn: Turn[NameOk]) -> None:
     if member is None or state is None or state.form != NAME_FORM:
         await refuse_stale(turn)
         return
-    await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+    await turn.close_form()
     await turn.commit()
     await turn.answer()
     await turn.edit(views.name_kept(turn.t, member.name))

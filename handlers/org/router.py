@@ -42,7 +42,7 @@ async def not_understood(turn: Turn[None]) -> None:
 @handler()
 async def cancel(turn: Turn[None]) -> None:
     """Leave whatever guided form the person is in."""
-    had = await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+    had = await turn.close_form()
     await turn.commit()
     await turn.reply(views.cancelled(turn.t, had))
 

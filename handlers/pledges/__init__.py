@@ -73,9 +73,7 @@ def register(app: BotApplication) -> None:
         N_("pledges: review and coverage; /pledges publish, /pledges rate"),
         pledges_command,
     )
-    add_form(app, form.FORM)
-    add_form(app, review.RETURN)
-    add_form(app, rate.RATE)
+    add_form(app, form.FORM, review.RETURN, rate.RATE)
     add_me_section(app, me_section)
     add_buttons(
         app,

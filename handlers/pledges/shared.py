@@ -8,7 +8,6 @@ from typing import Any
 from bot.delivery.message import Keyboard
 from bot.i18n import N_
 from bot.models import FormState
-from bot.services import forms
 from handlers.pledges import views
 from handlers.shape import Refusals, Turn
 
@@ -88,17 +87,14 @@ async def open_form(
     turn: Turn[Any], form: str, step: str, data: dict[str, Any] | None = None
 ) -> FormState:
     """Start one of the pledge forms for the person acting (replacing any other)."""
-    who = turn.actor.telegram_user_id
-    state = await forms.start(
-        turn.s, telegram_user_id=who, form=form, step=step, now=turn.now, data=data
-    )
+    state = await turn.open_form(form, step, data, free=False)
     await turn.commit()
     return state
 
 
 async def close_form(turn: Turn[Any]) -> None:
     """End the person's form (what they type next is no longer an answer to it)."""
-    await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+    await turn.close_form()
     await turn.commit()
 
 

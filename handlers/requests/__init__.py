@@ -11,10 +11,7 @@ from handlers.shape import add_buttons, add_command, add_form
 def register(app: BotApplication) -> None:
     add_command(app, "ask", N_("raise a request, suggestion or call for help"), ask.ask)
     add_command(app, "asks", N_("requests: yours, your branch's, statistics"), member.asks)
-    add_form(app, ask.FORM)
-    add_form(app, handle.REPLY_FORM)
-    add_form(app, handle.FORWARD_FORM)
-    add_form(app, member.REOPEN_FORM)
+    add_form(app, ask.FORM, handle.REPLY_FORM, handle.FORWARD_FORM, member.REOPEN_FORM)
     add_buttons(
         app,
         ask.choose_kind,

@@ -26,13 +26,11 @@ async def ask(turn: Turn[None]) -> None:
 async def choose_kind(turn: Turn[ChooseKind]) -> None:
     """诉求 / 建议 / 困难求助 chosen: the form asks for the text."""
     _ = turn.branch_id
-    user = turn.actor.telegram_user_id
-    await forms.ensure_free(turn.s, telegram_user_id=user, form=ASK)
-    state = await forms.current(turn.s, telegram_user_id=user)
+    state = await forms.current(turn.s, telegram_user_id=turn.actor.telegram_user_id)
     data = dict(state.data) if state is not None else {}
     data["kind"] = str(turn.data.kind)
     step = "preview" if data.get("text") else "text"
-    await forms.start(turn.s, telegram_user_id=user, form=ASK, step=step, now=turn.now, data=data)
+    await turn.open_form(ASK, step, data)  # refused while another form is half-filled
     await turn.commit()
     if step == "preview":
         text, keyboard = views.preview(turn.t, data)
@@ -86,7 +84,7 @@ async def ask_step(turn: Turn[AskStep]) -> None:
     if state is None or state.form != ASK:
         raise Refused("form_gone")
     if turn.data.action == "cancel":
-        await forms.clear(turn.s, telegram_user_id=user)
+        await turn.close_form()
         await turn.commit()
         await turn.edit(turn.t._("Cancelled. Nothing was sent."))
         return
@@ -102,7 +100,7 @@ async def ask_step(turn: Turn[AskStep]) -> None:
         compose=news.composer_of(turn.context),
         now=turn.now,
     )
-    await forms.clear(turn.s, telegram_user_id=user)
+    await turn.close_form()
     await turn.commit()
     await turn.edit(views.submitted(turn.t, outcome))
 

@@ -9,8 +9,7 @@ from bot.models import FormState
 from bot.services import requests as svc
 from handlers.requests import news, views
 from handlers.requests.buttons import Act
-from handlers.requests.steps import closing_form
-from handlers.shape import LEADERS, Form, Turn, form_step, handler
+from handlers.shape import LEADERS, Form, Turn, closing_form, form_step, handler
 
 REPLY = "requests.reply"
 FORWARD = "requests.forward"

@@ -14,8 +14,7 @@ from handlers.common import chat_id_of
 from handlers.paging import page_of
 from handlers.requests import news, stats, views
 from handlers.requests.buttons import ListPage, OpenRequest, Rate, ShowFile
-from handlers.requests.steps import closing_form
-from handlers.shape import JOINED, MEMBERS, Form, Turn, form_step, handler
+from handlers.shape import JOINED, MEMBERS, Form, Turn, closing_form, form_step, handler
 
 REOPEN = "requests.reopen"
 PAGE = 10
