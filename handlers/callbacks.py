@@ -10,6 +10,8 @@ button is refused, never crashes).
 
 Supported field types: int (a non-negative 32-bit id, page or version), str (no ':'),
 StrEnum subclasses, Literal[...] of strings, and ``X | None`` of those (None is "-").
+Families of one shape can share a generic base (a frozen, slotted dataclass) whose field
+is a type parameter: ``class Studied(MeetingChoice[Literal["y", "n"]])``.
 """
 
 from __future__ import annotations
@@ -70,6 +72,16 @@ def family(prefix: str) -> Callable[[type[_Family]], type[_Family]]:
         return made
 
     return declare
+
+
+def _type_arguments(cls: type) -> dict[Any, Any]:
+    """What each type parameter of `cls`'s generic bases stands for in `cls`."""
+    bound: dict[Any, Any] = {}
+    for klass in reversed(cls.__mro__):
+        for base in getattr(klass, "__orig_bases__", ()):
+            parameters = getattr(get_origin(base), "__parameters__", ())
+            bound.update(zip(parameters, [bound.get(a, a) for a in get_args(base)], strict=False))
+    return bound
 
 
 class CallbackDataError(ValueError):
@@ -155,7 +167,11 @@ class CallbackData:
         cached = _HINTS.get(cls)
         if cached is None:
             hints = typing.get_type_hints(cls)
-            cached = [(f.name, hints[f.name]) for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+            bound = _type_arguments(cls)
+            cached = [
+                (f.name, bound.get(hints[f.name], hints[f.name]))
+                for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            ]
             _HINTS[cls] = cached
         return cached
 

@@ -3,17 +3,26 @@ families, so buttons already sent keep working)."""
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from dataclasses import dataclass
+from typing import Generic, Literal, Self, TypeVar
 
 from handlers.callbacks import LARGEST_ID, CallbackData, family
 
+Choice = TypeVar("Choice", bound=str)
 
-@family("mt")
-class Vote(CallbackData):
-    """出席 / 请假 / 签到 on a notice or reminder: "mt:<meeting>:yes"."""
+
+@dataclass(frozen=True, slots=True)
+class MeetingChoice(CallbackData, Generic[Choice]):
+    """The shape of the families below: a meeting and which of its buttons was pressed,
+    "<prefix>:<meeting>:<choice>" (not a family itself: it has no prefix)."""
 
     meeting_id: int
-    choice: Literal["yes", "leave", "in"]
+    choice: Choice
+
+
+@family("mt")
+class Vote(MeetingChoice[Literal["yes", "leave", "in"]]):
+    """出席 / 请假 / 签到 on a notice or reminder: "mt:<meeting>:yes"."""
 
 
 @family("ml")
@@ -55,19 +64,13 @@ class FormPress(CallbackData):
 
 
 @family("mc")
-class CancelPress(CallbackData):
+class CancelPress(MeetingChoice[Literal["yes", "no"]]):
     """Confirm or drop calling a meeting off: "mc:<meeting>:yes"."""
-
-    meeting_id: int
-    choice: Literal["yes", "no"]
 
 
 @family("mi")
-class Studied(CallbackData):
+class Studied(MeetingChoice[Literal["y", "n"]]):
     """Whether 第一议题 was studied: "mi:<meeting>:y"."""
-
-    meeting_id: int
-    choice: Literal["y", "n"]
 
 
 @family("mdoc")

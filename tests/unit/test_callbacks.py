@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import ClassVar, Literal
+from typing import ClassVar, Generic, Literal, TypeVar
 
 import pytest
 from hypothesis import given
@@ -26,6 +26,20 @@ class Sample(CallbackData):
     colour: Colour
     page: int | None = None
     flag: bool = False
+
+
+Choice = TypeVar("Choice", bound=str)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ItemChoice(CallbackData, Generic[Choice]):
+    item_id: int
+    choice: Choice
+
+
+@family("zz_pair")
+class Pair(ItemChoice[Literal["a", "b"]]):
+    """A family whose fields come from a generic base."""
 
 
 def test_round_trip() -> None:
@@ -102,3 +116,11 @@ def test_a_family_needs_its_own_prefix_given_once() -> None:
 
     with pytest.raises(TypeError):
         family("zz:colon")
+
+
+def test_a_generic_base_gives_each_family_its_own_choices() -> None:
+    assert Pair(item_id=7, choice="b").encode() == "zz_pair:7:b"
+    assert Pair.decode("zz_pair:7:a") == Pair(item_id=7, choice="a")
+    assert Pair.decode("zz_pair:7:c") is None  # not one of this family's choices
+    assert "zz_pair" in FAMILIES
+    assert not any(f is ItemChoice for f in FAMILIES.values())
