@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import (
     Any,
     ClassVar,
+    Generic,
     Literal,
     Self,
     TypeVar,
@@ -237,3 +238,14 @@ class CallbackData:
     def examples(cls) -> list[Self]:
         """Largest realistic instances, for families with free-form str fields."""
         raise NotImplementedError(f"{cls.__name__} has a str field: define examples()")
+
+
+Pressed = TypeVar("Pressed", bound=str)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Choice(CallbackData, Generic[Pressed]):
+    """The shape of a family that carries only which of its buttons was pressed:
+    ``class LeaveChoice(Choice[Literal["yes", "no"]])`` encodes as "lv:yes"."""
+
+    choice: Pressed

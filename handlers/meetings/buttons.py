@@ -8,16 +8,16 @@ from typing import Generic, Literal, Self, TypeVar
 
 from handlers.callbacks import LARGEST_ID, CallbackData, family
 
-Choice = TypeVar("Choice", bound=str)
+Pressed = TypeVar("Pressed", bound=str)
 
 
 @dataclass(frozen=True, slots=True)
-class MeetingChoice(CallbackData, Generic[Choice]):
+class MeetingChoice(CallbackData, Generic[Pressed]):
     """The shape of the families below: a meeting and which of its buttons was pressed,
     "<prefix>:<meeting>:<choice>" (not a family itself: it has no prefix)."""
 
     meeting_id: int
-    choice: Choice
+    choice: Pressed
 
 
 @family("mt")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from bot.models import PledgeRating
-from handlers.callbacks import CallbackData, family
+from handlers.callbacks import CallbackData, Choice, family
 
 FormStep = Literal["post", "duties", "commitments"]
 
@@ -34,10 +34,8 @@ class Remind(CallbackData):
 
 
 @family("plp")
-class PublishChoice(CallbackData):
+class PublishChoice(Choice[Literal["go", "no"]]):
     """确认发送 / 取消 under the 公示 preview."""
-
-    choice: Literal["go", "no"]
 
 
 RatingCode = Literal["e", "s", "b", "u"]

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from handlers.callbacks import CallbackData, family
+from handlers.callbacks import CallbackData, Choice, family
 
 
 @family("lv")
-class LeaveChoice(CallbackData):
+class LeaveChoice(Choice[Literal["yes", "no"]]):
     """确认 / 取消 under /leave: ``lv:yes``."""
-
-    choice: Literal["yes", "no"]
 
 
 @family("pe")
