@@ -188,6 +188,10 @@ class Turn(Generic[D]):
             self.s, telegram_user_id=who, form=form, step=step, now=self.now, data=data
         )
 
+    async def advance_form(self, state: FormState, step: str, **data: Any) -> FormState:
+        """Move this person's form to `step`, merging `data` into it (not yet committed)."""
+        return await forms.advance(self.s, state=state, step=step, now=self.now, **data)
+
     async def close_form(self) -> bool:
         """End this person's guided form (not yet committed); whether one was open."""
         return await forms.clear(self.s, telegram_user_id=self.actor.telegram_user_id)

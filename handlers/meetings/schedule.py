@@ -124,7 +124,7 @@ def typed_step(apply: Apply) -> Step:
             await ask(turn, state)
             return
         nxt = _next_step(state.step, draft, _editing(state))
-        await forms.advance(turn.s, state=state, step=nxt, now=turn.now, **draft.to_data())
+        await turn.advance_form(state, nxt, **draft.to_data())
         await turn.s.commit()
         await ask(turn, state)
 
@@ -245,7 +245,7 @@ async def _show_picker(turn: Turn[FormPress], state: FormState, draft: Draft) ->
 async def _press_invitee(turn: Turn[FormPress], state: FormState, draft: Draft) -> str | None:
     current = await drafts.invitees(turn.s, branch_id=turn.branch_id, draft=draft)
     drafts.toggle_invitee(draft, current, parse_id(turn.data.value) or 0)
-    await forms.advance(turn.s, state=state, step="invitees", now=turn.now, **draft.to_data())
+    await turn.advance_form(state, "invitees", **draft.to_data())
     await turn.s.commit()
     await _show_picker(turn, state, draft)
     return None
@@ -256,7 +256,7 @@ async def _press_page(turn: Turn[FormPress], state: FormState, draft: Draft) -> 
     if page is None:
         await refuse_stale(turn)
         return None
-    await forms.advance(turn.s, state=state, step="invitees", now=turn.now, inv_page=page)
+    await turn.advance_form(state, "invitees", inv_page=page)
     await turn.s.commit()
     await _show_picker(turn, state, draft)
     return None
@@ -268,7 +268,7 @@ async def _press_done(turn: Turn[FormPress], state: FormState, draft: Draft) -> 
 
 async def _reopen(turn: Turn[FormPress], state: FormState, step: str) -> None:
     """Go to `step` to change one answer; the form returns to the preview after it."""
-    await forms.advance(turn.s, state=state, step=step, now=turn.now, editing=True)
+    await turn.advance_form(state, step, editing=True)
     await turn.s.commit()
     if not turn.answered:
         await turn.answer()
@@ -346,7 +346,7 @@ async def form_button(turn: Turn[FormPress]) -> None:
     nxt = await press(turn, state, draft)
     if nxt is None:
         return
-    await forms.advance(turn.s, state=state, step=nxt, now=turn.now, **draft.to_data())
+    await turn.advance_form(state, nxt, **draft.to_data())
     await turn.s.commit()
     await turn.answer()
     await turn.set_buttons([])  # an answered prompt cannot be pressed again

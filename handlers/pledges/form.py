@@ -60,7 +60,7 @@ async def show_preview(turn: Turn[Any], state: FormState) -> None:
         now=turn.now,
         tz=turn.settings.tz,
     )
-    await forms.advance(turn.s, state=state, step="preview", now=turn.now)
+    await turn.advance_form(state, "preview")
     await turn.commit()
     lines, keyboard = views.preview(turn.t, card)
     await reply_parts(turn, lines, keyboard)
@@ -120,10 +120,10 @@ async def typed_part(turn: Turn[None], state: FormState) -> None:
     value = PARTS[step]((message.text if message else None) or "")
     following = NEXT.get(step)
     if state.data.get("back") == "preview" or following is None:
-        await forms.advance(turn.s, state=state, step="preview", now=turn.now, **{step: value})
+        await turn.advance_form(state, "preview", **{step: value})
         await show_preview(turn, state)
         return
-    await forms.advance(turn.s, state=state, step=following, now=turn.now, **{step: value})
+    await turn.advance_form(state, following, **{step: value})
     await turn.commit()
     await _ask(turn, following)
 
@@ -172,7 +172,7 @@ async def form_button(turn: Turn[FormAction]) -> None:
     elif action == "submit":
         await _submit(turn, state)
     else:
-        await forms.advance(turn.s, state=state, step=action, now=turn.now, back="preview")
+        await turn.advance_form(state, action, back="preview")
         await turn.commit()
         branch = await svc.branch_name(turn.s, turn.member)
         await turn.answer()

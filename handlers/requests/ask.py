@@ -40,7 +40,7 @@ async def choose_kind(turn: Turn[ChooseKind]) -> None:
 
 
 async def _show_preview(turn: Turn[None], state: FormState, **data: object) -> None:
-    state = await forms.advance(turn.s, state=state, step="preview", now=turn.now, **data)
+    state = await turn.advance_form(state, "preview", **data)
     await turn.commit()
     text, keyboard = views.preview(turn.t, state.data)
     await turn.reply(text, keyboard)
@@ -71,7 +71,7 @@ async def ask_file(turn: Turn[None], state: FormState) -> None:
     if data.get("text") or state.data.get("text"):
         await _show_preview(turn, state, **data)
         return
-    await forms.advance(turn.s, state=state, step="text", now=turn.now, **data)
+    await turn.advance_form(state, "text", **data)
     await turn.commit()
     await turn.reply(turn.t._("📎 Attached. Now please type the text."))
 
