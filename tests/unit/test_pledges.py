@@ -26,6 +26,8 @@ from bot.services.errors import Refused
 from tests.harness import START
 
 TZ = ZoneInfo("Asia/Shanghai")
+# 通过 / 退回, as the reviewer's buttons pass them to `review`.
+APPROVED, RETURNED = PledgeStatus.approved, PledgeStatus.returned
 
 # One commitment as a person would type it: one line, no surrounding blanks, no list marker.
 commitment = (
@@ -141,15 +143,25 @@ async def test_review_cycle_keeps_every_version_and_who_did_what(engine: AsyncEn
         assert pid is not None
     async with sessions() as s:
         with pytest.raises(Refused, match="other_branch"):
-            await svc.approve(s, actor=stranger, pledge_id=pid, version=1, now=now)
-        with pytest.raises(Refused, match="not_allowed"):
-            await svc.approve(s, actor=member, pledge_id=pid, version=1, now=now)
-        with pytest.raises(Refused, match="comment_empty"):
-            await svc.return_pledge(
-                s, actor=secretary, pledge_id=pid, version=1, comment="  ", now=now
+            await svc.review(
+                s, actor=stranger, pledge_id=pid, version=1, status=APPROVED, comment=None, now=now
             )
-        await svc.return_pledge(
-            s, actor=secretary, pledge_id=pid, version=1, comment="再具体些", now=now
+        with pytest.raises(Refused, match="not_allowed"):
+            await svc.review(
+                s, actor=member, pledge_id=pid, version=1, status=APPROVED, comment=None, now=now
+            )
+        with pytest.raises(Refused, match="comment_empty"):
+            await svc.review(
+                s, actor=secretary, pledge_id=pid, version=1, status=RETURNED, comment="  ", now=now
+            )
+        await svc.review(
+            s,
+            actor=secretary,
+            pledge_id=pid,
+            version=1,
+            status=RETURNED,
+            comment="再具体些",
+            now=now,
         )
         await s.commit()
     later = now + timedelta(hours=2)
@@ -164,13 +176,39 @@ async def test_review_cycle_keeps_every_version_and_who_did_what(engine: AsyncEn
         await s.commit()
     async with sessions() as s:
         with pytest.raises(Refused, match="pledge_changed"):
-            await svc.approve(s, actor=secretary, pledge_id=pid, version=1, now=later)
-        approved = await svc.approve(s, actor=secretary, pledge_id=pid, version=2, now=later)
+            await svc.review(
+                s,
+                actor=secretary,
+                pledge_id=pid,
+                version=1,
+                status=APPROVED,
+                comment=None,
+                now=later,
+            )
+        approved = (
+            await svc.review(
+                s,
+                actor=secretary,
+                pledge_id=pid,
+                version=2,
+                status=APPROVED,
+                comment=None,
+                now=later,
+            )
+        ).pledge
         await s.commit()
         assert approved.status == PledgeStatus.approved
     async with sessions() as s:
         with pytest.raises(Refused, match="already_approved"):
-            await svc.approve(s, actor=secretary, pledge_id=pid, version=2, now=later)
+            await svc.review(
+                s,
+                actor=secretary,
+                pledge_id=pid,
+                version=2,
+                status=APPROVED,
+                comment=None,
+                now=later,
+            )
         with pytest.raises(Refused, match="already_approved"):
             await svc.submit(
                 s, member=member, post="x", duties="y", commitments=["z"], now=later, tz=TZ
@@ -272,9 +310,27 @@ async def test_review_is_never_ones_own_and_secretaries_go_to_the_committee(
             (admin, member_id, "branch_reviews"),
         ):
             with pytest.raises(Refused) as exc:
-                await svc.approve(s, actor=actor, pledge_id=pid, version=1, now=START)
+                await svc.review(
+                    s,
+                    actor=actor,
+                    pledge_id=pid,
+                    version=1,
+                    status=APPROVED,
+                    comment=None,
+                    now=START,
+                )
             assert exc.value.code == code
-        approved = await svc.approve(s, actor=admin, pledge_id=own_id, version=1, now=START)
+        approved = (
+            await svc.review(
+                s,
+                actor=admin,
+                pledge_id=own_id,
+                version=1,
+                status=APPROVED,
+                comment=None,
+                now=START,
+            )
+        ).pledge
         assert (approved.status, approved.reviewed_by) == (PledgeStatus.approved, admin.id)
 
 
@@ -289,11 +345,12 @@ async def test_last_years_returned_pledge_stays_current_through_january(
             s, member=member, post="会长", duties="主持", commitments=["一"], now=december, tz=TZ
         )
         assert first.pledge.id is not None
-        await svc.return_pledge(
+        await svc.review(
             s,
             actor=secretary,
             pledge_id=first.pledge.id,
             version=1,
+            status=RETURNED,
             comment="再具体些",
             now=december,
         )

@@ -31,11 +31,9 @@ from bot.services.pledges.records import (
 from bot.services.pledges.reviewing import (
     AUDIT_ACTIONS,
     Reviewed,
-    approve,
     check_reviewable,
     next_review,
     pending,
-    return_pledge,
     review,
 )
 from bot.services.pledges.rules import (
@@ -85,7 +83,6 @@ __all__ = [
     "Reviewed",
     "Submitted",
     "add_note",
-    "approve",
     "approved_for_publishing",
     "branch_name",
     "card_of",
@@ -108,7 +105,6 @@ __all__ = [
     "rate",
     "rateable",
     "remind_missing",
-    "return_pledge",
     "review",
     "start_form",
     "strip_marker",

@@ -162,44 +162,6 @@ async def _record(
     )
 
 
-async def approve(
-    session: AsyncSession, *, actor: Member | None, pledge_id: int, version: int, now: datetime
-) -> Pledge:
-    """通过: approve exactly the version the secretary saw (see `review`)."""
-    done = await review(
-        session,
-        actor=actor,
-        pledge_id=pledge_id,
-        version=version,
-        status=PledgeStatus.approved,
-        comment=None,
-        now=now,
-    )
-    return done.pledge
-
-
-async def return_pledge(
-    session: AsyncSession,
-    *,
-    actor: Member | None,
-    pledge_id: int,
-    version: int,
-    comment: str,
-    now: datetime,
-) -> Pledge:
-    """退回 with a comment the member receives (see `review`)."""
-    done = await review(
-        session,
-        actor=actor,
-        pledge_id=pledge_id,
-        version=version,
-        status=PledgeStatus.returned,
-        comment=comment,
-        now=now,
-    )
-    return done.pledge
-
-
 async def pending(
     session: AsyncSession, *, actor: Member | None, now: datetime, tz: ZoneInfo
 ) -> list[Pledge]:
