@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,11 +11,13 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.db import make_sessions
 from bot.models import (
     Branch,
     Member,
+    Pledge,
     PledgeEvent,
     PledgeRating,
     PledgeStatus,
@@ -26,8 +29,15 @@ from bot.services.errors import Refused
 from tests.harness import START
 
 TZ = ZoneInfo("Asia/Shanghai")
-# 通过 / 退回, as the reviewer's buttons pass them to `review`.
 APPROVED, RETURNED = PledgeStatus.approved, PledgeStatus.returned
+
+
+async def reviewed(
+    s: AsyncSession, status: PledgeStatus, comment: str | None = None, **pressed: Any
+) -> Pledge:
+    """通过 (APPROVED) or 退回 (RETURNED, with a comment), as the reviewer's buttons call it."""
+    return (await svc.review(s, status=status, comment=comment, **pressed)).pledge
+
 
 # One commitment as a person would type it: one line, no surrounding blanks, no list marker.
 commitment = (
@@ -143,25 +153,15 @@ async def test_review_cycle_keeps_every_version_and_who_did_what(engine: AsyncEn
         assert pid is not None
     async with sessions() as s:
         with pytest.raises(Refused, match="other_branch"):
-            await svc.review(
-                s, actor=stranger, pledge_id=pid, version=1, status=APPROVED, comment=None, now=now
-            )
+            await reviewed(s, APPROVED, actor=stranger, pledge_id=pid, version=1, now=now)
         with pytest.raises(Refused, match="not_allowed"):
-            await svc.review(
-                s, actor=member, pledge_id=pid, version=1, status=APPROVED, comment=None, now=now
-            )
+            await reviewed(s, APPROVED, actor=member, pledge_id=pid, version=1, now=now)
         with pytest.raises(Refused, match="comment_empty"):
-            await svc.review(
-                s, actor=secretary, pledge_id=pid, version=1, status=RETURNED, comment="  ", now=now
+            await reviewed(
+                s, RETURNED, actor=secretary, pledge_id=pid, version=1, comment="  ", now=now
             )
-        await svc.review(
-            s,
-            actor=secretary,
-            pledge_id=pid,
-            version=1,
-            status=RETURNED,
-            comment="再具体些",
-            now=now,
+        await reviewed(
+            s, RETURNED, actor=secretary, pledge_id=pid, version=1, comment="再具体些", now=now
         )
         await s.commit()
     later = now + timedelta(hours=2)
@@ -176,39 +176,13 @@ async def test_review_cycle_keeps_every_version_and_who_did_what(engine: AsyncEn
         await s.commit()
     async with sessions() as s:
         with pytest.raises(Refused, match="pledge_changed"):
-            await svc.review(
-                s,
-                actor=secretary,
-                pledge_id=pid,
-                version=1,
-                status=APPROVED,
-                comment=None,
-                now=later,
-            )
-        approved = (
-            await svc.review(
-                s,
-                actor=secretary,
-                pledge_id=pid,
-                version=2,
-                status=APPROVED,
-                comment=None,
-                now=later,
-            )
-        ).pledge
+            await reviewed(s, APPROVED, actor=secretary, pledge_id=pid, version=1, now=later)
+        approved = await reviewed(s, APPROVED, actor=secretary, pledge_id=pid, version=2, now=later)
         await s.commit()
         assert approved.status == PledgeStatus.approved
     async with sessions() as s:
         with pytest.raises(Refused, match="already_approved"):
-            await svc.review(
-                s,
-                actor=secretary,
-                pledge_id=pid,
-                version=2,
-                status=APPROVED,
-                comment=None,
-                now=later,
-            )
+            await reviewed(s, APPROVED, actor=secretary, pledge_id=pid, version=2, now=later)
         with pytest.raises(Refused, match="already_approved"):
             await svc.submit(
                 s, member=member, post="x", duties="y", commitments=["z"], now=later, tz=TZ
@@ -310,27 +284,9 @@ async def test_review_is_never_ones_own_and_secretaries_go_to_the_committee(
             (admin, member_id, "branch_reviews"),
         ):
             with pytest.raises(Refused) as exc:
-                await svc.review(
-                    s,
-                    actor=actor,
-                    pledge_id=pid,
-                    version=1,
-                    status=APPROVED,
-                    comment=None,
-                    now=START,
-                )
+                await reviewed(s, APPROVED, actor=actor, pledge_id=pid, version=1, now=START)
             assert exc.value.code == code
-        approved = (
-            await svc.review(
-                s,
-                actor=admin,
-                pledge_id=own_id,
-                version=1,
-                status=APPROVED,
-                comment=None,
-                now=START,
-            )
-        ).pledge
+        approved = await reviewed(s, APPROVED, actor=admin, pledge_id=own_id, version=1, now=START)
         assert (approved.status, approved.reviewed_by) == (PledgeStatus.approved, admin.id)
 
 
@@ -345,12 +301,12 @@ async def test_last_years_returned_pledge_stays_current_through_january(
             s, member=member, post="会长", duties="主持", commitments=["一"], now=december, tz=TZ
         )
         assert first.pledge.id is not None
-        await svc.review(
+        await reviewed(
             s,
+            RETURNED,
             actor=secretary,
             pledge_id=first.pledge.id,
             version=1,
-            status=RETURNED,
             comment="再具体些",
             now=december,
         )
