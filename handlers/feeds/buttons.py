@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from handlers.callbacks import CallbackData
 
@@ -22,3 +22,12 @@ class DiscardDraft(CallbackData):
 
     prefix: ClassVar[str] = "studydrop"
     item_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRemove(CallbackData):
+    """移除 a feed from the /feeds list (ask), then 确认 (yes) or 取消 (no)."""
+
+    prefix: ClassVar[str] = "feedrm"
+    feed_id: int
+    choice: Literal["ask", "yes", "no"]

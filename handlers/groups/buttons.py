@@ -24,3 +24,11 @@ class GroupVote(CallbackData):
     prefix: ClassVar[str] = "gm"
     meeting_id: int
     choice: Literal["yes", "in"]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupStudy(CallbackData):
+    """已学习 pressed in the group under a study item: recorded for the presser."""
+
+    prefix: ClassVar[str] = "gs"
+    item_id: int

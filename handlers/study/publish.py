@@ -6,9 +6,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.delivery.message import Keyboard
+from bot.i18n import N_
 from bot.models import FormState
 from bot.services import forms, org, study
 from bot.services.errors import Refused
+from handlers.groups import posts as group_posts
 from handlers.shape import LEADERS, Form, Turn, form_step, handler, refuse_role, refuse_stale
 from handlers.study import views
 from handlers.study.buttons import DraftPress
@@ -116,25 +118,53 @@ async def url_step(turn: Turn[None], state: FormState) -> None:
 
 @form_step(refusals=views.REFUSALS)
 async def summary_step(turn: Turn[None], state: FormState) -> None:
-    """The summary typed in /newstudy; then the preview with the publishing buttons."""
+    """The summary typed in /newstudy; then the 学时 it carries."""
 
     async def step(state: FormState, text: str) -> None:
         item_id = _item_of(state)
-        await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
         if item_id is None:
+            await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
             await turn.commit()
             return
         await study.set_summary(turn.s, actor=turn.member, item_id=item_id, summary=text)
+        await forms.advance(turn.s, state=state, step="hours", now=turn.now)
         await turn.commit()
-        await turn.reply(*await preview_of(turn, item_id))
+        await turn.reply(views.ask_hours(turn.t), views.skip(turn.t, item_id))
 
     await _draft_step(turn, state, step)
 
 
-NEW = Form(NEW_FORM, steps={"title": title_step, "url": url_step, "summary": summary_step})
+@form_step(refusals=views.REFUSALS)
+async def hours_step(turn: Turn[None], state: FormState) -> None:
+    """The 学时 typed in /newstudy (bad input is refused and asked again); the preview."""
+
+    async def step(state: FormState, text: str) -> None:
+        item_id = _item_of(state)
+        if item_id is not None:
+            await study.set_hours(turn.s, actor=turn.member, item_id=item_id, text=text)
+        await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+        await turn.commit()
+        if item_id is not None:
+            await turn.reply(*await preview_of(turn, item_id))
+
+    await _draft_step(turn, state, step)
+
+
+NEW = Form(
+    NEW_FORM,
+    steps={"title": title_step, "url": url_step, "summary": summary_step, "hours": hours_step},
+)
 
 
 # ---------------------------------------------------------------- the preview's buttons
+
+
+# Skip at a step: (what the skipped step's message becomes, the next step or None).
+SKIPS = {
+    "url": (N_("No link."), "summary"),
+    "summary": (N_("No summary."), "hours"),
+    "hours": (N_("0.5 training hours (the default)."), None),
+}
 
 
 async def _skip(turn: Turn[DraftPress]) -> None:
@@ -144,25 +174,26 @@ async def _skip(turn: Turn[DraftPress]) -> None:
         state is None
         or state.form != NEW_FORM
         or state.data.get("item_id") != item_id
-        or state.step not in ("url", "summary")
+        or state.step not in SKIPS
     ):
         await refuse_stale(turn)
         return
     await study.draft_scope(turn.s, actor=turn.member, item_id=item_id)
     t = turn.t
-    if state.step == "url":
-        await forms.advance(turn.s, state=state, step="summary", now=turn.now)
-        await turn.commit()
-        await turn.answer()
-        await turn.edit(t._("No link."))
-        await turn.reply(views.ask_summary(t), views.skip(t, item_id))
-        return
-    await forms.clear(turn.s, telegram_user_id=who)
+    said, then = SKIPS[state.step]
+    if then is not None:
+        await forms.advance(turn.s, state=state, step=then, now=turn.now)
+    else:
+        await forms.clear(turn.s, telegram_user_id=who)
     await turn.commit()
-    text, rows = await preview_of(turn, item_id)
     await turn.answer()
-    await turn.edit(t._("No summary."))
-    await turn.reply(text, rows)
+    await turn.edit(t._(said))
+    if then == "summary":
+        await turn.reply(views.ask_summary(t), views.skip(t, item_id))
+    elif then == "hours":
+        await turn.reply(views.ask_hours(t), views.skip(t, item_id))
+    else:
+        await turn.reply(*await preview_of(turn, item_id))
 
 
 async def _cancel(turn: Turn[DraftPress]) -> None:
@@ -173,15 +204,22 @@ async def _cancel(turn: Turn[DraftPress]) -> None:
     await turn.edit(views.cancelled(turn.t, item))
 
 
-async def _publish(turn: Turn[DraftPress]) -> None:
-    done = await study.publish(
+async def publish_item(turn: Turn[Any], item_id: int) -> study.Published:
+    """Publish a draft: members get it at their branch's study time, and so do the
+    branches' linked groups."""
+    return await study.publish(
         turn.s,
         actor=turn.member,
-        item_id=turn.data.item_id,
+        item_id=item_id,
         now=turn.now,
         rules=rules_of(turn),
         compose=views.push_compose(turn.context.catalogs, turn.settings.tz),
+        group_compose=group_posts.study_compose(turn.context),
     )
+
+
+async def _publish(turn: Turn[DraftPress]) -> None:
+    done = await publish_item(turn, turn.data.item_id)
     await turn.commit()
     await turn.answer()
     await turn.edit(views.published_text(turn.t, done))
