@@ -8,7 +8,7 @@ services as in private, checked against the person who pressed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.context import GUEST, BotContext
@@ -25,7 +25,7 @@ from handlers.groups.buttons import GroupStudy, GroupVote
 from handlers.meetings import answers
 from handlers.meetings import views as meeting_views
 from handlers.meetings.refusals import REFUSALS as MEETING_REFUSALS
-from handlers.shape import EVERYONE, Turn, handler
+from handlers.shape import EVERYONE, Refusals, Turn, handler
 from handlers.study import members as study_members
 from handlers.study import views as study_views
 
@@ -121,18 +121,6 @@ async def group_vote(turn: Turn[GroupVote]) -> None:
     await turn.answer(meeting_views.attend_toast(turn.t, changed))
 
 
-async def leave_link(turn: Turn[Any], meeting_id: str) -> None:
-    """t.me/<bot>?start=leave-<id> from the group: ask the reason here, in private."""
-    if turn.actor.role == GUEST:
-        await turn.reply(views.not_joined(turn.t, turn.context.bot.username))
-        return
-    try:
-        await answers.ask_leave(turn, int(meeting_id))
-    except Refused as exc:
-        await turn.s.rollback()
-        await turn.refuse(MEETING_REFUSALS.html(turn.t, exc))
-
-
 @handler(roles=EVERYONE, button=GroupStudy, refusals=study_views.REFUSALS)
 async def group_studied(turn: Turn[GroupStudy]) -> None:
     """已学习 in the group: recorded for the presser (pushed to their branch), a toast."""
@@ -142,13 +130,26 @@ async def group_studied(turn: Turn[GroupStudy]) -> None:
     await study_members.mark_studied(turn, turn.data.item_id)
 
 
-async def reflect_link(turn: Turn[Any], item_id: str) -> None:
-    """t.me/<bot>?start=reflect-<id> from the group: the 心得 form, here in private."""
-    if turn.actor.role == GUEST:
-        await turn.reply(views.not_joined(turn.t, turn.context.bot.username))
-        return
-    try:
-        await study_members.ask_reflection(turn, int(item_id))
-    except Refused as exc:
-        await turn.s.rollback()
-        await turn.refuse(study_views.REFUSALS.html(turn.t, exc))
+def private_link(
+    opener: Callable[[Turn[Any], int], Awaitable[None]], refusals: Refusals
+) -> Callable[[Turn[Any], str], Awaitable[None]]:
+    """A /start deep link from a group button (t.me/<bot>?start=<name>-<id>): what needs
+    typing is asked here, in private, after `opener` re-checked it for this person."""
+
+    async def open_link(turn: Turn[Any], ref: str) -> None:
+        if turn.actor.role == GUEST:
+            await turn.reply(views.not_joined(turn.t, turn.context.bot.username))
+            return
+        try:
+            await opener(turn, int(ref))
+        except Refused as exc:
+            await turn.s.rollback()
+            await turn.refuse(refusals.html(turn.t, exc))
+
+    return open_link
+
+
+# 请假 from a meeting post: the reason is asked here. 写心得 from a study post: the 心得
+# form opens here (the item must have been pushed to the person's branch).
+leave_link = private_link(answers.ask_leave, MEETING_REFUSALS)
+reflect_link = private_link(study_members.ask_reflection, study_views.REFUSALS)

@@ -98,73 +98,69 @@ def _item_of(state: FormState) -> int | None:
     return item_id if isinstance(item_id, int) else None
 
 
-@form_step(refusals=views.REFUSALS)
-async def url_step(turn: Turn[None], state: FormState) -> None:
-    """The link typed in the guided /newstudy."""
-
-    async def step(state: FormState, text: str) -> None:
-        item_id = _item_of(state)
-        if item_id is None:
-            await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
-            await turn.commit()
-            return
-        await study.set_url(turn.s, actor=turn.member, item_id=item_id, url=text)
-        await forms.advance(turn.s, state=state, step="summary", now=turn.now)
-        await turn.commit()
-        await turn.reply(views.ask_summary(turn.t), views.skip(turn.t, item_id))
-
-    await _draft_step(turn, state, step)
-
-
-@form_step(refusals=views.REFUSALS)
-async def summary_step(turn: Turn[None], state: FormState) -> None:
-    """The summary typed in /newstudy; then the 学时 it carries."""
-
-    async def step(state: FormState, text: str) -> None:
-        item_id = _item_of(state)
-        if item_id is None:
-            await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
-            await turn.commit()
-            return
-        await study.set_summary(turn.s, actor=turn.member, item_id=item_id, summary=text)
-        await forms.advance(turn.s, state=state, step="hours", now=turn.now)
-        await turn.commit()
-        await turn.reply(views.ask_hours(turn.t), views.skip(turn.t, item_id))
-
-    await _draft_step(turn, state, step)
+Setter = Callable[[Turn[Any], int, str], Awaitable[object]]
+# The steps after the title, as one table: what the typed text sets, and the next step
+# (None: the preview with the publishing buttons); what Skip says instead.
+FIELDS: dict[str, tuple[Setter, str | None, str]] = {
+    "url": (
+        lambda turn, i, text: study.set_url(turn.s, actor=turn.member, item_id=i, url=text),
+        "summary",
+        N_("No link."),
+    ),
+    "summary": (
+        lambda turn, i, text: study.set_summary(turn.s, actor=turn.member, item_id=i, summary=text),
+        "hours",
+        N_("No summary."),
+    ),
+    "hours": (
+        lambda turn, i, text: study.set_hours(turn.s, actor=turn.member, item_id=i, text=text),
+        None,
+        N_("0.5 training hours (the default)."),
+    ),
+}
 
 
-@form_step(refusals=views.REFUSALS)
-async def hours_step(turn: Turn[None], state: FormState) -> None:
-    """The 学时 typed in /newstudy (bad input is refused and asked again); the preview."""
-
-    async def step(state: FormState, text: str) -> None:
-        item_id = _item_of(state)
-        if item_id is not None:
-            await study.set_hours(turn.s, actor=turn.member, item_id=item_id, text=text)
+async def _move_on(turn: Turn[Any], state: FormState, then: str | None, item_id: int) -> None:
+    """Go to step `then` and ask it (None: end the form and show the preview)."""
+    if then is None:
         await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
-        await turn.commit()
-        if item_id is not None:
-            await turn.reply(*await preview_of(turn, item_id))
+    else:
+        await forms.advance(turn.s, state=state, step=then, now=turn.now)
+    await turn.commit()
+    t = turn.t
+    if then == "summary":
+        await turn.reply(views.ask_summary(t), views.skip(t, item_id))
+    elif then == "hours":
+        await turn.reply(views.ask_hours(t), views.skip(t, item_id))
+    else:
+        await turn.reply(*await preview_of(turn, item_id))
+
+
+@form_step(refusals=views.REFUSALS)
+async def field_step(turn: Turn[None], state: FormState) -> None:
+    """The link, summary or 学时 typed in /newstudy (bad input is refused and asked
+    again); then the next step, or the preview."""
+
+    async def step(state: FormState, text: str) -> None:
+        item_id = _item_of(state)
+        if item_id is None or state.step not in FIELDS:
+            await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+            await turn.commit()
+            return
+        setter, then, _skipped = FIELDS[state.step]
+        await setter(turn, item_id, text)
+        await _move_on(turn, state, then, item_id)
 
     await _draft_step(turn, state, step)
 
 
 NEW = Form(
     NEW_FORM,
-    steps={"title": title_step, "url": url_step, "summary": summary_step, "hours": hours_step},
+    steps={"title": title_step, "url": field_step, "summary": field_step, "hours": field_step},
 )
 
 
 # ---------------------------------------------------------------- the preview's buttons
-
-
-# Skip at a step: (what the skipped step's message becomes, the next step or None).
-SKIPS = {
-    "url": (N_("No link."), "summary"),
-    "summary": (N_("No summary."), "hours"),
-    "hours": (N_("0.5 training hours (the default)."), None),
-}
 
 
 async def _skip(turn: Turn[DraftPress]) -> None:
@@ -174,26 +170,15 @@ async def _skip(turn: Turn[DraftPress]) -> None:
         state is None
         or state.form != NEW_FORM
         or state.data.get("item_id") != item_id
-        or state.step not in SKIPS
+        or state.step not in FIELDS
     ):
         await refuse_stale(turn)
         return
     await study.draft_scope(turn.s, actor=turn.member, item_id=item_id)
-    t = turn.t
-    said, then = SKIPS[state.step]
-    if then is not None:
-        await forms.advance(turn.s, state=state, step=then, now=turn.now)
-    else:
-        await forms.clear(turn.s, telegram_user_id=who)
-    await turn.commit()
+    _setter, then, skipped = FIELDS[state.step]
     await turn.answer()
-    await turn.edit(t._(said))
-    if then == "summary":
-        await turn.reply(views.ask_summary(t), views.skip(t, item_id))
-    elif then == "hours":
-        await turn.reply(views.ask_hours(t), views.skip(t, item_id))
-    else:
-        await turn.reply(*await preview_of(turn, item_id))
+    await _move_on(turn, state, then, item_id)
+    await turn.edit(turn.t._(skipped))  # the question skipped, in place
 
 
 async def _cancel(turn: Turn[DraftPress]) -> None:
