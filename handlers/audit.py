@@ -56,6 +56,10 @@ ACTIONS = {
     "oversight.review_rated": N_("annual report rated"),
     "oversight.term": N_("branch term set"),
     "report.exported": N_("records exported"),
+    # The branch's own Telegram group (handlers/groups).
+    "branch_group.linked": N_("Telegram group linked"),
+    "branch_group.unlinked": N_("Telegram group unlinked"),
+    "branch_group.removed": N_("bot removed from the Telegram group; group unlinked"),
 }
 
 

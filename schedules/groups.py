@@ -1,4 +1,5 @@
-"""The counts in group posts ("已签到 12/30"), edited in place at most once a minute."""
+"""Group posts of meetings edited in place, at most once a minute: the counts ("已签到
+12/30"), a new time after /reschedule, and "cancelled" (without buttons) once called off."""
 
 from __future__ import annotations
 
@@ -23,17 +24,15 @@ async def refresh_counts(data: BotData, bot: Any, *, now: datetime) -> int:
     assert data.sessions is not None
     assert data.settings is not None
     assert data.catalogs is not None
-    t = data.catalogs.translator(data.settings.default_locale, data.settings.tz)
+    t = views.default_translator(data.catalogs, data.settings)
     edited = 0
     async with data.sessions() as s:
         for due in await groups.meeting_posts_due(s, now=now):
             meeting, post = due.meeting, due.post
             assert meeting.id is not None
             counts = await groups.meeting_counts(s, meeting.id)
-            line = views.counts_line(t, meeting, counts)
-            if line == post.shown or (
-                not post.shown and counts.attending == counts.checked_in == 0
-            ):
+            state = groups.PostState.of(meeting, views.counts_line(t, meeting, counts), post.shown)
+            if state.encode() == post.shown:
                 continue
             branch = await s.get(Branch, meeting.branch_id)
             party = (
@@ -46,12 +45,13 @@ async def refresh_counts(data: BotData, bot: Any, *, now: datetime) -> int:
                 counts,
                 branch=branch.name if branch else "",
                 bot_username=bot.username,
+                moved=state.moved,
             )
             try:
                 await sender.edit(bot, post.chat_id, due.message_id, message, lane=Lane.bulk)
             except TelegramError as exc:
                 log.warning("editing a group post failed: %s", exc)
-            post.shown, post.edited_at = line, now
+            post.shown, post.edited_at = state.encode(), now
             s.add(post)
             edited += 1
         await s.commit()

@@ -48,6 +48,26 @@ async def scene(stage: Stage, cast: Cast) -> None:
     stage.clock.advance(minutes=1)
     await refresh_counts(stage.app.bot_data, stage.app.bot, now=stage.clock.now())
     await stage.settle()
+
+    cast.narrate("书记改期：群里的会议通知就地改为新时间，并注明时间已变更")
+    meeting_id = str(post.button_data[0][0]).split(":")[1]
+    later = (stage.clock.now() + timedelta(days=13)).date().isoformat()
+    await stage.send(secretary, f"/reschedule {meeting_id} {later} 19:30")
+    stage.clock.advance(minutes=1)
+    await refresh_counts(stage.app.bot_data, stage.app.bot, now=stage.clock.now())
+    await stage.settle()
+
+    cast.narrate("学习内容也在群里发一次：“已学习”在群里按，“写心得”打开与机器人的私聊")
+    await stage.send(secretary, "/newstudy 学习新修订的《中国共产党支部工作条例》")
+    await stage.press(secretary, "跳过")
+    await stage.press(secretary, "跳过", secretary.last)
+    await stage.press(secretary, "发布", secretary.last)
+    await stage.deliver()
+    study_post = group.last
+    await stage.press(member, "已学习", study_post)
+    reflect = study_post.button_urls[0][1] or ""
+    await stage.send(member, "/start " + reflect.rsplit("start=", 1)[1])
+    await stage.send(member, "条例把支部工作讲得很具体，我会对照检查自己。")
     # The transcript prints private chats; the group is shown here, as its members see it.
     print(f"\n--- 群：{group.title} ---")  # noqa: T201
     for message in group.chat:

@@ -33,6 +33,7 @@ async def scene(stage: Stage, cast: Cast) -> None:
     cast.narrate("第一议题：书记发布一项学习内容，附链接和摘要")
     await stage.send(secretary, f"/newstudy {TITLE} https://www.example.org/study/2026-11")
     await stage.send(secretary, "请重点学习第二部分“把党的组织和工作覆盖到社会组织”，本周内完成。")
+    await stage.send(secretary, "1")  # 学时
     await stage.press(secretary, "发布")
 
     cast.narrate("学习内容推送给支部每位党员（一个发送批次），带“已学习”和“写心得”按钮")

@@ -337,13 +337,20 @@ async def list_feeds(session: AsyncSession, *, actor: Member | None) -> list[Stu
     return list(await session.exec(select(StudyFeed).order_by(col(StudyFeed.id))))
 
 
+async def feed_of(session: AsyncSession, *, actor: Member | None, feed_id: int) -> StudyFeed:
+    """One feed, for an admin (e.g. to ask before removing it)."""
+    access.require(actor, Role.admin)
+    feed = await session.get(StudyFeed, feed_id)
+    if feed is None:
+        raise Refused("feed_unknown", id=feed_id)
+    return feed
+
+
 async def remove_feed(
     session: AsyncSession, *, actor: Member | None, feed_id: int, now: datetime
 ) -> StudyFeed:
     admin = access.require(actor, Role.admin)
-    feed = await session.get(StudyFeed, feed_id)
-    if feed is None:
-        raise Refused("feed_unknown", id=feed_id)
+    feed = await feed_of(session, actor=admin, feed_id=feed_id)
     await session.delete(feed)
     await audit.record(
         session,

@@ -9,7 +9,7 @@ Telegram's 20 messages a minute.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,8 +19,17 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery import outbox
 from bot.delivery.message import OutgoingMessage
-from bot.models import Attendance, BranchGroup, Delivery, GroupPost, Meeting, Member, Role
-from bot.services import access
+from bot.models import (
+    Attendance,
+    BranchGroup,
+    Delivery,
+    GroupPost,
+    Meeting,
+    MeetingStatus,
+    Member,
+    Role,
+)
+from bot.services import access, audit
 from bot.services.errors import Refused
 
 PENDING, LINKED, UNLINKED = "pending", "linked", "unlinked"
@@ -35,6 +44,24 @@ class Linked:
     group: BranchGroup
     replaced: BranchGroup | None  # the branch's earlier group, now unlinked
     changed: bool  # False for a repeated press
+
+
+def _audit_subject(group: BranchGroup) -> str:
+    # /audit shows "branch:<id>" by the branch's name; the committee's group has none.
+    return f"branch:{group.branch_id}" if group.branch_id is not None else ""
+
+
+async def _audit(
+    session: AsyncSession, group: BranchGroup, action: str, actor_id: int | None, now: datetime
+) -> None:
+    await audit.record(
+        session,
+        actor_id=actor_id,
+        action=action,
+        now=now,
+        subject=_audit_subject(group),
+        details={"chat_id": group.chat_id, "title": group.title},
+    )
 
 
 def _scope_of(actor: Member | None) -> tuple[Member, int | None]:
@@ -112,6 +139,9 @@ async def confirm_link(
         replaced.unlinked_at = now
     group.state = LINKED
     group.linked_at = now
+    await _audit(session, group, "branch_group.linked", person.id, now)
+    if replaced is not None:
+        await _audit(session, replaced, "branch_group.unlinked", person.id, now)
     return Linked(group, replaced, changed=True)
 
 
@@ -128,6 +158,7 @@ async def unlink(
             raise Refused("not_allowed")
     group.state = UNLINKED
     group.unlinked_at = now
+    await _audit(session, group, "branch_group.unlinked", actor.id if actor else None, now)
     return group
 
 
@@ -138,6 +169,7 @@ async def bot_removed(session: AsyncSession, *, chat_id: int, now: datetime) -> 
         return False
     group.state = UNLINKED
     group.unlinked_at = now
+    await _audit(session, group, "branch_group.removed", None, now)
     return True
 
 
@@ -159,6 +191,19 @@ async def post(
     group = await linked_group(session, branch_id=branch_id)
     if group is None:
         return None
+    return await _post_in(session, group, kind, subject_id, message, now, created_by)
+
+
+async def _post_in(
+    session: AsyncSession,
+    group: BranchGroup,
+    kind: str,
+    subject_id: int,
+    message: OutgoingMessage,
+    now: datetime,
+    created_by: int | None,
+) -> GroupPost:
+    """One outbox row into the group, and the GroupPost that remembers it."""
     batch = await outbox.enqueue(
         session,
         kind=f"group.{kind}",
@@ -173,6 +218,35 @@ async def post(
     )
     session.add(row)
     return row
+
+
+async def post_to_branches(
+    session: AsyncSession,
+    *,
+    branch_ids: Iterable[int],
+    kind: str,
+    subject_id: int,
+    message: OutgoingMessage,
+    now: datetime,
+    created_by: int | None,
+) -> int:
+    """Post `message` once in each of these branches' linked groups; how many got it.
+
+    One query finds the groups, so an item for 500 branches costs one lookup.
+    """
+    ids = list(branch_ids)
+    if not ids:
+        return 0
+    groups = await session.exec(
+        select(BranchGroup).where(
+            col(BranchGroup.branch_id).in_(ids), col(BranchGroup.state) == LINKED
+        )
+    )
+    posted = 0
+    for group in groups.all():
+        await _post_in(session, group, kind, subject_id, message, now, created_by)
+        posted += 1
+    return posted
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +268,42 @@ async def meeting_counts(session: AsyncSession, meeting_id: int) -> MeetingCount
         )
     ).one()
     return MeetingCounts(int(row[0]), int(row[1]), int(row[2]))
+
+
+@dataclass(frozen=True, slots=True)
+class PostState:
+    """What a meeting's group post shows, kept in GroupPost.shown so that it is edited
+    only when this changes: the counts line, the start it shows (Unix time; None for a
+    post from before the start was kept), and whether it was moved or called off."""
+
+    line: str
+    starts: int | None
+    moved: bool = False
+    cancelled: bool = False
+
+    def encode(self) -> str:
+        flags = ("m" if self.moved else "") + ("c" if self.cancelled else "")
+        return f"{flags}|{self.starts or ''}|{self.line}"[:200]
+
+    @classmethod
+    def decode(cls, shown: str) -> PostState:
+        parts = shown.split("|", 2)
+        if len(parts) != 3:
+            return cls(shown, None)
+        flags, starts, line = parts
+        return cls(line, int(starts) if starts.isdigit() else None, "m" in flags, "c" in flags)
+
+    @classmethod
+    def of(cls, meeting: Meeting, line: str, shown: str | None = None) -> PostState:
+        """The state to show now; `shown` is the state shown so far (None: a new post).
+
+        A post once moved keeps saying so; a cancelled one shows no counts.
+        """
+        starts = int(meeting.starts_at.timestamp())
+        before = cls.decode(shown) if shown is not None else cls(line, starts)
+        moved = before.moved or (before.starts is not None and before.starts != starts)
+        cancelled = meeting.status == MeetingStatus.cancelled
+        return cls("" if cancelled else line, starts, moved, cancelled)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from handlers.callbacks import CallbackData, family
 
 
@@ -17,3 +19,11 @@ class DiscardDraft(CallbackData):
     """丢弃 a feed draft: `studydrop:<item>`."""
 
     item_id: int
+
+
+@family("feedrm")
+class FeedRemove(CallbackData):
+    """移除 a feed from the /feeds list (ask), then 确认 (yes) or 取消 (no)."""
+
+    feed_id: int
+    choice: Literal["ask", "yes", "no"]

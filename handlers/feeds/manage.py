@@ -6,10 +6,14 @@ from bot.delivery.message import Button, split_text
 from bot.i18n import N_
 from bot.services import feeds, study
 from bot.services.errors import Refused
+from handlers.common import parse_id
 from handlers.feeds import views
-from handlers.feeds.buttons import DiscardDraft, PublishDraft
+from handlers.feeds.buttons import DiscardDraft, FeedRemove, PublishDraft
+from handlers.home.views import back_to
+from handlers.paging import page_of
 from handlers.shape import ADMINS, Turn, handler
-from handlers.study.views import published_text, push_compose
+from handlers.study.publish import publish_item
+from handlers.study.views import published_text
 
 ALREADY_PUBLISHED = N_("Already published.")
 
@@ -37,13 +41,36 @@ async def feeds_command(turn: Turn[None]) -> None:
         await turn.commit()
         await turn.reply(t._("Feed #{id} removed.", id=feed_id))
         return
-    if sub:
+    number = parse_id(args[1]) if sub == "page" and len(args) == 2 else 0 if not sub else None
+    if number is None:
         await turn.reply(views.usage(t))
         return
     rows = await feeds.list_feeds(turn.s, actor=turn.member)
+    page = page_of(rows, number, views.PAGE)
     drafts = await study.drafts_count(turn.s)
-    for part in split_text(views.listing(t, rows, drafts)):
+    # Long feed addresses can pass Telegram's limit; the buttons go with the last part.
+    parts = split_text(views.listing(t, page, drafts))
+    for part in parts[:-1]:
         await turn.reply(part)
+    await turn.reply(parts[-1], views.feed_buttons(t, page) or None)
+
+
+@handler(roles=ADMINS, button=FeedRemove, refusals=views.REFUSALS)
+async def remove_press(turn: Turn[FeedRemove]) -> None:
+    """移除 under a feed in /feeds: ask, then remove it (or keep it)."""
+    t, feed_id = turn.t, turn.data.feed_id
+    back = [back_to(t, "feeds")]
+    if turn.data.choice == "no":
+        await turn.edit(t._("Feed #{id} is kept.", id=feed_id), back)
+        return
+    if turn.data.choice == "ask":
+        feed = await feeds.feed_of(turn.s, actor=turn.member, feed_id=feed_id)
+        await turn.edit(views.remove_question(t, feed), views.remove_confirm(t, feed_id))
+        return
+    await feeds.remove_feed(turn.s, actor=turn.member, feed_id=feed_id, now=turn.now)
+    await turn.commit()
+    await turn.answer(t.label("Removed."))
+    await turn.edit(t._("Feed #{id} removed.", id=feed_id), back)
 
 
 async def _drop_draft_buttons(turn: Turn[PublishDraft] | Turn[DiscardDraft]) -> None:
@@ -71,14 +98,7 @@ async def publish_draft(turn: Turn[PublishDraft]) -> None:
     """Admin: publish a feed draft to every branch with one press."""
     t = turn.t
     try:
-        done = await study.publish(
-            turn.s,
-            actor=turn.member,
-            item_id=turn.data.item_id,
-            now=turn.now,
-            rules=study.StudyRules.from_settings(turn.settings),
-            compose=push_compose(turn.context.catalogs, turn.settings.tz),
-        )
+        done = await publish_item(turn, turn.data.item_id)
     except Refused as exc:
         if exc.code != "already_published":
             raise

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from bot.delivery.message import Keyboard, OutgoingMessage
+from bot.delivery.message import Button, Keyboard, OutgoingMessage
 from bot.i18n import N_, Catalogs, Translator
 from bot.models import StudyFeed, StudyItem
 from bot.services import feeds
-from handlers.feeds.buttons import DiscardDraft, PublishDraft
+from handlers.feeds.buttons import DiscardDraft, FeedRemove, PublishDraft
+from handlers.home.buttons import RunCommand
+from handlers.paging import Page, paged_keyboard
 from handlers.shape import Refusals
 from handlers.study.views import REFUSAL_TEXTS as STUDY_REFUSALS
+
+PAGE = 10  # feeds a page of /feeds shows
 
 REFUSALS = Refusals(
     {
@@ -88,12 +92,15 @@ def usage(t: Translator) -> str:
     return t._("Use /feeds add &lt;url&gt;, /feeds remove &lt;id&gt;, or /feeds to list them.")
 
 
-def listing(t: Translator, rows: Sequence[StudyFeed], drafts: int) -> str:
-    """/feeds: every feed with how its last fetch went, and the drafts waiting."""
-    if not rows:
+def listing(t: Translator, page: Page[StudyFeed], drafts: int) -> str:
+    """/feeds: a page of feeds with how each last fetch went, and the drafts waiting."""
+    if not page.total:
         return t._("No feeds yet.") + "\n\n" + usage(t)
-    lines = [t._("<b>Study feeds</b> ({n})", n=len(rows)), ""]
-    lines += [feed_line(t, f) for f in rows]
+    lines = [t._("<b>Study feeds</b> ({n})", n=page.total), ""]
+    lines += [feed_line(t, f) for f in page.items]
+    caption = page.caption(t)
+    if caption:
+        lines += ["", caption]
     if drafts:
         lines += [
             "",
@@ -101,6 +108,36 @@ def listing(t: Translator, rows: Sequence[StudyFeed], drafts: int) -> str:
         ]
     lines += ["", usage(t)]
     return "\n".join(lines)
+
+
+def feed_buttons(t: Translator, page: Page[StudyFeed]) -> Keyboard:
+    """A 移除 button per feed on the page (each asks first), and ◀ ▶."""
+
+    def remove(feed: StudyFeed) -> Button:
+        return FeedRemove(feed.id or 0, "ask").button(t.label("Remove #{id}", id=feed.id))
+
+    def to(n: int) -> RunCommand:
+        return RunCommand(command="feeds", arg=f"page {n}")
+
+    return paged_keyboard(page, remove, to, columns=2)
+
+
+def remove_question(t: Translator, feed: StudyFeed) -> str:
+    return t._(
+        "Remove the feed #{id} {title}? Its new entries will no longer become drafts; "
+        "the drafts it already brought stay.",
+        id=feed.id,
+        title=feed.title or feed.url,
+    )
+
+
+def remove_confirm(t: Translator, feed_id: int) -> Keyboard:
+    return [
+        [
+            FeedRemove(feed_id, "yes").button(t.label("Confirm")),
+            FeedRemove(feed_id, "no").button(t.label("Cancel")),
+        ]
+    ]
 
 
 def added(t: Translator, feed: StudyFeed) -> str:

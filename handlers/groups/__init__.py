@@ -27,5 +27,6 @@ def register(app: BotApplication) -> None:
         app.bot_data.entry_points.append((f"/{name}", callback))
         app.add_handler(CommandHandler(name, callback, filters=GROUPS))
         app.add_handler(CommandHandler(name, link.in_private, filters=PRIVATE))
-    add_buttons(app, link.link_press, posts.group_vote)
+    add_buttons(app, link.link_press, posts.group_vote, posts.group_studied)
     app.bot_data.deep_links["leave"] = posts.leave_link
+    app.bot_data.deep_links["reflect"] = posts.reflect_link

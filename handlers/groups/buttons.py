@@ -21,3 +21,10 @@ class GroupVote(CallbackData):
 
     meeting_id: int
     choice: Literal["yes", "in"]
+
+
+@family("gs")
+class GroupStudy(CallbackData):
+    """已学习 pressed in the group under a study item: recorded for the presser."""
+
+    item_id: int

@@ -1,29 +1,33 @@
 """What the bot posts in a linked group, and the presses on it.
 
-The hooks (`post_meeting`, `post_publication`, `post_study_item`) are called by the
-capabilities in the same transaction as what they announce; 出席 / 签到 pressed in the
-group run the same services as in private, checked against the person who pressed.
+The hooks (`post_meeting`, `post_messages`) are called by the capabilities in the same
+transaction as what they announce, and `study_compose` words the study items the study
+service posts when it pushes them; 出席 / 签到 / 已学习 pressed in the group run the same
+services as in private, checked against the person who pressed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.context import GUEST
+from bot.context import GUEST, BotContext
 from bot.delivery.message import OutgoingMessage
 from bot.i18n import Translator
 from bot.models import Branch, Meeting, PartyGroup
 from bot.services import groups as svc
+from bot.services import study
 from bot.services.errors import Refused
 from bot.services.meetings import answers as answers_svc
 from bot.services.meetings import checkin as checkins
 from handlers.groups import views
-from handlers.groups.buttons import GroupVote
+from handlers.groups.buttons import GroupStudy, GroupVote
 from handlers.meetings import answers
 from handlers.meetings import views as meeting_views
 from handlers.meetings.refusals import REFUSALS as MEETING_REFUSALS
-from handlers.shape import EVERYONE, Turn, handler
+from handlers.shape import EVERYONE, Refusals, Turn, handler
+from handlers.study import members as study_members
+from handlers.study import views as study_views
 
 
 async def _branch_name(turn: Turn[Any], branch_id: int) -> str:
@@ -56,8 +60,8 @@ async def post_meeting(turn: Turn[Any], meeting: Meeting, group: PartyGroup | No
         created_by=turn.actor.member.id if turn.actor.member else None,
     )
     if post is not None:
-        # What the message shows now: the job edits it only when the counts change.
-        post.shown = views.counts_line(t, meeting, counts)
+        # What the message shows now: the job edits it only when this changes.
+        post.shown = svc.PostState.of(meeting, views.counts_line(t, meeting, counts)).encode()
 
 
 async def post_messages(
@@ -86,24 +90,14 @@ async def post_messages(
         )
 
 
-async def post_study_item(
-    turn: Turn[Any], *, branch_id: int | None, item_id: int, message: OutgoingMessage
-) -> None:
-    """Hook for the study capability (to be wired when it lands): post a study item.
+def study_compose(context: BotContext) -> study.GroupCompose:
+    """Hook for study publishing: how an item is worded for the branches' groups.
 
-    `message` is worded with `views.group_translator(turn.context)`; a 写心得 button
-    must be a deep link (t.me/<bot>?start=reflect-<id>, registered in
-    `bot_data.deep_links["reflect"]`), never a reflection typed in the group.
+    The study service posts it once in each linked group when the item is pushed to
+    that branch (at the branch's study time, with the members' push); its 写心得 is a
+    deep link (t.me/<bot>?start=reflect-<id>), never a reflection typed in the group.
     """
-    await svc.post(
-        turn.s,
-        branch_id=branch_id,
-        kind="study",
-        subject_id=item_id,
-        message=message,
-        now=turn.now,
-        created_by=turn.actor.member.id if turn.actor.member else None,
-    )
+    return views.study_compose(context.catalogs, context.settings, context.bot.username)
 
 
 @handler(roles=EVERYONE, button=GroupVote, refusals=MEETING_REFUSALS)
@@ -127,13 +121,35 @@ async def group_vote(turn: Turn[GroupVote]) -> None:
     await turn.answer(meeting_views.attend_toast(turn.t, changed))
 
 
-async def leave_link(turn: Turn[Any], meeting_id: str) -> None:
-    """t.me/<bot>?start=leave-<id> from the group: ask the reason here, in private."""
+@handler(roles=EVERYONE, button=GroupStudy, refusals=study_views.REFUSALS)
+async def group_studied(turn: Turn[GroupStudy]) -> None:
+    """已学习 in the group: recorded for the presser (pushed to their branch), a toast."""
     if turn.actor.role == GUEST:
-        await turn.reply(views.not_joined(turn.t, turn.context.bot.username))
+        await turn.answer(views.not_joined(turn.t, turn.context.bot.username), alert=True)
         return
-    try:
-        await answers.ask_leave(turn, int(meeting_id))
-    except Refused as exc:
-        await turn.s.rollback()
-        await turn.refuse(MEETING_REFUSALS.html(turn.t, exc))
+    await study_members.mark_studied(turn, turn.data.item_id)
+
+
+def private_link(
+    opener: Callable[[Turn[Any], int], Awaitable[None]], refusals: Refusals
+) -> Callable[[Turn[Any], str], Awaitable[None]]:
+    """A /start deep link from a group button (t.me/<bot>?start=<name>-<id>): what needs
+    typing is asked here, in private, after `opener` re-checked it for this person."""
+
+    async def open_link(turn: Turn[Any], ref: str) -> None:
+        if turn.actor.role == GUEST:
+            await turn.reply(views.not_joined(turn.t, turn.context.bot.username))
+            return
+        try:
+            await opener(turn, int(ref))
+        except Refused as exc:
+            await turn.s.rollback()
+            await turn.refuse(refusals.html(turn.t, exc))
+
+    return open_link
+
+
+# 请假 from a meeting post: the reason is asked here. 写心得 from a study post: the 心得
+# form opens here (the item must have been pushed to the person's branch).
+leave_link = private_link(answers.ask_leave, MEETING_REFUSALS)
+reflect_link = private_link(study_members.ask_reflection, study_views.REFUSALS)

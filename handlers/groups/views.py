@@ -3,14 +3,17 @@ bot's default language and carry nothing personal (no leave reasons, no reflecti
 
 from __future__ import annotations
 
+from bot.config import Settings
 from bot.context import BotContext
 from bot.delivery.message import Button, Keyboard, OutgoingMessage
-from bot.i18n import N_, Translator
-from bot.models import BranchGroup, CheckinBy, Meeting, PartyGroup
+from bot.i18n import N_, Catalogs, Translator
+from bot.models import BranchGroup, CheckinBy, Meeting, MeetingStatus, PartyGroup, StudyItem
+from bot.services import study
 from bot.services.groups import MeetingCounts
-from handlers.groups.buttons import GroupVote, LinkPress
+from handlers.groups.buttons import GroupStudy, GroupVote, LinkPress
 from handlers.meetings import views as meeting_views
 from handlers.shape import Refusals
+from handlers.study import views as study_views
 
 REFUSALS = Refusals(
     {
@@ -27,7 +30,11 @@ REFUSALS = Refusals(
 
 def group_translator(context: BotContext) -> Translator:
     """A group has many readers: it gets the bot's default language."""
-    return context.catalogs.translator(context.settings.default_locale, context.settings.tz)
+    return default_translator(context.catalogs, context.settings)
+
+
+def default_translator(catalogs: Catalogs, settings: Settings) -> Translator:
+    return catalogs.translator(settings.default_locale, settings.tz)
 
 
 def scope(t: Translator, branch: str | None) -> str:
@@ -108,25 +115,67 @@ def meeting_post(
     *,
     branch: str,
     bot_username: str,
+    moved: bool = False,
 ) -> OutgoingMessage:
-    """A meeting notice for the whole group, with 出席 / 签到 here and 请假 in private."""
+    """A meeting notice for the whole group, with 出席 / 签到 here and 请假 in private.
+
+    A moved meeting says so (its summary shows the new time); a cancelled one says it
+    is called off and loses its buttons.
+    """
     assert meeting.id is not None
-    text = "\n".join(
-        [
-            t._("📣 <b>Meeting notice</b> · {branch}", branch=branch),
-            "",
-            meeting_views.meeting_summary(t, meeting, group),
-            "",
-            counts_line(t, meeting, counts),
-            t._("Press below to answer; leave requests are made in private with me."),
-        ]
-    )
-    leave = f"https://t.me/{bot_username}?start=leave-{meeting.id}"
+    summary = meeting_views.meeting_summary(t, meeting, group)
+    if meeting.status == MeetingStatus.cancelled:
+        text = "\n".join(
+            [
+                t._("❌ <b>Meeting cancelled</b> · {branch}", branch=branch),
+                "",
+                summary,
+                "",
+                t._("This meeting has been called off; nothing needs to be done."),
+            ]
+        )
+        return OutgoingMessage(text=text)
+    lines = [t._("📣 <b>Meeting notice</b> · {branch}", branch=branch), ""]
+    if moved:
+        lines += [t._("🔄 The time has changed; the new time is below."), ""]
+    lines += [
+        summary,
+        "",
+        counts_line(t, meeting, counts),
+        t._("Press below to answer; leave requests are made in private with me."),
+    ]
+    text = "\n".join(lines)
     row = [
         GroupVote(meeting_id=meeting.id, choice="yes").button(t.label("Attend")),
-        Button(t.label("Request leave"), url=leave),
+        Button(t.label("Request leave"), url=deep_link(bot_username, "leave", meeting.id)),
     ]
     rows: Keyboard = [row]
     if meeting.checkin_by == CheckinBy.button:
         rows.append([GroupVote(meeting_id=meeting.id, choice="in").button(t.label("Check in"))])
     return OutgoingMessage(text=text, buttons=rows)
+
+
+def deep_link(bot_username: str, name: str, ref: int) -> str:
+    """t.me/<bot>?start=<name>-<id>: opens the private chat at `bot_data.deep_links[name]`."""
+    return f"https://t.me/{bot_username}?start={name}-{ref}"
+
+
+def study_post(t: Translator, item: StudyItem, *, bot_username: str) -> OutgoingMessage:
+    """A study item for the whole group: 已学习 here, 写心得 in private (never typed here)."""
+    assert item.id is not None
+    text = (
+        study_views.item_text(t, item, heading=study_views.push_heading(t))
+        + "\n\n"
+        + t._("Press Studied once you have studied it; reflections are written in private.")
+    )
+    row = [
+        GroupStudy(item_id=item.id).button(t.label("Studied")),
+        Button(t.label("Write reflection"), url=deep_link(bot_username, "reflect", item.id)),
+    ]
+    return OutgoingMessage(text=text, buttons=[row])
+
+
+def study_compose(catalogs: Catalogs, settings: Settings, bot_username: str) -> study.GroupCompose:
+    """How the study service words an item for the groups (jobs pass their own parts)."""
+    t = default_translator(catalogs, settings)
+    return lambda item: study_post(t, item, bot_username=bot_username)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.delivery.message import split_text
 from bot.models import FormState
 from bot.services import forms, study
@@ -25,37 +27,45 @@ async def study_list(turn: Turn[None]) -> None:
     await turn.reply(parts[-1], rows or None)
 
 
+async def mark_studied(turn: Turn[Any], item_id: int) -> None:
+    """已学习 (in private or in the group): recorded once, answered with a toast."""
+    t = turn.t
+    item, recorded = await study.mark_done(
+        turn.s, member=turn.actor.member, item_id=item_id, now=turn.now
+    )
+    await turn.commit()
+    await turn.answer(
+        t.label("Recorded: you studied “{title}”.", title=item.title)
+        if recorded
+        else t.label("Already recorded.")
+    )
+
+
+async def ask_reflection(turn: Turn[Any], item_id: int) -> None:
+    """写心得 pressed (or its deep link from the group opened): check the item was
+    pushed to this member's branch, then open the one-step 心得 form."""
+    item = await study.check_scope(turn.s, member=turn.actor.member, item_id=item_id)
+    # As before the deep link: 写心得 replaces a half-filled form rather than refusing.
+    await turn.open_form(REFLECT_FORM, "text", {"item_id": item_id}, free=False)
+    await turn.commit()
+    await turn.answer()
+    await turn.reply(views.ask_reflection(turn.t, item))
+
+
 # Everyone may press: the service refuses an item not pushed to the person's branch.
 @handler(roles=EVERYONE, button=StudyPress, refusals=views.REFUSALS)
 async def study_press(turn: Turn[StudyPress]) -> None:
     """已学习 / 写心得 / undo on a pushed item."""
     t, item_id, member = turn.t, turn.data.item_id, turn.actor.member
     if turn.data.action == "done":
-        item, recorded = await study.mark_done(turn.s, member=member, item_id=item_id, now=turn.now)
-        await turn.commit()
-        await turn.answer(
-            t.label("Recorded: you studied “{title}”.", title=item.title)
-            if recorded
-            else t.label("Already recorded.")
-        )
+        await mark_studied(turn, item_id)
         return
     if turn.data.action == "undo":
         item = await study.undo(turn.s, member=member, item_id=item_id, now=turn.now)
         await turn.commit()
         await turn.answer(t.label("Undone: “{title}” is marked not studied.", title=item.title))
         return
-    item = await study.check_scope(turn.s, member=member, item_id=item_id)
-    await forms.start(
-        turn.s,
-        telegram_user_id=turn.actor.telegram_user_id,
-        form=REFLECT_FORM,
-        step="text",
-        now=turn.now,
-        data={"item_id": item_id},
-    )
-    await turn.commit()
-    await turn.answer()
-    await turn.reply(views.ask_reflection(t, item))
+    await ask_reflection(turn, item_id)
 
 
 @form_step(refusals=views.REFUSALS)

@@ -6,9 +6,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.delivery.message import Keyboard
+from bot.i18n import N_
 from bot.models import FormState
 from bot.services import forms, org, study
 from bot.services.errors import Refused
+from handlers.groups import posts as group_posts
 from handlers.shape import LEADERS, Form, Turn, form_step, handler, refuse_role, refuse_stale
 from handlers.study import views
 from handlers.study.buttons import DraftPress
@@ -96,42 +98,66 @@ def _item_of(state: FormState) -> int | None:
     return item_id if isinstance(item_id, int) else None
 
 
+Setter = Callable[[Turn[Any], int, str], Awaitable[object]]
+# The steps after the title, as one table: what the typed text sets, and the next step
+# (None: the preview with the publishing buttons); what Skip says instead.
+FIELDS: dict[str, tuple[Setter, str | None, str]] = {
+    "url": (
+        lambda turn, i, text: study.set_url(turn.s, actor=turn.member, item_id=i, url=text),
+        "summary",
+        N_("No link."),
+    ),
+    "summary": (
+        lambda turn, i, text: study.set_summary(turn.s, actor=turn.member, item_id=i, summary=text),
+        "hours",
+        N_("No summary."),
+    ),
+    "hours": (
+        lambda turn, i, text: study.set_hours(turn.s, actor=turn.member, item_id=i, text=text),
+        None,
+        N_("0.5 training hours (the default)."),
+    ),
+}
+
+
+async def _move_on(turn: Turn[Any], state: FormState, then: str | None, item_id: int) -> None:
+    """Go to step `then` and ask it (None: end the form and show the preview)."""
+    if then is None:
+        await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+    else:
+        await forms.advance(turn.s, state=state, step=then, now=turn.now)
+    await turn.commit()
+    t = turn.t
+    if then == "summary":
+        await turn.reply(views.ask_summary(t), views.skip(t, item_id))
+    elif then == "hours":
+        await turn.reply(views.ask_hours(t), views.skip(t, item_id))
+    else:
+        await turn.reply(*await preview_of(turn, item_id))
+
+
 @form_step(refusals=views.REFUSALS)
-async def url_step(turn: Turn[None], state: FormState) -> None:
-    """The link typed in the guided /newstudy."""
+async def field_step(turn: Turn[None], state: FormState) -> None:
+    """The link, summary or 学时 typed in /newstudy (bad input is refused and asked
+    again); then the next step, or the preview."""
 
     async def step(state: FormState, text: str) -> None:
         item_id = _item_of(state)
-        if item_id is None:
+        if item_id is None or state.step not in FIELDS:
             await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
             await turn.commit()
             return
-        await study.set_url(turn.s, actor=turn.member, item_id=item_id, url=text)
-        await forms.advance(turn.s, state=state, step="summary", now=turn.now)
-        await turn.commit()
-        await turn.reply(views.ask_summary(turn.t), views.skip(turn.t, item_id))
+        setter, then, _skipped = FIELDS[state.step]
+        await setter(turn, item_id, text)
+        await _move_on(turn, state, then, item_id)
 
     await _draft_step(turn, state, step)
 
 
-@form_step(refusals=views.REFUSALS)
-async def summary_step(turn: Turn[None], state: FormState) -> None:
-    """The summary typed in /newstudy; then the preview with the publishing buttons."""
-
-    async def step(state: FormState, text: str) -> None:
-        item_id = _item_of(state)
-        await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
-        if item_id is None:
-            await turn.commit()
-            return
-        await study.set_summary(turn.s, actor=turn.member, item_id=item_id, summary=text)
-        await turn.commit()
-        await turn.reply(*await preview_of(turn, item_id))
-
-    await _draft_step(turn, state, step)
-
-
-NEW = Form(NEW_FORM, steps={"title": title_step, "url": url_step, "summary": summary_step})
+NEW = Form(
+    NEW_FORM,
+    steps={"title": title_step, "url": field_step, "summary": field_step, "hours": field_step},
+)
 
 
 # ---------------------------------------------------------------- the preview's buttons
@@ -144,25 +170,15 @@ async def _skip(turn: Turn[DraftPress]) -> None:
         state is None
         or state.form != NEW_FORM
         or state.data.get("item_id") != item_id
-        or state.step not in ("url", "summary")
+        or state.step not in FIELDS
     ):
         await refuse_stale(turn)
         return
     await study.draft_scope(turn.s, actor=turn.member, item_id=item_id)
-    t = turn.t
-    if state.step == "url":
-        await forms.advance(turn.s, state=state, step="summary", now=turn.now)
-        await turn.commit()
-        await turn.answer()
-        await turn.edit(t._("No link."))
-        await turn.reply(views.ask_summary(t), views.skip(t, item_id))
-        return
-    await forms.clear(turn.s, telegram_user_id=who)
-    await turn.commit()
-    text, rows = await preview_of(turn, item_id)
+    _setter, then, skipped = FIELDS[state.step]
     await turn.answer()
-    await turn.edit(t._("No summary."))
-    await turn.reply(text, rows)
+    await _move_on(turn, state, then, item_id)
+    await turn.edit(turn.t._(skipped))  # the question skipped, in place
 
 
 async def _cancel(turn: Turn[DraftPress]) -> None:
@@ -173,15 +189,22 @@ async def _cancel(turn: Turn[DraftPress]) -> None:
     await turn.edit(views.cancelled(turn.t, item))
 
 
-async def _publish(turn: Turn[DraftPress]) -> None:
-    done = await study.publish(
+async def publish_item(turn: Turn[Any], item_id: int) -> study.Published:
+    """Publish a draft: members get it at their branch's study time, and so do the
+    branches' linked groups."""
+    return await study.publish(
         turn.s,
         actor=turn.member,
-        item_id=turn.data.item_id,
+        item_id=item_id,
         now=turn.now,
         rules=rules_of(turn),
         compose=views.push_compose(turn.context.catalogs, turn.settings.tz),
+        group_compose=group_posts.study_compose(turn.context),
     )
+
+
+async def _publish(turn: Turn[DraftPress]) -> None:
+    done = await publish_item(turn, turn.data.item_id)
     await turn.commit()
     await turn.answer()
     await turn.edit(views.published_text(turn.t, done))

@@ -13,7 +13,10 @@ from bot.i18n import N_, Catalogs, Html, Translator
 from bot.models import Branch, BranchStudySettings, StudyItem
 from bot.services import study
 from bot.services.periods import hhmm
-from handlers.paging import page_of, paged_keyboard
+from bot.services.training import format_tenths
+from handlers.home.buttons import RunCommand
+from handlers.home.views import command_button
+from handlers.paging import Page, page_of, paged_keyboard
 from handlers.shape import Refusals
 from handlers.study.buttons import DraftPress, StudyPress
 
@@ -21,6 +24,7 @@ BRANCH_PAGE = 40  # branch buttons a preview shows at once (Telegram allows 100 
 BRANCH_NAMES_LISTED = 10
 NAMES_MAX_CHARS = 3000
 LIST_MAX = 20
+STATUS_PAGE = 10  # items a page of /studystatus shows
 
 REFUSAL_TEXTS = {
     "title_empty": N_("Please give the study item a title."),
@@ -54,6 +58,13 @@ REFUSAL_TEXTS = {
         "Please choose a time between {end} and {start}.",
     ),
     "bad_digest": N_("Please write /studysettings digest off, or /studysettings digest mon 08:30."),
+    "hours_invalid": N_(
+        "“{value}” is not a number of training hours. Please type it like 0.5 or 2: "
+        "from 0 to {limit}, with one decimal at most."
+    ),
+    "hours_too_many": N_(
+        "A study item carries at most {limit} training hours. Please type a smaller number."
+    ),
 }
 REFUSALS = Refusals(REFUSAL_TEXTS)
 
@@ -68,9 +79,15 @@ def item_text(t: Translator, item: StudyItem, *, heading: str) -> str:
         lines.append(t._("{summary}", summary=item.summary))
     if item.url:
         lines.append(t._("Link: {url}", url=item.url))
+    if item.hours_tenths:
+        lines.append(hours_line(t, item))
     if item.due_at is not None:
         lines += ["", t._("Please finish by {due}.", due=t.datetime(item.due_at, "short"))]
     return "\n".join(lines)
+
+
+def hours_line(t: Translator, item: StudyItem) -> str:
+    return t._("Training hours: {hours}", hours=format_tenths(item.hours_tenths))
 
 
 def item_buttons(t: Translator, item_id: int) -> Keyboard:
@@ -93,9 +110,13 @@ def _item_compose(
     return compose
 
 
+def push_heading(t: Translator) -> str:
+    return t._("📖 <b>第一议题 study</b>")
+
+
 def push_compose(catalogs: Catalogs, tz: ZoneInfo) -> study.ItemCompose:
     """The push of a new item, in one language."""
-    return _item_compose(catalogs, tz, lambda t: t._("📖 <b>第一议题 study</b>"))
+    return _item_compose(catalogs, tz, push_heading)
 
 
 def nudge_compose(catalogs: Catalogs, tz: ZoneInfo) -> study.ItemCompose:
@@ -138,7 +159,8 @@ def report_compose(catalogs: Catalogs, tz: ZoneInfo) -> study.ReportCompose:
             + "\n\n"
             + completion_text(t, item, row)
         )
-        return OutgoingMessage(text)
+        label = t.label("Details and reflections")
+        return OutgoingMessage(text, [[command_button(label, "studystatus", str(item.id))]])
 
     return compose
 
@@ -173,6 +195,15 @@ def ask_summary(t: Translator) -> str:
     return t._(
         "Now send a short summary (at most {limit} characters), or press Skip.",
         limit=study.SUMMARY_MAX,
+    )
+
+
+def ask_hours(t: Translator) -> str:
+    return t._(
+        "How many training hours (学时) does a member earn by studying it? Send a number "
+        "from 0 to {limit} with one decimal at most, like 0.5 or 2, or press Skip to keep "
+        "0.5.",
+        limit=study.HOURS_MAX_TENTHS // 10,
     )
 
 
@@ -256,7 +287,8 @@ def published_text(t: Translator, done: study.Published) -> str:
             branches=t.n_("{n} branch", "{n} branches", len(done.pushes)),
             people=t.n_("{n} person", "{n} people", done.people),
             due=t.datetime(item.due_at, "short"),
-        )
+        ),
+        hours_line(t, item),
     ]
     # Grouped by push time: a committee of 300 branches must still fit one message.
     groups: dict[datetime | None, list[str]] = {}
@@ -346,12 +378,14 @@ def rate(t: Translator, done: int, total: int) -> str:
     )
 
 
-def overview(t: Translator, items: Sequence[StudyItem], counts: dict[int, tuple[int, int]]) -> str:
-    """/studystatus: the recent items and how many finished each."""
-    if not items:
-        return t._("No study items have been published yet. Publish one with /newstudy.")
+def overview(
+    t: Translator, page: Page[StudyItem], counts: dict[int, tuple[int, int]]
+) -> tuple[str, Keyboard]:
+    """/studystatus: a page of the recent items, how many finished each, a button each."""
+    if not page.total:
+        return t._("No study items have been published yet. Publish one with /newstudy."), []
     lines = [t._("<b>Study completion</b>"), ""]
-    for item in items:
+    for item in page.items:
         assert item.id is not None
         assert item.due_at is not None
         done, total = counts[item.id]
@@ -364,8 +398,23 @@ def overview(t: Translator, items: Sequence[StudyItem], counts: dict[int, tuple[
                 due=t.date(item.due_at),
             )
         )
-    lines += ["", t._("Send /studystatus &lt;number&gt; for the details of one item.")]
-    return "\n".join(lines)
+    caption = page.caption(t)
+    if caption:
+        lines += ["", caption]
+    lines += ["", t._("Press an item for its details and reflections.")]
+
+    def button(item: StudyItem) -> Button:
+        label = t.label("#{id} {title}", id=item.id, title=_short(item.title))
+        return command_button(label, "studystatus", str(item.id), back="studystatus")
+
+    rows = paged_keyboard(
+        page, button, lambda n: RunCommand(command="studystatus", arg=f"page {n}")
+    )
+    return "\n".join(lines), rows
+
+
+def _short(title: str, limit: int = 30) -> str:
+    return title if len(title) <= limit else title[: limit - 1] + "…"
 
 
 def _branch_details(t: Translator, r: study.BranchCompletion) -> list[str]:

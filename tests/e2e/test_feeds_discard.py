@@ -7,7 +7,7 @@ from sqlmodel import col, select
 from bot.models import StudyItem, StudyStatus
 from schedules.feeds import fetch_due_feeds
 from tests.e2e.test_feeds import feed_url  # noqa: F401  (the local feed server fixture)
-from tests.e2e.test_study import press_data
+from tests.e2e.test_study import press_data, write_summary
 from tests.harness import Harness
 
 
@@ -81,7 +81,7 @@ async def test_discard_is_for_admins_and_feed_drafts_only(
     assert await status_of(h, draft.id) == StudyStatus.draft
     # An admin's own /newstudy draft is cancelled with its Cancel button, not this one.
     await h.send(h.admin, "/newstudy 党委统一学习")
-    preview = await h.send(h.admin, "请各支部认真学习")
+    preview = await write_summary(h, h.admin, "请各支部认真学习")
     async with h.sessions() as s:
         own = (await s.exec(select(StudyItem).where(StudyItem.title == "党委统一学习"))).one()
     alert = await press_data(h, h.admin, preview.message_id, f"studydrop:{own.id}")

@@ -48,11 +48,13 @@ async def test_drafts_and_their_announcement_are_one_transaction(
     assert await fetch_due_feeds(h.app.bot_data, now=h.clock.now()) == 0
 
 
-async def test_feeds_list_of_fifty_failing_feeds_is_split(h: Harness) -> None:
+async def test_feeds_list_of_fifty_failing_feeds_is_paged_and_split(h: Harness) -> None:
+    """Fifty feeds with long addresses and errors: ten a page, each page within Telegram's
+    limit (split when it must be), the remove buttons and ◀ ▶ on its last part."""
     async with h.sessions() as s:
         s.add_all(
             StudyFeed(
-                url=f"https://example.org/{i}/" + "x" * 150,
+                url=f"https://example.org/{i}/" + "x" * 600,
                 created_at=h.clock.now(),
                 last_fetched_at=h.clock.now(),
                 last_status="error",
@@ -66,6 +68,19 @@ async def test_feeds_list_of_fifty_failing_feeds_is_split(h: Harness) -> None:
     await h.send(h.admin, "/feeds")
     parts = h.admin.bot_messages[before:]
     assert len(parts) > 1
+    assert all(len(p.text) <= 4096 for p in parts)
     text = "\n".join(p.text for p in parts)
     assert "https://example.org/0/" in text
+    assert "https://example.org/10/" not in text
+    assert "第 1/5 页" in text
+    last = parts[-1]
+    assert "移除 #1" in last.flat_buttons
+    assert "移除 #10" in last.flat_buttons
+    assert "▶" in last.flat_buttons
+    # ◀ ▶ run /feeds again for that page; the last page holds the fiftieth feed.
+    before = len(h.admin.bot_messages)
+    await h.send(h.admin, "/feeds page 4")
+    text = "\n".join(p.text for p in h.admin.bot_messages[before:])
     assert "https://example.org/49/" in text
+    assert "第 5/5 页" in text
+    assert "◀" in h.admin.last.flat_buttons

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, func, select
 
 from bot.models import Delivery, DeliveryBatch, StudyItem, StudyRecord
-from schedules.study import run_study_jobs
-from simulator import BotAPISimulator, SimUser
+from schedules.study import StudyJobResult, run_study_jobs
+from simulator import BotAPISimulator, SimMessage, SimUser
 from tests.harness import Branch, Harness, start_bot
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -28,6 +28,19 @@ async def press_data(h: Harness, user: SimUser, message_id: int, data: str) -> s
     return str(answers[-1]) if answers else ""
 
 
+async def write_summary(
+    h: Harness, user: SimUser, summary: str, hours: str | None = None
+) -> SimMessage:
+    """Type the summary in /newstudy, then the 学时 (Skip keeps 0.5); returns the preview."""
+    ask = await h.send(user, summary)
+    assert "学时" in ask.text
+    if hours is None:
+        await h.press(user, "跳过", ask)
+    else:
+        await h.send(user, hours)
+    return user.last
+
+
 async def publish_as_secretary(
     h: Harness,
     branch: Branch,
@@ -40,9 +53,10 @@ async def publish_as_secretary(
     assert "跳过" in ask.flat_buttons
     if summary is None:
         await h.press(branch.secretary, "跳过")
+        await h.press(branch.secretary, "跳过", branch.secretary.last)
+        preview = branch.secretary.last
     else:
-        await h.send(branch.secretary, summary)
-    preview = branch.secretary.last
+        preview = await write_summary(h, branch.secretary, summary)
     assert "预览" in preview.text
     assert title in preview.text
     await h.press(branch.secretary, "发布", preview)
@@ -56,6 +70,13 @@ async def publish_as_secretary(
         assert item is not None
         assert item.id is not None
         return item.id
+
+
+async def study_jobs(h: Harness, now: datetime | None = None) -> StudyJobResult:
+    """The study job, as its JobQueue callback runs it (`now` defaults to the clock's)."""
+    return await run_study_jobs(
+        h.app.bot_data, now=now or h.clock.now(), bot_username=h.sim.bot_username
+    )
 
 
 def pushes(user: SimUser, title: str) -> list[str]:
@@ -181,23 +202,22 @@ async def test_quiet_hours_push_waits_for_the_study_time(h: Harness) -> None:
     assert "09:00" in text
     await h.deliver()
     assert pushes(branch.members[0], "夜间发布的学习") == []
-    data = h.app.bot_data
     for when in (
         local(2026, 11, 27, 23, 30),
         local(2026, 11, 28, 7, 59),
         local(2026, 11, 28, 8, 30),
     ):
         h.clock.set(when)
-        result = await run_study_jobs(data, now=when)
+        result = await study_jobs(h, when)
         assert result.pushed == 0
         await h.deliver()
     h.clock.set(local(2026, 11, 28, 9, 0))
-    result = await run_study_jobs(data, now=h.clock.now())
+    result = await study_jobs(h)
     assert result.pushed == 3
     await h.deliver()
     assert len(pushes(branch.members[0], "夜间发布的学习")) == 1
     # Run again: nothing more.
-    assert (await run_study_jobs(data, now=h.clock.now())).pushed == 0
+    assert (await study_jobs(h)).pushed == 0
     await h.deliver()
     assert len(pushes(branch.members[0], "夜间发布的学习")) == 1
 
@@ -210,9 +230,9 @@ async def test_early_publish_waits_for_the_branch_study_time(h: Harness) -> None
     await publish_as_secretary(h, branch, title="早上发布")
     assert "10:30" in branch.secretary.last.text
     h.clock.set(local(2026, 11, 28, 10, 29))
-    assert (await run_study_jobs(h.app.bot_data, now=h.clock.now())).pushed == 0
+    assert (await study_jobs(h)).pushed == 0
     h.clock.set(local(2026, 11, 28, 10, 30))
-    assert (await run_study_jobs(h.app.bot_data, now=h.clock.now())).pushed == 2
+    assert (await study_jobs(h)).pushed == 2
     await h.deliver()
     assert len(pushes(branch.members[0], "早上发布")) == 1
 
@@ -223,22 +243,21 @@ async def test_nudge_once_never_in_quiet_hours_and_due_report(h: Harness) -> Non
     # Published at 23:00: pushed at 09:00; due 7 days after publishing, at 23:00 local.
     h.clock.set(local(2026, 11, 27, 23, 0))
     item_id = await publish_as_secretary(h, branch, title="十二月学习")
-    data = h.app.bot_data
     h.clock.set(local(2026, 11, 28, 9, 0))
-    await run_study_jobs(data, now=h.clock.now())
+    await study_jobs(h)
     await h.deliver()
     await h.press(a, "已学习")
     # The nudge window opens at 23:00 six days later: quiet hours, so nothing yet.
     h.clock.set(local(2026, 12, 3, 23, 0))
-    assert (await run_study_jobs(data, now=h.clock.now())).nudged == 0
+    assert (await study_jobs(h)).nudged == 0
     h.clock.set(local(2026, 12, 4, 7, 59))
-    assert (await run_study_jobs(data, now=h.clock.now())).nudged == 0
+    assert (await study_jobs(h)).nudged == 0
     # The morning: everyone not finished (b, c and the secretary) gets exactly one nudge.
     h.clock.set(local(2026, 12, 4, 8, 0))
-    assert (await run_study_jobs(data, now=h.clock.now())).nudged == 3
-    assert (await run_study_jobs(data, now=h.clock.now())).nudged == 0
+    assert (await study_jobs(h)).nudged == 3
+    assert (await study_jobs(h)).nudged == 0
     h.clock.set(local(2026, 12, 4, 12, 0))
-    assert (await run_study_jobs(data, now=h.clock.now())).nudged == 0
+    assert (await study_jobs(h)).nudged == 0
     await h.deliver()
     for m in (b, c):
         nudges = [x for x in m.bot_messages if "即将到期" in x.text]
@@ -248,10 +267,10 @@ async def test_nudge_once_never_in_quiet_hours_and_due_report(h: Harness) -> Non
     await h.press(b, "已学习", next(x for x in b.bot_messages if "即将到期" in x.text))
     # Due at 23:00 (quiet): the report comes the next morning, once.
     h.clock.set(local(2026, 12, 4, 23, 0))
-    assert (await run_study_jobs(data, now=h.clock.now())).reported == 0
+    assert (await study_jobs(h)).reported == 0
     h.clock.set(local(2026, 12, 5, 8, 0))
-    assert (await run_study_jobs(data, now=h.clock.now())).reported == 1
-    assert (await run_study_jobs(data, now=h.clock.now())).reported == 0
+    assert (await study_jobs(h)).reported == 1
+    assert (await study_jobs(h)).reported == 0
     await h.deliver()
     report = branch.secretary.last
     assert "已到截止时间" in report.text
@@ -280,15 +299,14 @@ async def test_weekly_digest(h: Harness) -> None:
     await publish_as_secretary(h, branch, title="周汇总学习")
     await h.deliver()
     await h.press(branch.members[0], "已学习")
-    data = h.app.bot_data
     # Sunday: nothing; Monday 08:29: nothing; Monday 08:30: the digest, once.
     h.clock.set(local(2026, 11, 29, 9, 0))
-    assert (await run_study_jobs(data, now=h.clock.now())).digested == 0
+    assert (await study_jobs(h)).digested == 0
     h.clock.set(local(2026, 11, 30, 8, 29))
-    assert (await run_study_jobs(data, now=h.clock.now())).digested == 0
+    assert (await study_jobs(h)).digested == 0
     h.clock.set(local(2026, 11, 30, 8, 30))
-    assert (await run_study_jobs(data, now=h.clock.now())).digested == 2
-    assert (await run_study_jobs(data, now=h.clock.now())).digested == 0
+    assert (await study_jobs(h)).digested == 2
+    assert (await study_jobs(h)).digested == 0
     await h.deliver()
     assert "周汇总学习" in branch.members[1].last.text
     assert "本周" in branch.members[1].last.text
@@ -305,7 +323,7 @@ async def test_admin_publishes_for_chosen_branches(h: Harness) -> None:
     bad = await h.send(h.admin, "不是链接")
     assert "不是链接" in bad.text
     await h.send(h.admin, "https://example.org/b")
-    preview = await h.send(h.admin, "请各支部认真学习")
+    preview = await write_summary(h, h.admin, "请各支部认真学习")
     assert "✅ 全部支部" in preview.flat_buttons
     assert "⬜ 第二党支部" in preview.flat_buttons
     await h.press(h.admin, "⬜ 第二党支部", preview)
@@ -339,7 +357,7 @@ async def test_forms_survive_a_restart(sim: BotAPISimulator, engine: AsyncEngine
         # Both half-filled forms were kept in the database.
         recorded = await h2.send(member, "重启后写的心得")
         assert "已记录" in recorded.text
-        preview = await h2.send(branch.secretary, "重启后写的摘要")
+        preview = await write_summary(h2, branch.secretary, "重启后写的摘要")
         assert "预览" in preview.text
         assert "重启前的标题" in preview.text
         await h2.press(branch.secretary, "发布", preview)

@@ -6,7 +6,7 @@ from sqlmodel import func, select
 
 from bot.models import Branch, StudyItem, StudyTarget
 from simulator import SimMessage
-from tests.e2e.test_study import press_data, pushes
+from tests.e2e.test_study import press_data, pushes, write_summary
 from tests.harness import Harness
 
 
@@ -33,7 +33,7 @@ async def test_admin_ticks_a_branch_on_the_last_of_four_pages(h: Harness) -> Non
     last = await h.setup_branch("Z 第二党支部", members=1)
     await add_branches(h, 148)
     await h.send(h.admin, "/newstudy 党委统一学习")
-    preview = await h.send(h.admin, "请各支部认真学习")
+    preview = await write_summary(h, h.admin, "请各支部认真学习")
     assert "第 1/4 页；已选 150 个" in preview.text  # all branches, the default
     assert "⬜ A branch 000" in preview.flat_buttons
     assert "⬜ Z 第二党支部" not in preview.flat_buttons
@@ -66,7 +66,7 @@ async def test_all_branches_press_stays_on_its_page(h: Harness) -> None:
     await h.setup_branch("Z 第一党支部", members=1)
     await add_branches(h, 99)
     await h.send(h.admin, "/newstudy 党委统一学习")
-    await h.send(h.admin, "请各支部认真学习")
+    await write_summary(h, h.admin, "请各支部认真学习")
     await h.press(h.admin, "▶", h.admin.last)
     await h.press(h.admin, "✅ 全部支部", h.admin.last)
     assert "第 2/3 页；已选 0 个" in h.admin.last.text
@@ -78,7 +78,7 @@ async def test_forged_paging_and_choices_are_refused(h: Harness) -> None:
     branch = await h.setup_branch("Z 第一党支部", members=1)
     await add_branches(h, 100)
     await h.send(h.admin, "/newstudy 党委统一学习")
-    preview = await h.send(h.admin, "请各支部认真学习")
+    preview = await write_summary(h, h.admin, "请各支部认真学习")
     async with h.sessions() as s:
         item_id = (await s.exec(select(StudyItem.id))).one()
         other = (await s.exec(select(Branch.id).where(Branch.name == "A branch 050"))).one()
@@ -107,7 +107,7 @@ async def test_secretary_cannot_page_their_own_draft(h: Harness) -> None:
     await add_branches(h, 100)
     sec = branch.secretary
     await h.send(sec, "/newstudy 支部学习")
-    preview = await h.send(sec, "摘要")
+    preview = await write_summary(h, sec, "摘要")
     assert "▶" not in preview.flat_buttons
     async with h.sessions() as s:
         item_id = (await s.exec(select(StudyItem.id))).one()

@@ -9,9 +9,8 @@ from sqlalchemy import event
 
 from bot.models import Branch, Member, StudyRecord
 from bot.services.org import member_by_telegram_id
-from schedules.study import run_study_jobs
 from simulator import SimUser
-from tests.e2e.test_study import publish_as_secretary
+from tests.e2e.test_study import publish_as_secretary, study_jobs, write_summary
 from tests.harness import Harness
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -70,7 +69,7 @@ async def test_due_report_for_a_big_branch_fits_one_message(h: Harness) -> None:
     await add_members(h, branch.secretary.user_id, 300, name="很长的名字" * 10 + "{i}")
     item_id = await publish_as_secretary(h, branch)
     h.clock.advance(days=7, hours=1)
-    assert (await run_study_jobs(h.app.bot_data, now=h.clock.now())).reported == 1
+    assert (await study_jobs(h)).reported == 1
     await h.deliver()
     report = branch.secretary.last
     assert "已到截止时间" in report.text
@@ -107,7 +106,7 @@ async def test_digest_does_not_query_per_member(h: Harness) -> None:
     event.listen(h.engine.sync_engine, "before_cursor_execute", count)
     try:
         now = local(2026, 11, 30, 8, 30)
-        assert (await run_study_jobs(h.app.bot_data, now=now)).digested == 62
+        assert (await study_jobs(h, now)).digested == 62
     finally:
         event.remove(h.engine.sync_engine, "before_cursor_execute", count)
     study_selects = [q for q in statements if "FROM study_item" in q]
@@ -124,7 +123,7 @@ async def test_admin_publishes_to_300_branches(h: Harness) -> None:
         )
         await s.commit()
     await h.send(h.admin, "/newstudy 党委统一学习")
-    preview = await h.send(h.admin, "请各支部认真学习")
+    preview = await write_summary(h, h.admin, "请各支部认真学习")
     await h.press(h.admin, "发布", preview)
     receipt = h.admin.last
     assert "已发布" in receipt.text
@@ -135,7 +134,7 @@ async def test_choosing_one_branch_after_all_selects_just_that_one(h: Harness) -
     await h.setup_branch("第一党支部", members=1)
     second = await h.setup_branch("第二党支部", members=1)
     await h.send(h.admin, "/newstudy 党委统一学习")
-    preview = await h.send(h.admin, "请各支部认真学习")
+    preview = await write_summary(h, h.admin, "请各支部认真学习")
     await h.press(h.admin, "⬜ 第二党支部", preview)
     await h.press(h.admin, "⬜ 全部支部", h.admin.last)
     assert "✅ 全部支部" in h.admin.last.flat_buttons

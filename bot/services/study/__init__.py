@@ -24,6 +24,8 @@ from bot.services.study.drafts import (
     drafts_count,
     feed_draft,
     get_item,
+    parse_study_hours,
+    set_hours,
     set_summary,
     set_url,
     split_title_url,
@@ -31,7 +33,7 @@ from bot.services.study.drafts import (
     validate_title,
     validate_url,
 )
-from bot.services.study.publish import ItemCompose, Published, publish, push_due
+from bot.services.study.publish import GroupCompose, ItemCompose, Published, publish, push_due
 from bot.services.study.records import (
     MyItem,
     check_scope,
@@ -49,6 +51,7 @@ from bot.services.study.reminders import (
     send_nudges,
 )
 from bot.services.study.rules import (
+    HOURS_MAX_TENTHS,
     REFLECTION_MAX,
     SUMMARY_MAX,
     TITLE_MAX,
@@ -59,6 +62,7 @@ from bot.services.study.rules import (
 from bot.services.study.settings import branch_settings, update_branch_settings
 
 __all__ = [
+    "HOURS_MAX_TENTHS",
     "REFLECTION_MAX",
     "SUMMARY_MAX",
     "TITLE_MAX",
@@ -67,6 +71,7 @@ __all__ = [
     "BranchCompletion",
     "DigestCompose",
     "DraftScope",
+    "GroupCompose",
     "ItemCompose",
     "MyItem",
     "Published",
@@ -85,6 +90,7 @@ __all__ = [
     "get_item",
     "mark_done",
     "my_items",
+    "parse_study_hours",
     "publish",
     "push_due",
     "rates",
@@ -92,6 +98,7 @@ __all__ = [
     "send_digests",
     "send_due_reports",
     "send_nudges",
+    "set_hours",
     "set_summary",
     "set_url",
     "split_title_url",

@@ -13,7 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models import Branch, Member, Role, StudyItem, StudyStatus, StudyTarget
 from bot.services import access
 from bot.services.errors import Refused
-from bot.services.study.rules import SUMMARY_MAX, TITLE_MAX, URL_MAX
+from bot.services.study.rules import HOURS_MAX_TENTHS, SUMMARY_MAX, TITLE_MAX, URL_MAX
+from bot.services.training.arithmetic import HOURS_TEXT
 
 
 async def get_item(session: AsyncSession, item_id: int) -> StudyItem:
@@ -101,6 +102,28 @@ async def set_url(
 ) -> StudyItem:
     item = await own_draft(session, actor, item_id)
     item.url = validate_url(url)
+    session.add(item)
+    return item
+
+
+def parse_study_hours(text: str) -> int:
+    """The 学时 a study item carries, as typed ('0.5', '1', '2学时'), in tenths: 0–8 hours,
+    one decimal at most (the same way of writing hours as /training add)."""
+    match = HOURS_TEXT.match(text.replace(",", "."))
+    if match is None:
+        raise Refused("hours_invalid", value=text.strip()[:20], limit=HOURS_MAX_TENTHS // 10)
+    tenths = int(match.group(1)) * 10 + int(match.group(2) or 0)
+    if tenths > HOURS_MAX_TENTHS:
+        raise Refused("hours_too_many", value=text.strip()[:20], limit=HOURS_MAX_TENTHS // 10)
+    return tenths
+
+
+async def set_hours(
+    session: AsyncSession, *, actor: Member | None, item_id: int, text: str
+) -> StudyItem:
+    """The draft's 学时 (0.5 until set), counted for each member once 已学习."""
+    item = await own_draft(session, actor, item_id)
+    item.hours_tenths = parse_study_hours(text)
     session.add(item)
     return item
 

@@ -14,7 +14,7 @@ from bot.delivery import outbox
 from bot.delivery.message import OutgoingMessage
 from bot.delivery.outbox import Recipient
 from bot.models import Branch, DeliveryBatch, Member, StudyItem, StudyStatus, StudyTarget
-from bot.services import audit, once, org
+from bot.services import audit, groups, once, org
 from bot.services.errors import Refused
 from bot.services.study.drafts import own_draft
 from bot.services.study.rules import StudyRules
@@ -22,6 +22,8 @@ from bot.services.study.settings import branch_settings
 
 # What a member gets for an item, in one language: (locale, item) → message.
 ItemCompose = Callable[[str | None, StudyItem], OutgoingMessage]
+# What a branch's linked group gets for an item (worded once, for the whole group).
+GroupCompose = Callable[[StudyItem], OutgoingMessage]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +82,12 @@ async def publish(
     now: datetime,
     rules: StudyRules,
     compose: ItemCompose,
+    group_compose: GroupCompose | None = None,
 ) -> Published:
-    """Publish a draft: fix its branches and push times, and push at once what is due."""
+    """Publish a draft: fix its branches and push times, and push at once what is due.
+
+    With `group_compose`, each branch's linked group gets the item with its push.
+    """
     item = await own_draft(session, actor, item_id)
     assert actor is not None
     assert item.id is not None
@@ -110,7 +116,14 @@ async def publish(
         details={"branches": sorted(targets)},
     )
     await session.flush()
-    batches = await push_due(session, now=now, rules=rules, compose=compose, item_id=item.id)
+    batches = await push_due(
+        session,
+        now=now,
+        rules=rules,
+        compose=compose,
+        group_compose=group_compose,
+        item_id=item.id,
+    )
     pushes.sort(key=lambda p: (p[1], p[0]))
     people = await _people(session, targets)
     return Published(item, pushes, sum(b.total for b in batches), people)
@@ -143,9 +156,11 @@ async def push_due(
     now: datetime,
     rules: StudyRules,
     compose: ItemCompose,
+    group_compose: GroupCompose | None = None,
     item_id: int | None = None,
 ) -> list[DeliveryBatch]:
-    """Push every item whose branches' push time has come: one outbox batch per item."""
+    """Push every item whose branches' push time has come: one outbox batch per item,
+    and (with `group_compose`) one post in each of those branches' linked groups."""
     if rules.is_quiet(now):
         return []
     batches = []
@@ -175,4 +190,15 @@ async def push_due(
             target.batch_id = batch.id
             session.add(target)
         batches.append(batch)
+        if group_compose is not None:
+            # Exactly once per group, by the same claim as the members' push.
+            await groups.post_to_branches(
+                session,
+                branch_ids=[t.branch_id for t in mine],
+                kind="study",
+                subject_id=iid,
+                message=group_compose(item),
+                now=now,
+                created_by=item.created_by,
+            )
     return batches

@@ -13,6 +13,8 @@ TITLE_MAX = 200
 URL_MAX = 2000
 SUMMARY_MAX = 2000
 REFLECTION_MAX = 1000
+# A study item carries 0–8 学时 (in tenths); 0.5 unless its publisher says otherwise.
+HOURS_MAX_TENTHS = 80
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
