@@ -16,14 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-
-from bot.models import Member, StudyItem, StudyRecord
 
 Scope = int | Sequence[int] | None
 
@@ -32,23 +27,9 @@ async def study_hours_for(
     session: AsyncSession, *, scope: Scope, start: datetime, end: datetime
 ) -> dict[int, int]:
     """Member → tenths from the study items they completed (已学习) in [start, end)."""
-    query: Any = (
-        select(StudyRecord.member_id, func.sum(StudyItem.hours_tenths))
-        .join(StudyItem, col(StudyItem.id) == StudyRecord.item_id)
-        .where(
-            col(StudyRecord.completed_at).is_not(None),
-            col(StudyRecord.completed_at) >= start,
-            col(StudyRecord.completed_at) < end,
-        )
-        .group_by(col(StudyRecord.member_id))
-    )
-    if scope is not None:
-        query = query.join(Member, col(Member.id) == StudyRecord.member_id)
-        if isinstance(scope, int):
-            query = query.where(Member.branch_id == scope)
-        else:
-            query = query.where(col(Member.branch_id).in_(list(scope)))
-    return {int(m): int(n or 0) for m, n in await session.exec(query)}
+    from bot.services.training import hours
+
+    return await hours.study_tenths(session, scope=scope, start=start, end=end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +40,7 @@ class TrainingIndicator:
     members: int
     on_track: int  # at or above the share of the yearly target due by today
     reached: int  # at or above the whole yearly target
-    behind_ids: tuple[int, ...]
+    behind_ids: tuple[int, ...]  # people order; empty unless read with_behind
     secretaries_overdue: tuple[int, ...]  # member ids past the 6-month rule
 
     @property
@@ -75,8 +56,15 @@ async def training_indicators(
     year: int | None = None,
     now: datetime,
     tz: ZoneInfo,
+    with_behind: bool = True,
 ) -> dict[int, TrainingIndicator]:
-    """Branch → its training indicator this year (or `year`, counted as of `now`)."""
+    """Branch → its training indicator this year (or `year`, counted as of `now`).
+
+    Counted per branch in a few grouped queries whatever the number of branches;
+    `behind_ids` is read only `with_behind` (it is a row per member behind).
+    """
     from bot.services.training import overview
 
-    return await overview.indicators(session, branch_ids=branch_ids, year=year, now=now, tz=tz)
+    return await overview.indicators(
+        session, branch_ids=branch_ids, year=year, now=now, tz=tz, with_behind=with_behind
+    )

@@ -26,11 +26,12 @@ from bot.models import (
     MeetingStatus,
     Member,
     RecordState,
+    StudyItem,
+    StudyRecord,
     TrainingRecord,
 )
 from bot.services import org
 from bot.services.periods import year_period
-from bot.services.training import hooks
 from bot.services.training.arithmetic import expected_by
 from bot.services.training.targets import Person, TargetRole, Targets, role_of
 
@@ -78,7 +79,8 @@ def dialect_of(session: AsyncSession) -> str:
     return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
-def _in_scope(query: Any, member_col: Any, scope: Scope) -> Any:
+def in_scope(query: Any, member_col: Any, scope: Scope) -> Any:
+    """`query` limited to the members of the scope's branches (joined on `member_col`)."""
     if scope is None:
         return query
     query = query.join(Member, col(Member.id) == member_col)
@@ -87,14 +89,11 @@ def _in_scope(query: Any, member_col: Any, scope: Scope) -> Any:
     return query.where(col(Member.branch_id).in_(list(scope)))
 
 
-async def meeting_tenths(
-    session: AsyncSession, *, scope: Scope, start: datetime, end: datetime
-) -> dict[int, int]:
-    """Member → tenths from the 党课 and 培训 meetings they checked in to (late or not)."""
-    dialect = dialect_of(session)
+def meeting_query(dialect: str, *, scope: Scope, start: datetime, end: datetime) -> Any:
+    """(member, tenths) from the 党课 and 培训 meetings they checked in to (late or not)."""
     tenths = tenths_sql(dialect, minutes_between(dialect, Meeting.starts_at, Meeting.ends_at))
-    query = (
-        select(Attendance.member_id, func.sum(tenths))
+    query: Any = (
+        select(col(Attendance.member_id).label("member_id"), func.sum(tenths).label("tenths"))
         .join(Meeting, col(Meeting.id) == Attendance.meeting_id)
         .where(
             col(Meeting.kind).in_(COURSE_KINDS),
@@ -105,16 +104,34 @@ async def meeting_tenths(
         )
         .group_by(col(Attendance.member_id))
     )
-    rows = await session.exec(_in_scope(query, Attendance.member_id, scope))
-    return {int(m): int(n or 0) for m, n in rows}
+    return in_scope(query, Attendance.member_id, scope)
 
 
-async def external_tenths(
-    session: AsyncSession, *, scope: Scope, first: date, last: date
-) -> dict[int, int]:
-    """Member → tenths of their approved 外部培训记录 held in [first, last]."""
-    query = (
-        select(TrainingRecord.member_id, func.sum(TrainingRecord.hours_tenths))
+def study_query(*, scope: Scope, start: datetime, end: datetime) -> Any:
+    """(member, tenths) from the study items they completed (已学习) in [start, end)."""
+    query: Any = (
+        select(
+            col(StudyRecord.member_id).label("member_id"),
+            func.sum(StudyItem.hours_tenths).label("tenths"),
+        )
+        .join(StudyItem, col(StudyItem.id) == StudyRecord.item_id)
+        .where(
+            col(StudyRecord.completed_at).is_not(None),
+            col(StudyRecord.completed_at) >= start,
+            col(StudyRecord.completed_at) < end,
+        )
+        .group_by(col(StudyRecord.member_id))
+    )
+    return in_scope(query, StudyRecord.member_id, scope)
+
+
+def external_query(*, scope: Scope, first: date, last: date) -> Any:
+    """(member, tenths) of their approved 外部培训记录 held in [first, last]."""
+    query: Any = (
+        select(
+            col(TrainingRecord.member_id).label("member_id"),
+            func.sum(TrainingRecord.hours_tenths).label("tenths"),
+        )
         .where(
             TrainingRecord.state == RecordState.approved,
             TrainingRecord.held_on >= first,
@@ -122,8 +139,33 @@ async def external_tenths(
         )
         .group_by(col(TrainingRecord.member_id))
     )
-    rows = await session.exec(_in_scope(query, TrainingRecord.member_id, scope))
-    return {int(m): int(n or 0) for m, n in rows}
+    return in_scope(query, TrainingRecord.member_id, scope)
+
+
+async def _by_member(session: AsyncSession, query: Any) -> dict[int, int]:
+    return {int(m): int(n or 0) for m, n in await session.exec(query)}
+
+
+async def meeting_tenths(
+    session: AsyncSession, *, scope: Scope, start: datetime, end: datetime
+) -> dict[int, int]:
+    """Member → tenths from the 党课 and 培训 meetings they checked in to (late or not)."""
+    query = meeting_query(dialect_of(session), scope=scope, start=start, end=end)
+    return await _by_member(session, query)
+
+
+async def study_tenths(
+    session: AsyncSession, *, scope: Scope, start: datetime, end: datetime
+) -> dict[int, int]:
+    """Member → tenths from the study items they completed (已学习) in [start, end)."""
+    return await _by_member(session, study_query(scope=scope, start=start, end=end))
+
+
+async def external_tenths(
+    session: AsyncSession, *, scope: Scope, first: date, last: date
+) -> dict[int, int]:
+    """Member → tenths of their approved 外部培训记录 held in [first, last]."""
+    return await _by_member(session, external_query(scope=scope, first=first, last=last))
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +216,7 @@ async def tallies(
 ) -> list[Tally]:
     """Each of `people`'s tally (sources read once for the whole `scope`)."""
     meetings = await meeting_tenths(session, scope=scope, start=year.start, end=year.end)
-    study = await hooks.study_hours_for(session, scope=scope, start=year.start, end=year.end)
+    study = await study_tenths(session, scope=scope, start=year.start, end=year.end)
     external = await external_tenths(session, scope=scope, first=year.first, last=year.last)
     out = []
     for m in people:
