@@ -117,10 +117,39 @@ async def add_pledges(h: Harness, name: str, year: int = 2026) -> None:
         await s.commit()
 
 
+async def add_hours(h: Harness, name: str, tenths: int = 600, *, year: int = 2026) -> None:
+    """An approved 外部培训记录 of `tenths` for every member of the branch (default 60 学时:
+    every role's yearly target)."""
+    from datetime import date
+
+    from bot.models import RecordState, TrainingRecord
+
+    bid = await branch_id(h, name)
+    async with h.sessions() as s:
+        people = list(
+            await s.exec(select(Member).where(Member.branch_id == bid, Member.role != Role.admin))
+        )
+        for m in people:
+            assert m.id is not None
+            s.add(
+                TrainingRecord(
+                    member_id=m.id,
+                    branch_id=bid,
+                    title="年度集中轮训",
+                    held_on=date(year, 6, 1),
+                    hours_tenths=tenths,
+                    state=RecordState.approved,
+                    created_at=h.clock.now(),
+                )
+            )
+        await s.commit()
+
+
 async def healthy_branch(
     h: Harness, name: str, *, without: frozenset[MeetingKind] = frozenset()
 ) -> None:
-    """A branch that kept every rule up to November 2026, but the kinds `without`."""
+    """A branch that kept every rule up to November 2026, but the kinds `without`, and
+    whose members have their year's 学时."""
     await backdate_branch(h, name, local(2026, 1, 1))
     for kind, at, checkins in (
         (MeetingKind.assembly, local(2026, 7, 15, 14), 99),
@@ -132,3 +161,4 @@ async def healthy_branch(
             await add_meeting(h, name, kind, at, checkins=checkins)
     await add_term(h, name, "2025-01-01")
     await add_pledges(h, name)
+    await add_hours(h, name)

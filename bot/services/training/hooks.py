@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.services.training.secretaries import SecretaryStatus
+
 Scope = int | Sequence[int] | None
 
 
@@ -42,6 +44,8 @@ class TrainingIndicator:
     reached: int  # at or above the whole yearly target
     behind_ids: tuple[int, ...]  # people order; empty unless read with_behind
     secretaries_overdue: tuple[int, ...]  # member ids past the 6-month rule
+    # Every secretary of the branch under the rule (appointed since 2025), trained or not.
+    secretaries: tuple[SecretaryStatus, ...] = ()
 
     @property
     def coverage(self) -> int:
@@ -68,3 +72,13 @@ async def training_indicators(
     return await overview.indicators(
         session, branch_ids=branch_ids, year=year, now=now, tz=tz, with_behind=with_behind
     )
+
+
+async def members_behind(
+    session: AsyncSession, *, branch_ids: Sequence[int] | None, now: datetime, tz: ZoneInfo
+) -> dict[int, list[str]]:
+    """Branch → the names of its members behind the share of their yearly target due by
+    today (people order), in one query for every branch; for the weekly to-dos."""
+    from bot.services.training import overview
+
+    return await overview.behind_names(session, branch_ids=branch_ids, now=now, tz=tz)

@@ -36,6 +36,7 @@ from bot.services.training.arithmetic import expected_by
 from bot.services.training.targets import Person, TargetRole, Targets, role_of
 
 COURSE_KINDS = (MeetingKind.lecture, MeetingKind.training)
+MEMBER_ID, TENTHS = "member_id", "tenths"  # column labels of the source queries, not messages
 Scope = int | Sequence[int] | None  # a branch, some branches, or every branch
 
 
@@ -93,7 +94,7 @@ def meeting_query(dialect: str, *, scope: Scope, start: datetime, end: datetime)
     """(member, tenths) from the 党课 and 培训 meetings they checked in to (late or not)."""
     tenths = tenths_sql(dialect, minutes_between(dialect, Meeting.starts_at, Meeting.ends_at))
     query: Any = (
-        select(col(Attendance.member_id).label("member_id"), func.sum(tenths).label("tenths"))
+        select(col(Attendance.member_id).label(MEMBER_ID), func.sum(tenths).label(TENTHS))
         .join(Meeting, col(Meeting.id) == Attendance.meeting_id)
         .where(
             col(Meeting.kind).in_(COURSE_KINDS),
@@ -111,8 +112,8 @@ def study_query(*, scope: Scope, start: datetime, end: datetime) -> Any:
     """(member, tenths) from the study items they completed (已学习) in [start, end)."""
     query: Any = (
         select(
-            col(StudyRecord.member_id).label("member_id"),
-            func.sum(StudyItem.hours_tenths).label("tenths"),
+            col(StudyRecord.member_id).label(MEMBER_ID),
+            func.sum(StudyItem.hours_tenths).label(TENTHS),
         )
         .join(StudyItem, col(StudyItem.id) == StudyRecord.item_id)
         .where(
@@ -129,8 +130,8 @@ def external_query(*, scope: Scope, first: date, last: date) -> Any:
     """(member, tenths) of their approved 外部培训记录 held in [first, last]."""
     query: Any = (
         select(
-            col(TrainingRecord.member_id).label("member_id"),
-            func.sum(TrainingRecord.hours_tenths).label("tenths"),
+            col(TrainingRecord.member_id).label(MEMBER_ID),
+            func.sum(TrainingRecord.hours_tenths).label(TENTHS),
         )
         .where(
             TrainingRecord.state == RecordState.approved,

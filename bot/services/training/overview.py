@@ -18,7 +18,7 @@ from bot.services.training import coverage
 from bot.services.training import targets as targets_svc
 from bot.services.training.hooks import TrainingIndicator
 from bot.services.training.hours import Tally, Year, people_of, tallies, year_of
-from bot.services.training.secretaries import SecretaryStatus, overdue, statuses
+from bot.services.training.secretaries import SecretaryStatus, statuses
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +122,17 @@ async def indicators(
     return found
 
 
+async def behind_names(
+    session: AsyncSession, *, branch_ids: Sequence[int] | None, now: datetime, tz: ZoneInfo
+) -> dict[int, list[str]]:
+    """Branch → the names of its members behind (see hooks.members_behind)."""
+    targets = await targets_svc.current(session)
+    found = await coverage.behind_by_branch(
+        session, scope=branch_ids, year=year_of(now, tz), targets=targets
+    )
+    return {b: [name for _id, name in rows] for b, rows in found.items()}
+
+
 async def _count(
     session: AsyncSession,
     *,
@@ -150,11 +161,12 @@ async def _count(
         behind = await coverage.behind_by_branch(
             session, scope=scope, year=counted, targets=targets
         )
-    overdue_now = await overdue(session, branch_ids=scope, now=now, tz=tz)
-    late: dict[int, list[int]] = {}
-    for s in overdue_now:
+    today = now.astimezone(tz).date()
+    under_rule: dict[int, list[SecretaryStatus]] = {}
+    for s in await statuses(session, branch_ids=scope, tz=tz):
         if s.branch_id is not None:
-            late.setdefault(s.branch_id, []).append(s.member_id)
+            under_rule.setdefault(s.branch_id, []).append(s)
+    overdue_now = [s for rows in under_rule.values() for s in rows if s.overdue(today)]
     none = coverage.Counts(0, 0, 0)
     found = {
         b: TrainingIndicator(
@@ -163,7 +175,10 @@ async def _count(
             on_track=counts.get(b, none).on_track,
             reached=counts.get(b, none).reached,
             behind_ids=tuple(m for m, _name in behind.get(b, [])),
-            secretaries_overdue=tuple(late.get(b, [])),
+            secretaries_overdue=tuple(
+                s.member_id for s in under_rule.get(b, []) if s.overdue(today)
+            ),
+            secretaries=tuple(under_rule.get(b, [])),
         )
         for b in ids
     }
