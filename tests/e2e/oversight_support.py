@@ -146,10 +146,10 @@ async def add_hours(h: Harness, name: str, tenths: int = 600, *, year: int = 202
 
 
 async def healthy_branch(
-    h: Harness, name: str, *, without: frozenset[MeetingKind] = frozenset()
+    h: Harness, name: str, *, without: frozenset[MeetingKind] = frozenset(), hours: bool = True
 ) -> None:
     """A branch that kept every rule up to November 2026, but the kinds `without`, and
-    whose members have their year's 学时."""
+    whose members have their year's 学时 (unless not `hours`)."""
     await backdate_branch(h, name, local(2026, 1, 1))
     for kind, at, checkins in (
         (MeetingKind.assembly, local(2026, 7, 15, 14), 99),
@@ -161,4 +161,5 @@ async def healthy_branch(
             await add_meeting(h, name, kind, at, checkins=checkins)
     await add_term(h, name, "2025-01-01")
     await add_pledges(h, name)
-    await add_hours(h, name)
+    if hours:
+        await add_hours(h, name)
