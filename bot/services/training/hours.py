@@ -36,7 +36,8 @@ from bot.services.training.arithmetic import expected_by
 from bot.services.training.targets import Person, TargetRole, Targets, role_of
 
 COURSE_KINDS = (MeetingKind.lecture, MeetingKind.training)
-MEMBER_ID, TENTHS = "member_id", "tenths"  # column labels of the source queries, not messages
+# Column and CTE names of the source queries, not messages.
+MEMBER_ID, MEETING_ID, TENTHS, COURSES = "member_id", "meeting_id", "tenths", "course"
 Scope = int | Sequence[int] | None  # a branch, some branches, or every branch
 
 
@@ -91,18 +92,30 @@ def in_scope(query: Any, member_col: Any, scope: Scope) -> Any:
 
 
 def meeting_query(dialect: str, *, scope: Scope, start: datetime, end: datetime) -> Any:
-    """(member, tenths) from the 党课 and 培训 meetings they checked in to (late or not)."""
+    """(member, tenths) from the 党课 and 培训 meetings they checked in to (late or not).
+
+    Each course's length is worked out once, in a materialised CTE, rather than once per
+    check-in: the date arithmetic on every attendance row cost as much as the join.
+    """
     tenths = tenths_sql(dialect, minutes_between(dialect, Meeting.starts_at, Meeting.ends_at))
-    query: Any = (
-        select(col(Attendance.member_id).label(MEMBER_ID), func.sum(tenths).label(TENTHS))
-        .join(Meeting, col(Meeting.id) == Attendance.meeting_id)
+    courses = (
+        select(col(Meeting.id).label(MEETING_ID), tenths.label(TENTHS))
         .where(
             col(Meeting.kind).in_(COURSE_KINDS),
             Meeting.status == MeetingStatus.scheduled,
             Meeting.starts_at >= start,
             Meeting.starts_at < end,
-            col(Attendance.checked_in_at).is_not(None),
         )
+        .cte(COURSES)
+        .prefix_with("MATERIALIZED")
+    )
+    query: Any = (
+        select(
+            col(Attendance.member_id).label(MEMBER_ID), func.sum(courses.c[TENTHS]).label(TENTHS)
+        )
+        .select_from(courses)
+        .join(Attendance, col(Attendance.meeting_id) == courses.c[MEETING_ID])
+        .where(col(Attendance.checked_in_at).is_not(None))
         .group_by(col(Attendance.member_id))
     )
     return in_scope(query, Attendance.member_id, scope)
