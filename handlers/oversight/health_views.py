@@ -80,31 +80,30 @@ def secretary_training_text(t: Translator, f: Finding) -> str:
             "(a record within {threshold} months of appointment)",
             threshold=th,
         )
-    appointed, due = _day(t, f, "appointed_on"), _day(t, f, "due_on")
+    # Every message below takes the same arguments (str.format ignores the unused ones).
+    args = {
+        "name": d.get("name", ""),
+        "appointed": _day(t, f, "appointed_on"),
+        "due": _day(t, f, "due_on"),
+        "threshold": th,
+        "value": f.value,
+    }
     if f.flagged:
         return t._(
             "Committee incomplete: secretary {name}, appointed on {appointed}, has no secretary "
             "training record within {threshold} months (due {due}, {value} days ago)",
-            name=d.get("name", ""),
-            appointed=appointed,
-            threshold=th,
-            due=due,
-            value=f.value,
+            **args,
         )
     if d.get("trained"):
         return t._(
             "Secretary training: {name} has a secretary training record "
             "(within {threshold} months of appointment)",
-            name=d.get("name", ""),
-            threshold=th,
+            **args,
         )
     return t._(
         "Secretary training: {name} needs a secretary training record by {due} "
         "({threshold} months after the appointment on {appointed})",
-        name=d.get("name", ""),
-        due=due,
-        threshold=th,
-        appointed=appointed,
+        **args,
     )
 
 

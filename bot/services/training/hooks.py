@@ -1,14 +1,19 @@
 """Where training meets the capabilities being finished beside it (study, oversight).
 
-Two hooks; the second is not consumed yet (issue 13 stays open until oversight reads it):
-
 - `study_hours_for(...)` reads StudyItem.hours_tenths and StudyRecord directly: a study
   item's 学时 count once the member pressed 已学习. The study capability's publishing
   form is where hours get set (StudyItem.hours_tenths, default 0.5 学时); until then
   every item carries the default.
-- `training_indicators(...)` is what the oversight capability consumes for the branch
-  health indicators (作用不发挥 from low coverage, 班子不健全 from a secretary past the
-  6-month rule) and for the secretaries' weekly to-dos (who is behind).
+- `training_indicators(...)` is consumed by the oversight health check
+  (bot/services/oversight/health.py): 作用不发挥 from low coverage (members on track
+  below HEALTH_TRAINING_MIN after HEALTH_TRAINING_AFTER), 班子不健全 from a secretary
+  appointed since 2025 past the 6-month rule (`secretaries`). Every branch in a few grouped
+  queries (coverage.py); `with_behind=False` leaves out the row per member behind.
+- `members_behind(...)` names the members behind per branch for the secretaries' weekly
+  to-dos (bot/services/oversight/digest.py).
+
+The 6-month rule's warning is sent by nudges.warn_secretary_rule, claimed once per
+secretary and appointment; the health indicator only shows the state while it lasts.
 """
 
 from __future__ import annotations

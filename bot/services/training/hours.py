@@ -94,64 +94,57 @@ def in_scope(query: Any, member_col: Any, scope: Scope) -> Any:
 def meeting_query(dialect: str, *, scope: Scope, start: datetime, end: datetime) -> Any:
     """(member, tenths) from the 党课 and 培训 meetings they checked in to (late or not).
 
-    Each course's length is worked out once, in a materialised CTE, rather than once per
-    check-in: the date arithmetic on every attendance row cost as much as the join.
+    For every branch, each course's length is worked out once, in a materialised CTE,
+    rather than once per check-in (the date arithmetic on every attendance row cost as
+    much as the join); for some branches the members' own check-ins are few, and are
+    reached from the members through the attendance index instead.
     """
     tenths = tenths_sql(dialect, minutes_between(dialect, Meeting.starts_at, Meeting.ends_at))
+    courses_of_year = (
+        col(Meeting.kind).in_(COURSE_KINDS),
+        Meeting.status == MeetingStatus.scheduled,
+        Meeting.starts_at >= start,
+        Meeting.starts_at < end,
+    )
+    checked_in = col(Attendance.checked_in_at).is_not(None)
+    if scope is not None:
+        query = _per_member(Attendance.member_id, tenths)
+        query = query.join(Meeting, col(Meeting.id) == Attendance.meeting_id)
+        return in_scope(query.where(*courses_of_year, checked_in), Attendance.member_id, scope)
     courses = (
         select(col(Meeting.id).label(MEETING_ID), tenths.label(TENTHS))
-        .where(
-            col(Meeting.kind).in_(COURSE_KINDS),
-            Meeting.status == MeetingStatus.scheduled,
-            Meeting.starts_at >= start,
-            Meeting.starts_at < end,
-        )
+        .where(*courses_of_year)
         .cte(COURSES)
         .prefix_with("MATERIALIZED")
     )
-    query: Any = (
-        select(
-            col(Attendance.member_id).label(MEMBER_ID), func.sum(courses.c[TENTHS]).label(TENTHS)
-        )
-        .select_from(courses)
-        .join(Attendance, col(Attendance.meeting_id) == courses.c[MEETING_ID])
-        .where(col(Attendance.checked_in_at).is_not(None))
-        .group_by(col(Attendance.member_id))
-    )
-    return in_scope(query, Attendance.member_id, scope)
+    query = _per_member(Attendance.member_id, courses.c[TENTHS]).select_from(courses)
+    query = query.join(Attendance, col(Attendance.meeting_id) == courses.c[MEETING_ID])
+    return query.where(checked_in)
+
+
+def _per_member(member_col: Any, tenths: Any) -> Any:
+    """SELECT member, sum(tenths) … GROUP BY member."""
+    query: Any = select(col(member_col).label(MEMBER_ID), func.sum(tenths).label(TENTHS))
+    return query.group_by(col(member_col))
 
 
 def study_query(*, scope: Scope, start: datetime, end: datetime) -> Any:
     """(member, tenths) from the study items they completed (已学习) in [start, end)."""
-    query: Any = (
-        select(
-            col(StudyRecord.member_id).label(MEMBER_ID),
-            func.sum(StudyItem.hours_tenths).label(TENTHS),
-        )
-        .join(StudyItem, col(StudyItem.id) == StudyRecord.item_id)
-        .where(
-            col(StudyRecord.completed_at).is_not(None),
-            col(StudyRecord.completed_at) >= start,
-            col(StudyRecord.completed_at) < end,
-        )
-        .group_by(col(StudyRecord.member_id))
+    query = _per_member(StudyRecord.member_id, StudyItem.hours_tenths)
+    query = query.join(StudyItem, col(StudyItem.id) == StudyRecord.item_id).where(
+        col(StudyRecord.completed_at).is_not(None),
+        col(StudyRecord.completed_at) >= start,
+        col(StudyRecord.completed_at) < end,
     )
     return in_scope(query, StudyRecord.member_id, scope)
 
 
 def external_query(*, scope: Scope, first: date, last: date) -> Any:
     """(member, tenths) of their approved 外部培训记录 held in [first, last]."""
-    query: Any = (
-        select(
-            col(TrainingRecord.member_id).label(MEMBER_ID),
-            func.sum(TrainingRecord.hours_tenths).label(TENTHS),
-        )
-        .where(
-            TrainingRecord.state == RecordState.approved,
-            TrainingRecord.held_on >= first,
-            TrainingRecord.held_on <= last,
-        )
-        .group_by(col(TrainingRecord.member_id))
+    query = _per_member(TrainingRecord.member_id, TrainingRecord.hours_tenths).where(
+        TrainingRecord.state == RecordState.approved,
+        TrainingRecord.held_on >= first,
+        TrainingRecord.held_on <= last,
     )
     return in_scope(query, TrainingRecord.member_id, scope)
 
