@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     health_secretary_idle_days: int = Field(default=30, ge=1, le=366)
     health_satisfaction_min: float = Field(default=0.6, ge=0, le=1)
     health_satisfaction_min_rated: int = Field(default=5, ge=1, le=1000)
+    health_training_min: float = Field(default=0.5, ge=0, le=1)
+    health_training_after: str = Field(
+        default="03-31", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+    )
     digest_weekday: int = Field(default=0, ge=0, le=6)  # 0 = Monday
     digest_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     term_years: int = Field(default=3, ge=1, le=10)

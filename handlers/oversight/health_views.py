@@ -16,6 +16,7 @@ from handlers.oversight.buttons import BranchDetails, WarningsPage
 from handlers.paging import page_of, paged_keyboard
 
 PAGE_SIZE = 15
+TODO_NAMES = 30  # members behind named in the weekly to-dos; the rest counted
 LEVELS = {
     HealthLevel.green: ("🟢", N_("OK")),
     HealthLevel.yellow: ("🟡", N_("Watch")),
@@ -41,6 +42,14 @@ ADVICE = {
     ),
     "term_overdue": N_("Hold the election (换届) and record the new term with /term."),
     "blocked": N_("Ask the members who blocked the bot to unblock it; /members shows them."),
+    "training": N_(
+        "Hold a 党课 or a 培训 session and name it with /course; members record outside "
+        "training with /training add; /hours shows who is behind."
+    ),
+    "secretary_training": N_(
+        "The secretary attends a 书记示范班 (a /course marked 书记) or records secretary "
+        "training with /training add, marked as secretary training."
+    ),
 }
 
 
@@ -57,9 +66,63 @@ def _missed(t: Translator, kinds: dict[str, str]) -> str:
     return "、".join(f"{kind_name(t, MeetingKind(k))}（{p}）" for k, p in kinds.items())
 
 
-def _day(t: Translator, f: Finding) -> str:
-    raw = f.detail.get("ends_on")
+def _day(t: Translator, f: Finding, key: str = "ends_on") -> str:
+    raw = f.detail.get(key)
     return t.date(date.fromisoformat(raw), "short") if raw else ""
+
+
+def secretary_training_text(t: Translator, f: Finding) -> str:
+    """班子不健全's 6-month rule: the secretary appointed since 2025 and their training."""
+    d, th = f.detail, f.threshold
+    if not d:
+        return t._(
+            "Secretary training: no secretary appointed since 2025 "
+            "(a record within {threshold} months of appointment)",
+            threshold=th,
+        )
+    # Every message below takes the same arguments (str.format ignores the unused ones).
+    args = {
+        "name": d.get("name", ""),
+        "appointed": _day(t, f, "appointed_on"),
+        "due": _day(t, f, "due_on"),
+        "threshold": th,
+        "value": f.value,
+    }
+    if f.flagged:
+        return t._(
+            "Committee incomplete: secretary {name}, appointed on {appointed}, has no secretary "
+            "training record within {threshold} months (due {due}, {value} days ago)",
+            **args,
+        )
+    if d.get("trained"):
+        return t._(
+            "Secretary training: {name} has a secretary training record "
+            "(within {threshold} months of appointment)",
+            **args,
+        )
+    return t._(
+        "Secretary training: {name} needs a secretary training record by {due} "
+        "({threshold} months after the appointment on {appointed})",
+        **args,
+    )
+
+
+def training_text(t: Translator, f: Finding) -> str:
+    """作用不发挥's 学时 coverage: members on track for their yearly target."""
+    if f.value is None:
+        return t._(
+            "Role: training hours not measured yet (no members, or the branch is new; "
+            "at least {threshold} on track)",
+            threshold=_pct(t, f.threshold),
+        )
+    return t._(
+        "Role: {on_track} of {members} members on track for their yearly training hours "
+        "{value} (at least {threshold})",
+        on_track=f.detail.get("on_track", 0),
+        members=f.detail.get("members", 0),
+        value=_pct(t, f.value),
+        threshold=_pct(t, f.threshold),
+    )
 
 
 def finding_text(t: Translator, f: Finding) -> str:
@@ -67,6 +130,10 @@ def finding_text(t: Translator, f: Finding) -> str:
     th = f.threshold
     if f.code == "no_secretary":
         return t._("Committee incomplete: the branch has no secretary")
+    if f.code == "secretary_training":
+        return secretary_training_text(t, f)
+    if f.code == "training":
+        return training_text(t, f)
     if f.code == "committee_small":
         return t._(
             "Committee incomplete: {members} members, {value} on the committee "
@@ -200,7 +267,8 @@ def health_text(t: Translator, b: BranchHealth) -> str:
     return "\n".join(lines)
 
 
-def todos(t: Translator, b: BranchHealth) -> OutgoingMessage:
+def todos(t: Translator, item: dg.Todos) -> OutgoingMessage:
+    b = item.health
     lines = [
         t._(
             "<b>This week's to-dos</b> · {name} · {level}",
@@ -211,6 +279,19 @@ def todos(t: Translator, b: BranchHealth) -> OutgoingMessage:
     for f in b.reasons:
         lines.append(f"• {finding_text(t, f)}")
         lines.append("   👉 " + t._(ADVICE[f.code]))
+    if item.behind:
+        names = "、".join(item.behind[:TODO_NAMES])
+        if len(item.behind) > TODO_NAMES:
+            names += t._("… and {n} more", n=len(item.behind) - TODO_NAMES)
+        lines.append(
+            t.n_(
+                "• {n} member behind on training hours: {names}",
+                "• {n} members behind on training hours: {names}",
+                len(item.behind),
+                names=names,
+            )
+        )
+        lines.append("   👉 " + t._("Remind them; /hours shows each member's hours."))
     lines.append(t._("Details: /health"))
     return OutgoingMessage("\n".join(lines))
 

@@ -20,6 +20,7 @@ from bot.services import once, org
 from bot.services.oversight.health import BranchHealth, evaluate_all
 from bot.services.oversight.indicators import Thresholds
 from bot.services.periods import local_today
+from bot.services.training.hooks import members_behind
 
 
 def week_label(day: object) -> str:
@@ -63,8 +64,16 @@ class WeeklyResult:
     messages: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Todos:
+    """A secretary's week: the branch's reasons, and its members behind on 学时."""
+
+    health: BranchHealth
+    behind: list[str] = field(default_factory=list)  # names, people order
+
+
 ComposeDigest = Callable[[Member, Digest], OutgoingMessage]
-ComposeTodos = Callable[[Member, BranchHealth], OutgoingMessage]
+ComposeTodos = Callable[[Member, Todos], OutgoingMessage]
 ComposeEscalation = Callable[[Member, Escalation], OutgoingMessage]
 
 
@@ -149,20 +158,38 @@ async def run_weekly(
             now,
             subject_id=esc.branch.branch_id,
         )
-    by_branch = {b.branch_id: b for b in healths if b.reasons}
+    result.messages += await _send_todos(
+        session, healths, compose_todos, now=now, tz=tz, thresholds=thresholds
+    )
+    return result
+
+
+async def _send_todos(
+    session: AsyncSession,
+    healths: list[BranchHealth],
+    compose: ComposeTodos,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    thresholds: Thresholds,
+) -> int:
+    """Each secretary whose branch has a reason or members behind on 学时: their to-dos."""
+    behind: dict[int, list[str]] = {}
+    if thresholds.training_due(local_today(now, tz)):
+        behind = await members_behind(session, branch_ids=None, now=now, tz=tz)
+    todos = {
+        b.branch_id: Todos(b, behind.get(b.branch_id, []))
+        for b in healths
+        if b.reasons or behind.get(b.branch_id)
+    }
     secretaries = [
         m
-        for m in await org.active_members(session, list(by_branch), roles=(Role.secretary,))
-        if m.branch_id in by_branch
+        for m in await org.active_members(session, list(todos), roles=(Role.secretary,))
+        if m.branch_id in todos
     ]
-    if secretaries:
-        recipients = [
-            Recipient(m.telegram_user_id, compose_todos(m, by_branch[m.branch_id or 0]), m.id)
-            for m in secretaries
-        ]
-        await outbox.enqueue(session, kind="oversight.todos", recipients=recipients, now=now)
-        result.messages += len(recipients)
-    return result
+    return await _send(
+        session, "oversight.todos", secretaries, lambda m: compose(m, todos[m.branch_id or 0]), now
+    )
 
 
 async def _send(

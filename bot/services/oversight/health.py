@@ -36,9 +36,17 @@ from bot.services import access
 from bot.services.errors import Refused
 from bot.services.oversight import calendar as cal
 from bot.services.oversight.facts import Window, branches_with_groups, exempt_keys, meeting_facts
-from bot.services.oversight.indicators import BranchFacts, Finding, Thresholds, findings, level_of
+from bot.services.oversight.indicators import (
+    BranchFacts,
+    Finding,
+    SecretaryRule,
+    Thresholds,
+    findings,
+    level_of,
+)
 from bot.services.periods import Period, local_today, period_of
 from bot.services.requests import rates as requests_rates
+from bot.services.training.hooks import TrainingIndicator, training_indicators
 
 _NEWEST = "newest_id"  # a column label, not a message
 LEVEL_ORDER = {HealthLevel.red: 0, HealthLevel.yellow: 1, HealthLevel.green: 2}
@@ -266,6 +274,7 @@ class _Measured:
     seen: dict[int, datetime]
     terms: dict[int, BranchTerm]
     satisfaction: dict[int, float]
+    training: dict[int, TrainingIndicator]
 
 
 async def _measure(
@@ -314,7 +323,28 @@ async def _measure(
         satisfaction=await satisfaction_rates(
             session, branch_ids=all_ids, now=now, tz=tz, min_rated=min_rated
         ),
+        # Counted per branch in a few grouped queries (bot/services/training/coverage.py).
+        training=await training_indicators(
+            session, branch_ids=ids, now=now, tz=tz, with_behind=False
+        ),
     )
+
+
+def _training(
+    m: _Measured, branch_id: int, young: bool
+) -> tuple[int, float | None, SecretaryRule | None]:
+    """A branch's members on track, their share, and its secretary under the 6-month rule."""
+    found = m.training.get(branch_id)
+    if found is None:
+        return 0, None, None
+    share = None if young or found.members == 0 else found.on_track / found.members
+    # The secretary that matters most: past the rule, then not yet trained, then trained.
+    secretaries = sorted(found.secretaries, key=lambda s: (s.trained, s.due_on))
+    rule = None
+    if secretaries:
+        s = secretaries[0]
+        rule = SecretaryRule(s.name, s.appointed_on, s.due_on, s.trained)
+    return found.on_track, share, rule
 
 
 def _facts_of(
@@ -341,6 +371,7 @@ def _facts_of(
     n, committee, secretaries, blocked = m.people.get(branch_id, (0, 0, 0, 0))
     term = m.terms.get(branch_id)
     last_seen = m.seen.get(branch_id)
+    on_track, training, secretary_rule = _training(m, branch_id, young)
     return BranchFacts(
         members=n,
         committee=committee,
@@ -355,6 +386,9 @@ def _facts_of(
         term_ends_on=term.ends_on if term else None,
         term_known=term is not None,
         blocked=blocked,
+        members_on_track=on_track,
+        training=training,
+        secretary_rule=secretary_rule,
     )
 
 

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from bot.models import HealthLevel, MeetingKind
+from bot.services.training.secretaries import RULE_MONTHS
 
 # The indicator groups of the work plan (监测预警) and the further signals the issue adds.
 COMMITTEE = "committee"  # 班子不健全
@@ -36,6 +37,8 @@ class Thresholds:
     secretary_idle_days: int = 30
     satisfaction_min: float = 0.6
     satisfaction_min_rated: int = 5
+    training_min: float = 0.5
+    training_after: str = "03-31"
 
     @classmethod
     def from_settings(cls, settings: Any) -> Thresholds:
@@ -50,11 +53,34 @@ class Thresholds:
             secretary_idle_days=settings.health_secretary_idle_days,
             satisfaction_min=settings.health_satisfaction_min,
             satisfaction_min_rated=settings.health_satisfaction_min_rated,
+            training_min=settings.health_training_min,
+            training_after=settings.health_training_after,
         )
 
     def pledges_due(self, today: date) -> bool:
-        month, day = (int(x) for x in self.pledge_after.split("-"))
-        return today > date(today.year, month, day)
+        return _after(self.pledge_after, today)
+
+    def training_due(self, today: date) -> bool:
+        """学时 are judged from this day on: before it the year's courses have hardly begun."""
+        return _after(self.training_after, today)
+
+
+def _after(month_day: str, today: date) -> bool:
+    month, day = (int(x) for x in month_day.split("-"))
+    return today > date(today.year, month, day)
+
+
+@dataclass(frozen=True, slots=True)
+class SecretaryRule:
+    """The branch's secretary appointed since 2025 against the 6-month training rule."""
+
+    name: str
+    appointed_on: date
+    due_on: date
+    trained: bool
+
+    def overdue(self, today: date) -> bool:
+        return not self.trained and today > self.due_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +137,10 @@ class BranchFacts:
     term_ends_on: date | None
     term_known: bool
     blocked: int
+    # 教育培训 (issue 13): members on track for their yearly 学时 and the secretary rule.
+    members_on_track: int = 0
+    training: float | None = None  # share of members on track; None: nothing to measure
+    secretary_rule: SecretaryRule | None = None  # None: no secretary appointed since 2025
 
 
 def committee_finding(f: BranchFacts, th: Thresholds) -> Finding:
@@ -127,9 +157,44 @@ def committee_finding(f: BranchFacts, th: Thresholds) -> Finding:
     )
 
 
+def secretary_training_finding(f: BranchFacts, today: date) -> Finding:
+    """班子不健全 also when the secretary appointed since 2025 has no secretary training
+    record within RULE_MONTHS of the appointment; value: days past the due date."""
+    rule = f.secretary_rule
+    if rule is None:
+        return Finding(COMMITTEE, "secretary_training", False, None, RULE_MONTHS)
+    late = rule.overdue(today)
+    return Finding(
+        COMMITTEE,
+        "secretary_training",
+        late,
+        (today - rule.due_on).days if late else None,
+        RULE_MONTHS,
+        {
+            "name": rule.name,
+            "appointed_on": rule.appointed_on.isoformat(),
+            "due_on": rule.due_on.isoformat(),
+            "trained": rule.trained,
+        },
+    )
+
+
+def training_finding(f: BranchFacts, th: Thresholds) -> Finding:
+    """作用不发挥 when fewer than `training_min` of the members are on track for their
+    yearly 学时 target (at or above the share due by today)."""
+    return Finding(
+        ROLE,
+        "training",
+        f.training is not None and f.training < th.training_min,
+        f.training,
+        th.training_min,
+        {"on_track": f.members_on_track, "members": f.members},
+    )
+
+
 def findings(f: BranchFacts, th: Thresholds, today: date) -> list[Finding]:
     """Every indicator of a branch, flagged or not (the details view shows them all)."""
-    out = [committee_finding(f, th)]
+    out = [committee_finding(f, th), secretary_training_finding(f, today)]
     out.append(Finding(RULES, "missed", bool(f.missed), len(f.missed), 0, {"kinds": f.missed}))
     out.append(
         Finding(
@@ -151,6 +216,8 @@ def findings(f: BranchFacts, th: Thresholds, today: date) -> list[Finding]:
         low.append(("satisfaction", f.satisfaction, th.satisfaction_min))
     for code, value, minimum in low:
         out.append(Finding(ROLE, code, value is not None and value < minimum, value, minimum))
+    if th.training_due(today):
+        out.append(training_finding(f, th))
     out.append(
         Finding(
             SECRETARY,

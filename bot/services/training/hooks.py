@@ -1,14 +1,19 @@
 """Where training meets the capabilities being finished beside it (study, oversight).
 
-Two hooks; the second is not consumed yet (issue 13 stays open until oversight reads it):
-
 - `study_hours_for(...)` reads StudyItem.hours_tenths and StudyRecord directly: a study
   item's 学时 count once the member pressed 已学习. The study capability's publishing
   form is where hours get set (StudyItem.hours_tenths, default 0.5 学时); until then
   every item carries the default.
-- `training_indicators(...)` is what the oversight capability consumes for the branch
-  health indicators (作用不发挥 from low coverage, 班子不健全 from a secretary past the
-  6-month rule) and for the secretaries' weekly to-dos (who is behind).
+- `training_indicators(...)` is consumed by the oversight health check
+  (bot/services/oversight/health.py): 作用不发挥 from low coverage (members on track
+  below HEALTH_TRAINING_MIN after HEALTH_TRAINING_AFTER), 班子不健全 from a secretary
+  appointed since 2025 past the 6-month rule (`secretaries`). Every branch in a few grouped
+  queries (coverage.py); `with_behind=False` leaves out the row per member behind.
+- `members_behind(...)` names the members behind per branch for the secretaries' weekly
+  to-dos (bot/services/oversight/digest.py).
+
+The 6-month rule's warning is sent by nudges.warn_secretary_rule, claimed once per
+secretary and appointment; the health indicator only shows the state while it lasts.
 """
 
 from __future__ import annotations
@@ -16,14 +21,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Member, StudyItem, StudyRecord
+from bot.services.training.secretaries import SecretaryStatus
 
 Scope = int | Sequence[int] | None
 
@@ -32,23 +34,9 @@ async def study_hours_for(
     session: AsyncSession, *, scope: Scope, start: datetime, end: datetime
 ) -> dict[int, int]:
     """Member → tenths from the study items they completed (已学习) in [start, end)."""
-    query: Any = (
-        select(StudyRecord.member_id, func.sum(StudyItem.hours_tenths))
-        .join(StudyItem, col(StudyItem.id) == StudyRecord.item_id)
-        .where(
-            col(StudyRecord.completed_at).is_not(None),
-            col(StudyRecord.completed_at) >= start,
-            col(StudyRecord.completed_at) < end,
-        )
-        .group_by(col(StudyRecord.member_id))
-    )
-    if scope is not None:
-        query = query.join(Member, col(Member.id) == StudyRecord.member_id)
-        if isinstance(scope, int):
-            query = query.where(Member.branch_id == scope)
-        else:
-            query = query.where(col(Member.branch_id).in_(list(scope)))
-    return {int(m): int(n or 0) for m, n in await session.exec(query)}
+    from bot.services.training import hours
+
+    return await hours.study_tenths(session, scope=scope, start=start, end=end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +47,10 @@ class TrainingIndicator:
     members: int
     on_track: int  # at or above the share of the yearly target due by today
     reached: int  # at or above the whole yearly target
-    behind_ids: tuple[int, ...]
+    behind_ids: tuple[int, ...]  # people order; empty unless read with_behind
     secretaries_overdue: tuple[int, ...]  # member ids past the 6-month rule
+    # Every secretary of the branch under the rule (appointed since 2025), trained or not.
+    secretaries: tuple[SecretaryStatus, ...] = ()
 
     @property
     def coverage(self) -> int:
@@ -75,8 +65,25 @@ async def training_indicators(
     year: int | None = None,
     now: datetime,
     tz: ZoneInfo,
+    with_behind: bool = True,
 ) -> dict[int, TrainingIndicator]:
-    """Branch → its training indicator this year (or `year`, counted as of `now`)."""
+    """Branch → its training indicator this year (or `year`, counted as of `now`).
+
+    Counted per branch in a few grouped queries whatever the number of branches;
+    `behind_ids` is read only `with_behind` (it is a row per member behind).
+    """
     from bot.services.training import overview
 
-    return await overview.indicators(session, branch_ids=branch_ids, year=year, now=now, tz=tz)
+    return await overview.indicators(
+        session, branch_ids=branch_ids, year=year, now=now, tz=tz, with_behind=with_behind
+    )
+
+
+async def members_behind(
+    session: AsyncSession, *, branch_ids: Sequence[int] | None, now: datetime, tz: ZoneInfo
+) -> dict[int, list[str]]:
+    """Branch → the names of its members behind the share of their yearly target due by
+    today (people order), in one query for every branch; for the weekly to-dos."""
+    from bot.services.training import overview
+
+    return await overview.behind_names(session, branch_ids=branch_ids, now=now, tz=tz)

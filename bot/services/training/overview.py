@@ -14,10 +14,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models import Branch, Member, RecordState, Role, TrainingRecord
 from bot.services import access
 from bot.services.errors import Refused
+from bot.services.training import coverage
 from bot.services.training import targets as targets_svc
 from bot.services.training.hooks import TrainingIndicator
 from bot.services.training.hours import Tally, Year, people_of, tallies, year_of
-from bot.services.training.secretaries import SecretaryStatus, overdue, statuses
+from bot.services.training.secretaries import SecretaryStatus, statuses
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,17 +106,6 @@ async def branch_hours(
     return BranchHours(year.year, branch.name, rows)
 
 
-def _indicator(branch_id: int, rows: Sequence[Tally], late: Sequence[int]) -> TrainingIndicator:
-    return TrainingIndicator(
-        branch_id=branch_id,
-        members=len(rows),
-        on_track=sum(1 for r in rows if not r.behind),
-        reached=sum(1 for r in rows if r.total >= r.target),
-        behind_ids=tuple(r.member_id for r in rows if r.behind),
-        secretaries_overdue=tuple(late),
-    )
-
-
 async def indicators(
     session: AsyncSession,
     *,
@@ -123,10 +113,24 @@ async def indicators(
     year: int | None,
     now: datetime,
     tz: ZoneInfo,
+    with_behind: bool = True,
 ) -> dict[int, TrainingIndicator]:
     """Branch → its indicator (see hooks.training_indicators)."""
-    found, _late = await _count(session, branch_ids=branch_ids, year=year, now=now, tz=tz)
+    found, _late = await _count(
+        session, branch_ids=branch_ids, year=year, now=now, tz=tz, with_behind=with_behind
+    )
     return found
+
+
+async def behind_names(
+    session: AsyncSession, *, branch_ids: Sequence[int] | None, now: datetime, tz: ZoneInfo
+) -> dict[int, list[str]]:
+    """Branch → the names of its members behind (see hooks.members_behind)."""
+    targets = await targets_svc.current(session)
+    found = await coverage.behind_by_branch(
+        session, scope=branch_ids, year=year_of(now, tz), targets=targets
+    )
+    return {b: [name for _id, name in rows] for b, rows in found.items()}
 
 
 async def _count(
@@ -136,8 +140,12 @@ async def _count(
     year: int | None,
     now: datetime,
     tz: ZoneInfo,
+    with_behind: bool,
 ) -> tuple[dict[int, TrainingIndicator], list[SecretaryStatus]]:
-    """The indicators, and the secretaries past the 6-month rule they were made from."""
+    """The indicators, and the secretaries past the 6-month rule they were made from.
+
+    Counted per branch in SQL (coverage.py); who is behind is read only `with_behind`.
+    """
     counted: Year = year_of(now, tz)
     if year is not None and year != counted.year:
         at_end = datetime(year, 12, 31, 12, tzinfo=tz)
@@ -145,22 +153,36 @@ async def _count(
     ids = list(branch_ids) if branch_ids is not None else None
     if ids is None:
         ids = [b for b in await session.exec(select(Branch.id)) if b is not None]
-    people = await people_of(session, ids if branch_ids is not None else None, ordered=False)
-    targets = await targets_svc.current(session)
     scope = None if branch_ids is None else ids
-    rows = await tallies(session, people=people, scope=scope, year=counted, targets=targets)
-    by_branch: dict[int, list[Tally]] = {b: [] for b in ids}
-    branch_of = {m.id: m.branch_id for m in people}
-    for r in rows:
-        b = branch_of.get(r.member_id)
-        if b in by_branch:
-            by_branch[b].append(r)
-    overdue_now = await overdue(session, branch_ids=scope, now=now, tz=tz)
-    late: dict[int, list[int]] = {}
-    for s in overdue_now:
+    targets = await targets_svc.current(session)
+    counts = await coverage.branch_counts(session, scope=scope, year=counted, targets=targets)
+    behind: dict[int, list[tuple[int, str]]] = {}
+    if with_behind:
+        behind = await coverage.behind_by_branch(
+            session, scope=scope, year=counted, targets=targets
+        )
+    today = now.astimezone(tz).date()
+    under_rule: dict[int, list[SecretaryStatus]] = {}
+    for s in await statuses(session, branch_ids=scope, tz=tz):
         if s.branch_id is not None:
-            late.setdefault(s.branch_id, []).append(s.member_id)
-    return {b: _indicator(b, by_branch[b], late.get(b, [])) for b in ids}, overdue_now
+            under_rule.setdefault(s.branch_id, []).append(s)
+    overdue_now = [s for rows in under_rule.values() for s in rows if s.overdue(today)]
+    none = coverage.Counts(0, 0, 0)
+    found = {
+        b: TrainingIndicator(
+            branch_id=b,
+            members=counts.get(b, none).members,
+            on_track=counts.get(b, none).on_track,
+            reached=counts.get(b, none).reached,
+            behind_ids=tuple(m for m, _name in behind.get(b, [])),
+            secretaries_overdue=tuple(
+                s.member_id for s in under_rule.get(b, []) if s.overdue(today)
+            ),
+            secretaries=tuple(under_rule.get(b, [])),
+        )
+        for b in ids
+    }
+    return found, overdue_now
 
 
 async def committee_hours(
@@ -173,7 +195,9 @@ async def committee_hours(
         for i, n in await session.exec(select(Branch.id, Branch.name).order_by(col(Branch.name)))
         if i is not None
     }
-    found, late = await _count(session, branch_ids=None, year=None, now=now, tz=tz)
+    found, late = await _count(
+        session, branch_ids=None, year=None, now=now, tz=tz, with_behind=False
+    )
     lines = [BranchLine(b, n, found[b]) for b, n in names.items() if b in found]
     return CommitteeHours(
         year_of(now, tz).year,

@@ -1,6 +1,7 @@
 """新任书记培训: a new secretary has a record of secretary training within 6 months.
 
-Secretary training is a 培训/党课 meeting marked as such with /course (书记示范班) that
+The rule covers the secretaries appointed since 2025 (APPOINTED_FROM). Secretary
+training is a 培训/党课 meeting marked as such with /course (书记示范班) that
 they checked in to, or an approved 外部培训记录 marked as secretary training. Training
 in the year before the appointment counts too: many are trained before taking office.
 """
@@ -30,6 +31,8 @@ from bot.services.training.arithmetic import add_months
 
 RULE_MONTHS = 6
 BEFORE_DAYS = 365
+# 新任党组织书记培训全覆盖 covers the secretaries appointed since 2025 (the work plan).
+APPOINTED_FROM = date(2025, 1, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +91,12 @@ async def _trained(session: AsyncSession, secretaries: Sequence[Member]) -> set[
 async def statuses(
     session: AsyncSession, *, branch_ids: int | Sequence[int] | None, tz: ZoneInfo
 ) -> list[SecretaryStatus]:
-    """Every active secretary of the branches who has an appointment date."""
+    """Every active secretary of the branches appointed since APPOINTED_FROM."""
     secretaries = [
         m
         for m in await org.active_members(session, branch_ids, roles=(Role.secretary,))
         if m.secretary_since is not None
+        and m.secretary_since.astimezone(tz).date() >= APPOINTED_FROM
     ]
     trained = await _trained(session, secretaries)
     out = []
