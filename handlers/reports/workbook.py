@@ -24,10 +24,12 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from bot.i18n import N_, Translator
 from bot.services.reports import records
-from bot.services.reports.oversight_glue import OversightSection
+from bot.services.reports.oversight_glue import BranchStanding, CalendarEntry, OversightSection
+from bot.services.reports.training_glue import TrainingRow
 from handlers.meetings.views import kind_name
 from handlers.notices.views import plain
 from handlers.reports import views
+from handlers.training.views import ROLES  # /hours' words for whose target
 
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 BOLD = Font(bold=True)
@@ -156,6 +158,7 @@ class Sources:
     pledges: AsyncIterator[list[records.PledgeRow]]
     notices: list[records.NoticeRow]
     receipts: AsyncIterator[list[records.ReceiptRow]]
+    training: list[TrainingRow]
     oversight: OversightSection | None
 
 
@@ -208,10 +211,41 @@ RECEIPTS: Spec = (
     (N_("Notice"), 9), (N_("Branch"), 22), (N_("Name"), 14), (N_("Confirmed at"), 17),
     (N_("Reminded at"), 17),
 )  # fmt: skip
-CALENDAR: Spec = (
-    (N_("Branch"), 22), (N_("What"), 24), (N_("Due"), 12), (N_("Required"), 10), (N_("Held"), 8),
+TRAINING: Spec = (
+    (N_("Branch"), 22), (N_("Name"), 14), (N_("Target by"), 12), (N_("Year"), 8),
+    (N_("Meetings (hours)"), 12), (N_("Study (hours)"), 12), (N_("Outside (hours)"), 12),
+    (N_("Total (hours)"), 12), (N_("Yearly target"), 12), (N_("Due by now"), 12),
+    (N_("Behind"), 8),
 )  # fmt: skip
-LEVELS: Spec = ((N_("Branch"), 22), (N_("Level"), 10), (N_("Reasons"), 60))
+CALENDAR: Spec = (
+    (N_("Branch"), 22), (N_("Meeting kind"), 16), (N_("Period"), 10), (N_("Ends on"), 12),
+    (N_("Required"), 10), (N_("Held"), 8), (N_("Scheduled"), 10), (N_("Missing"), 10),
+    (N_("Exempt"), 30),
+)  # fmt: skip
+LEVELS: Spec = ((N_("Branch"), 22), (N_("Level"), 10), (N_("Reasons"), 80))
+
+
+def _hours(tenths: int) -> float:
+    return tenths / 10
+
+
+def _training(t: Translator, r: TrainingRow) -> list[Any]:
+    return [
+        r.branch, r.member, t.label(ROLES[r.role]), r.year, _hours(r.meeting),
+        _hours(r.study), _hours(r.external), _hours(r.total), _hours(r.target),
+        _hours(r.expected), _yes(t, r.behind),
+    ]  # fmt: skip
+
+
+def _calendar(t: Translator, c: CalendarEntry) -> list[Any]:
+    return [
+        c.branch, kind_name(t, c.kind), c.period, c.due, c.required, c.held, c.scheduled,
+        c.missing, c.exempt_reason or "",
+    ]  # fmt: skip
+
+
+def _standing(t: Translator, s: BranchStanding) -> list[Any]:
+    return [s.branch, t.label(views.LEVEL_NAMES[s.level]), views.reasons_text(t, s)]
 
 
 def _notice(t: Translator, n: records.NoticeRow) -> list[Any]:
@@ -242,23 +276,17 @@ async def build(reader: Translator, tz: ZoneInfo, src: Sources) -> bytes:
     notices.close()
     receipts = _sheet(t, wb, tz, N_("Receipts"), RECEIPTS)
     await _fill(receipts, src.receipts, lambda r: _receipt(t, r))
+    lists: list[tuple[str, Spec, Sequence[Any], Callable[..., list[Any]]]] = [
+        (N_("Training hours"), TRAINING, src.training, _training)
+    ]
     if src.oversight is not None:
-        _oversight_sheets(t, wb, tz, src.oversight)
+        lists.append((N_("Calendar"), CALENDAR, src.oversight.calendar, _calendar))
+        lists.append((N_("Levels"), LEVELS, src.oversight.standings, _standing))
+    for title, spec, items, row in lists:
+        sheet = _sheet(t, wb, tz, title, spec)
+        sheet.write([row(t, x) for x in items])
+        sheet.close()
     return await asyncio.to_thread(_save, wb)
-
-
-def _oversight_sheets(t: Translator, wb: Workbook, tz: ZoneInfo, section: OversightSection) -> None:
-    calendar = _sheet(t, wb, tz, N_("Calendar"), CALENDAR)
-    calendar.write([[c.branch, c.what, c.due, c.required, c.held] for c in section.calendar])
-    calendar.close()
-    levels = _sheet(t, wb, tz, N_("Levels"), LEVELS)
-    levels.write(
-        [
-            [s.branch, t.label(views.LEVEL_NAMES[s.level]), "；".join(s.reasons)]
-            for s in section.standings
-        ]
-    )
-    levels.close()
 
 
 def _save(wb: Workbook) -> bytes:
