@@ -1,8 +1,9 @@
-"""/export's workbook: openpyxl in write-only mode, one sheet per kind of record.
+"""/export's workbook: one sheet per kind of record, streamed (handlers.reports.xlsx).
 
-Rows arrive in batches from the database; each batch is written in a thread so the
-bot keeps answering others while a committee-wide year is written out. Text is stored
-as text, even when it starts with = (openpyxl would take it for a formula).
+Rows arrive in batches from the database and go straight into the sheet's XML in the
+zip, so a committee-wide year never sits in memory. Each batch is written in a thread:
+for a branch's export in the bot's process the event loop keeps answering others (the
+committee's runs in a process of its own, handlers.reports.worker).
 """
 
 from __future__ import annotations
@@ -12,15 +13,8 @@ import functools
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, cast
 from zoneinfo import ZoneInfo
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from bot.i18n import N_, Translator
 from bot.services.reports import records
@@ -28,11 +22,8 @@ from bot.services.reports.oversight_glue import BranchStanding, CalendarEntry, O
 from bot.services.reports.training_glue import TrainingRow
 from handlers.meetings.views import kind_name
 from handlers.notices.views import plain
-from handlers.reports import views
+from handlers.reports import views, xlsx
 from handlers.training.views import ROLES  # /hours' words for whose target
-
-DATE_FORMAT = "yyyy-mm-dd hh:mm"
-BOLD = Font(bold=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,38 +33,28 @@ class Column:
 
 
 class Sheet:
-    """One write-only sheet: bold frozen header, widths, autofilter, text kept as text."""
+    """One sheet: bold frozen header, widths, autofilter; past Excel's 1,048,576 rows the
+    rows go on in a sheet of the same name with (2), (3) …"""
 
-    def __init__(self, wb: Workbook, title: str, columns: Sequence[Column], tz: ZoneInfo) -> None:
-        ws = wb.create_sheet(title[:31])
-        assert isinstance(ws, WriteOnlyWorksheet)
-        self.ws, self.tz, self.width, self.rows = ws, tz, len(columns), 1
-        ws.freeze_panes = "A2"
-        for i, c in enumerate(columns, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = c.width
-        ws.append([self._cell(c.header, BOLD) for c in columns])
+    def __init__(self, book: xlsx.Book, title: str, columns: Sequence[Column]) -> None:
+        self.book, self.title, self.columns, self.parts = book, title, columns, 1
+        self.part = self._open(title)
 
-    def _cell(self, value: Any, font: Font | None = None) -> Any:
-        if isinstance(value, datetime):
-            cell = WriteOnlyCell(self.ws, value.astimezone(self.tz).replace(tzinfo=None))
-            cell.number_format = DATE_FORMAT
-            return cell
-        if isinstance(value, str) and (value.startswith("=") or font is not None):
-            cell = WriteOnlyCell(self.ws, value)
-            cell.data_type = "s"  # a name or reflection that starts with "=" stays text
-            if font is not None:
-                cell.font = font
-            return cell
-        return value
+    def _open(self, title: str) -> xlsx.Sheet:
+        return self.book.sheet(
+            title, [c.header for c in self.columns], [c.width for c in self.columns]
+        )
 
     def write(self, rows: Sequence[Sequence[Any]]) -> None:
-        for row in rows:
-            self.ws.append([self._cell(v) for v in row])
-        self.rows += len(rows)
+        while rows:
+            done = self.part.write(rows)
+            rows = rows[done:]
+            if rows:
+                self.parts += 1
+                self.part = self._open(f"{self.title} ({self.parts})")
 
     def close(self) -> None:
-        last = get_column_letter(self.width)
-        self.ws.auto_filter.ref = f"A1:{last}{self.rows}"
+        self.part.close()
 
 
 def _yes(t: Translator, value: bool | None) -> str:
@@ -255,14 +236,22 @@ def _notice(t: Translator, n: records.NoticeRow) -> list[Any]:
     ]  # fmt: skip
 
 
-def _sheet(t: Translator, wb: Workbook, tz: ZoneInfo, title: str, spec: Spec) -> Sheet:
-    return Sheet(wb, t.label(title), columns(t, *spec), tz)
+def _sheet(t: Translator, book: xlsx.Book, title: str, spec: Spec) -> Sheet:
+    return Sheet(book, t.label(title), columns(t, *spec))
 
 
 async def build(reader: Translator, tz: ZoneInfo, src: Sources) -> bytes:
-    """The workbook's bytes; rows are spooled to temporary files, not held in memory."""
+    """The workbook's bytes; the zip is written to a temporary file, not held in memory."""
     t = cast(Translator, _Memo(reader))
-    wb = Workbook(write_only=True)
+    with tempfile.TemporaryFile() as f:
+        book = xlsx.Book(f, tz)
+        await _write(t, book, src)
+        await asyncio.to_thread(book.close)
+        f.seek(0)
+        return f.read()
+
+
+async def _write(t: Translator, book: xlsx.Book, src: Sources) -> None:
     streams: list[tuple[str, Spec, AsyncIterator[Sequence[Any]], Callable[..., list[Any]]]] = [
         (N_("Meetings"), MEETINGS, src.meetings, _meeting),
         (N_("Attendance"), ATTENDANCE, src.attendance, _attendance),
@@ -270,11 +259,11 @@ async def build(reader: Translator, tz: ZoneInfo, src: Sources) -> bytes:
         (N_("Pledges"), PLEDGES, src.pledges, _pledge),
     ]
     for title, spec, batches, row in streams:
-        await _fill(_sheet(t, wb, tz, title, spec), batches, functools.partial(row, t))
-    notices = _sheet(t, wb, tz, N_("Notices"), NOTICES)
+        await _fill(_sheet(t, book, title, spec), batches, functools.partial(row, t))
+    notices = _sheet(t, book, N_("Notices"), NOTICES)
     notices.write([_notice(t, n) for n in src.notices])
     notices.close()
-    receipts = _sheet(t, wb, tz, N_("Receipts"), RECEIPTS)
+    receipts = _sheet(t, book, N_("Receipts"), RECEIPTS)
     await _fill(receipts, src.receipts, lambda r: _receipt(t, r))
     lists: list[tuple[str, Spec, Sequence[Any], Callable[..., list[Any]]]] = [
         (N_("Training hours"), TRAINING, src.training, _training)
@@ -283,14 +272,6 @@ async def build(reader: Translator, tz: ZoneInfo, src: Sources) -> bytes:
         lists.append((N_("Calendar"), CALENDAR, src.oversight.calendar, _calendar))
         lists.append((N_("Levels"), LEVELS, src.oversight.standings, _standing))
     for title, spec, items, row in lists:
-        sheet = _sheet(t, wb, tz, title, spec)
+        sheet = _sheet(t, book, title, spec)
         sheet.write([row(t, x) for x in items])
         sheet.close()
-    return await asyncio.to_thread(_save, wb)
-
-
-def _save(wb: Workbook) -> bytes:
-    with tempfile.TemporaryFile() as f:
-        wb.save(f)
-        f.seek(0)
-        return f.read()

@@ -1,0 +1,108 @@
+"""Where an export's workbook is made: in the bot for a branch, in a process of its own
+for the committee.
+
+A committee-wide year is ~800,000 rows: even written straight into XML that is seconds
+of Python, and threads would hold the GIL the bot's event loop needs to answer everyone
+else (measured: /me p95 1.7–2.2 s during such an export in threads). So the committee's
+export runs in a spawned child process with its own database connection, reading the
+same streams with the same code (`produce`); the bot's loop only waits on a thread for
+the bytes. A branch's export is small (< 1 s) and stays in the bot's session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.db import make_engine, make_sessions
+from bot.i18n import Catalogs, Translator
+from bot.services.oversight.indicators import Thresholds
+from bot.services.periods import Period
+from bot.services.reports import oversight_glue, records
+from bot.services.reports.scope import Scope
+from bot.services.reports.training_glue import training_rows
+from handlers.reports import workbook
+
+
+async def produce(
+    s: AsyncSession,
+    t: Translator,
+    *,
+    scope: Scope,
+    period: Period,
+    tz: ZoneInfo,
+    now: datetime,
+    thresholds: Thresholds,
+) -> bytes:
+    """The workbook of one scope and period: every sheet streamed from `s`."""
+    section = await oversight_glue.oversight_section(
+        s, branch_ids=scope.branch_ids, period=period, now=now, tz=tz, thresholds=thresholds
+    )
+    sources = workbook.Sources(
+        meetings=records.meetings(s, scope=scope, period=period, tz=tz),
+        attendance=records.attendance(s, scope=scope, period=period, tz=tz, now=now),
+        study=records.study(s, scope=scope, period=period, tz=tz),
+        pledges=records.pledges(s, scope=scope, year=period.first.year),
+        notices=await records.notices(s, scope=scope, period=period, tz=tz),
+        receipts=records.receipts(s, scope=scope, period=period, tz=tz),
+        training=await training_rows(s, scope=scope, period=period, now=now, tz=tz),
+        oversight=section,
+    )
+    return await workbook.build(t, tz, sources)
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything the child needs, picklable: where the data is, whose words, what."""
+
+    database_url: str
+    default_locale: str
+    locale: str
+    tz: ZoneInfo
+    scope: Scope
+    period: Period
+    now: datetime
+    thresholds: Thresholds
+
+
+async def _produce_alone(job: Job) -> bytes:
+    engine = make_engine(job.database_url)
+    try:
+        t = Catalogs.load(job.default_locale).translator(job.locale, job.tz)
+        async with make_sessions(engine)() as s:
+            content = await produce(
+                s,
+                t,
+                scope=job.scope,
+                period=job.period,
+                tz=job.tz,
+                now=job.now,
+                thresholds=job.thresholds,
+            )
+            await s.commit()  # the calendar's default rules, written the first time read
+            return content
+    finally:
+        await engine.dispose()
+
+
+def _child(job: Job) -> bytes:
+    """The child process's work: its own event loop, engine and catalogs."""
+    return asyncio.run(_produce_alone(job))
+
+
+def _in_child(job: Job) -> bytes:
+    # spawn, not fork: the bot's process has threads and an event loop running.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(_child, job).result()
+
+
+async def produce_elsewhere(job: Job) -> bytes:
+    """The workbook made in a child process; a thread of the bot waits for it."""
+    return await asyncio.to_thread(_in_child, job)
