@@ -1,14 +1,13 @@
 """/export's workbook: one sheet per kind of record, streamed (handlers.reports.xlsx).
 
 Rows arrive in batches from the database and go straight into the sheet's XML in the
-zip, so a committee-wide year never sits in memory. Each batch is written in a thread:
-for a branch's export in the bot's process the event loop keeps answering others (the
-committee's runs in a process of its own, handlers.reports.worker).
+zip, so a committee-wide year never sits in memory. A branch's export is written in the
+bot's process, batch by batch; the committee's in a process of its own
+(handlers.reports.worker).
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -17,6 +16,7 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, Translator
+from bot.models import MeetingKind
 from bot.services.reports import records
 from bot.services.reports.oversight_glue import BranchStanding, CalendarEntry, OversightSection
 from bot.services.reports.training_glue import TrainingRow
@@ -80,23 +80,27 @@ def _meeting(t: Translator, r: records.MeetingRow) -> list[Any]:
     ]
 
 
-def _attendance(t: Translator, r: records.AttendanceRow) -> list[Any]:
-    return [
-        r.branch,
-        r.meeting_id,
-        kind_name(t, r.kind),
-        r.starts_at,
-        r.member,
-        t.label(views.OUTCOME_NAMES[r.outcome]),
-        r.leave_reason or "",
-        _label(t, views.LEAVE_NAMES, r.leave_status),
-        r.checked_in_at,
-        _yes(t, r.late) if r.checked_in_at else "",
-    ]
+def _attendance(t: Translator) -> Callable[[records.AttendanceRow], Sequence[Any]]:
+    """The attendance row maker: every word looked up once (a committee's year is
+    360,000 rows)."""
+    kinds = {k: kind_name(t, k) for k in MeetingKind}
+    outcomes = {k: t.label(v) for k, v in views.OUTCOME_NAMES.items()}
+    leaves = {k: t.label(v) for k, v in views.LEAVE_NAMES.items()}
+    yes, no = t.label("yes"), t.label("no")
+
+    def row(r: records.AttendanceRow) -> Sequence[Any]:
+        return (
+            r.branch, r.meeting_id, kinds[r.kind], r.starts_at, r.member, outcomes[r.outcome],
+            r.leave_reason, leaves.get(r.leave_status) if r.leave_status else None,
+            r.checked_in_at, (yes if r.late else no) if r.checked_in_at else None,
+        )  # fmt: skip
+
+    return row
 
 
-def _study(t: Translator, r: records.StudyRow) -> list[Any]:
-    return [r.branch, r.item_id, r.title, r.member, r.completed_at, r.reflection or ""]
+def _as_is(r: Sequence[Any]) -> Sequence[Any]:
+    """Study and receipt rows: their fields are the sheet's columns, in order."""
+    return r
 
 
 def _pledge(t: Translator, r: records.PledgeRow) -> list[Any]:
@@ -113,19 +117,18 @@ def _pledge(t: Translator, r: records.PledgeRow) -> list[Any]:
     ]
 
 
-def _receipt(t: Translator, r: records.ReceiptRow) -> list[Any]:
-    return [r.notice_id, r.branch, r.member, r.acked_at, r.reminded_at]
-
-
 def columns(t: Translator, *spec: tuple[str, int]) -> list[Column]:
     return [Column(t.label(h), w) for h, w in spec]
 
 
 async def _fill(
-    sheet: Sheet, batches: AsyncIterator[Sequence[Any]], row: Callable[[Any], list[Any]]
+    sheet: Sheet, batches: AsyncIterator[Sequence[Any]], row: Callable[[Any], Sequence[Any]]
 ) -> None:
     async for batch in batches:
-        await asyncio.to_thread(sheet.write, [row(r) for r in batch])
+        # In the loop, not in a thread: a thread fighting the event loop and the database
+        # driver's thread for the GIL made a committee export twice as slow (measured).
+        # Between batches the loop runs others; a batch of 2,000 rows takes ~10 ms.
+        sheet.write([row(r) for r in batch])
     sheet.close()
 
 
@@ -246,25 +249,25 @@ async def build(reader: Translator, tz: ZoneInfo, src: Sources) -> bytes:
     with tempfile.TemporaryFile() as f:
         book = xlsx.Book(f, tz)
         await _write(t, book, src)
-        await asyncio.to_thread(book.close)
+        book.close()
         f.seek(0)
         return f.read()
 
 
 async def _write(t: Translator, book: xlsx.Book, src: Sources) -> None:
-    streams: list[tuple[str, Spec, AsyncIterator[Sequence[Any]], Callable[..., list[Any]]]] = [
-        (N_("Meetings"), MEETINGS, src.meetings, _meeting),
-        (N_("Attendance"), ATTENDANCE, src.attendance, _attendance),
-        (N_("Study"), STUDY, src.study, _study),
-        (N_("Pledges"), PLEDGES, src.pledges, _pledge),
+    streams: list[tuple[str, Spec, AsyncIterator[Sequence[Any]], Callable[..., Sequence[Any]]]] = [
+        (N_("Meetings"), MEETINGS, src.meetings, functools.partial(_meeting, t)),
+        (N_("Attendance"), ATTENDANCE, src.attendance, _attendance(t)),
+        (N_("Study"), STUDY, src.study, _as_is),
+        (N_("Pledges"), PLEDGES, src.pledges, functools.partial(_pledge, t)),
     ]
     for title, spec, batches, row in streams:
-        await _fill(_sheet(t, book, title, spec), batches, functools.partial(row, t))
+        await _fill(_sheet(t, book, title, spec), batches, row)
     notices = _sheet(t, book, N_("Notices"), NOTICES)
     notices.write([_notice(t, n) for n in src.notices])
     notices.close()
     receipts = _sheet(t, book, N_("Receipts"), RECEIPTS)
-    await _fill(receipts, src.receipts, lambda r: _receipt(t, r))
+    await _fill(receipts, src.receipts, _as_is)
     lists: list[tuple[str, Spec, Sequence[Any], Callable[..., list[Any]]]] = [
         (N_("Training hours"), TRAINING, src.training, _training)
     ]

@@ -235,12 +235,14 @@ class Sheet:
             n = str(self.row)
             cells = [f'<row r="{n}">']
             for j, v in enumerate(values):
-                if v is None or v == "":
+                if v is None:
                     continue
                 kind = type(v)
                 # Each distinct text and time is turned into XML once (names, kinds and
                 # meeting times repeat on every row): the rest of the cell is looked up.
                 if kind is str:
+                    if not v:
+                        continue
                     tail = texts.get(v) or self.book.text_cell(v)
                 elif kind is datetime:
                     tail = times.get(v) or self.book.time_cell(v)
