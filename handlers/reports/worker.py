@@ -12,6 +12,7 @@ the bytes. A branch's export is small (< 1 s) and stays in the bot's session.
 from __future__ import annotations
 
 import asyncio
+import functools
 import multiprocessing
 import tempfile
 import threading
@@ -76,10 +77,16 @@ class Job:
     thresholds: Thresholds
 
 
+@functools.cache
+def _catalogs(default_locale: str) -> Catalogs:
+    """Compiled once per child process, not per export."""
+    return Catalogs.load(default_locale)
+
+
 async def _produce_alone(job: Job) -> bytes:
     engine = make_engine(job.database_url)
     try:
-        t = Catalogs.load(job.default_locale).translator(job.locale, job.tz)
+        t = _catalogs(job.default_locale).translator(job.locale, job.tz)
         async with make_sessions(engine)() as s:
             # The calendar's default rules are written the first time they are read:
             # committed now, so no write transaction is held open while the rows stream
