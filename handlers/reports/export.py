@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.services import reports as svc
-from bot.services.reports import oversight_glue, records
-from handlers.reports import views, workbook
+from bot.services.oversight.indicators import Thresholds
+from handlers.reports import views, worker
 from handlers.reports.report import scope_and_period
 from handlers.shape import LEADERS, Turn, handler
 
@@ -13,22 +13,28 @@ from handlers.shape import LEADERS, Turn, handler
 async def export(turn: Turn[None]) -> None:
     """Secretary: own branch; admin: every branch or a named one."""
     scope, period = await scope_and_period(turn)
-    t, tz, s, now = turn.t, turn.settings.tz, turn.s, turn.now
-    section = await oversight_glue.oversight_section(
-        s, branch_ids=scope.branch_ids, period=period, now=now
-    )
-    sources = workbook.Sources(
-        meetings=records.meetings(s, scope=scope, period=period, tz=tz),
-        attendance=records.attendance(s, scope=scope, period=period, tz=tz, now=now),
-        study=records.study(s, scope=scope, period=period, tz=tz),
-        pledges=records.pledges(s, scope=scope, year=period.first.year),
-        notices=await records.notices(s, scope=scope, period=period, tz=tz),
-        receipts=records.receipts(s, scope=scope, period=period, tz=tz),
-        oversight=section,
-    )
-    content = await workbook.build(t, tz, sources)
-    await svc.log_export(s, actor=turn.member, scope=scope, period=period, now=now)
+    settings, thresholds = turn.settings, Thresholds.from_settings(turn.settings)
+    if scope.committee:  # every branch: made in a process of its own (see worker)
+        await turn.s.commit()  # no transaction held open while the child reads
+        content = await worker.produce_elsewhere(
+            worker.Job(
+                database_url=settings.database_url,
+                default_locale=settings.default_locale,
+                locale=turn.t.locale,
+                tz=settings.tz,
+                scope=scope,
+                period=period,
+                now=turn.now,
+                thresholds=thresholds,
+            )
+        )
+    else:
+        content = await worker.produce(
+            turn.s, turn.t, scope=scope, period=period, tz=settings.tz, now=turn.now,
+            thresholds=thresholds,
+        )  # fmt: skip
+    await svc.log_export(turn.s, actor=turn.member, scope=scope, period=period, now=turn.now)
     await turn.commit()
     await turn.reply_document(
-        views.file_name(t, scope, period), content, views.export_caption(t, scope, period)
+        views.file_name(turn.t, scope, period), content, views.export_caption(turn.t, scope, period)
     )

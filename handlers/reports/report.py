@@ -10,6 +10,7 @@ from bot.delivery import sender
 from bot.delivery.message import OutgoingMessage
 from bot.models import MediaFile
 from bot.services import reports as svc
+from bot.services.oversight.indicators import Thresholds
 from bot.services.periods import Period, local_today, parse_period
 from handlers import common
 from handlers.reports import charts, views
@@ -37,7 +38,11 @@ async def report(turn: Turn[None]) -> None:
     """Secretary: own branch; admin: the committee or a named branch."""
     scope, period = await scope_and_period(turn)
     tz = turn.settings.tz
-    rep = await svc.report(turn.s, scope=scope, period=period, tz=tz, now=turn.now)
+    thresholds = Thresholds.from_settings(turn.settings)
+    rep = await svc.report(
+        turn.s, scope=scope, period=period, tz=tz, now=turn.now, thresholds=thresholds
+    )
+    await turn.commit()  # the calendar's default rules, written the first time they are read
     if rep.empty:
         await turn.reply(views.no_data(turn.t, scope, period))
         return

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from bot.i18n import N_, Translator
-from bot.models import LeaveStatus, MeetingKind, PledgeRating, PledgeStatus
+from bot.models import HealthLevel, LeaveStatus, MeetingKind, PledgeRating, PledgeStatus
 from bot.services.periods import Period
 from bot.services.reports import Report, Scope
-from bot.services.reports.oversight_glue import Level, OversightSection
+from bot.services.reports.oversight_glue import BranchStanding, OversightSection
 from handlers.meetings.views import kind_name
+from handlers.oversight.health_views import finding_text
 from handlers.reports.charts import Bar, Chart, Panel, tone_of
 from handlers.shape import Refusals
 
@@ -22,12 +24,13 @@ REFUSALS = Refusals(
         ),
     }
 )
-LEVEL_NAMES = {
-    Level.normal: N_("OK"),
-    Level.attention: N_("Watch"),
-    Level.warning: N_("Warning"),
+LEVEL_NAMES = {  # /warnings' words (core.po: both capabilities use them)
+    HealthLevel.green: N_("OK"),
+    HealthLevel.yellow: N_("Watch"),
+    HealthLevel.red: N_("Warning"),
 }
-LEVEL_TONES = {Level.normal: "good", Level.attention: "fair", Level.warning: "poor"}
+LEVEL_TONES = {HealthLevel.green: "good", HealthLevel.yellow: "fair", HealthLevel.red: "poor"}
+SHOWN_LEVELS = (HealthLevel.red, HealthLevel.yellow, HealthLevel.green)
 OUTCOME_NAMES = {
     "present": N_("present"),
     "leave": N_("on leave"),
@@ -120,6 +123,11 @@ def _pledges(t: Translator, rep: Report) -> Panel:
     )
 
 
+def reasons_text(t: Translator, s: BranchStanding) -> str:
+    """The flagged indicators in /warnings' words, as plain text (for a cell)."""
+    return "；".join(html.unescape(finding_text(t, f)) for f in s.reasons)
+
+
 def _oversight(t: Translator, section: OversightSection) -> list[Panel]:
     levels = Panel(
         t.label("Branches by level"),
@@ -130,22 +138,25 @@ def _oversight(t: Translator, section: OversightSection) -> list[Panel]:
                 str(section.levels.get(lv, 0)),
                 LEVEL_TONES[lv],
             )
-            for lv in Level
+            for lv in SHOWN_LEVELS
         ],
         share=False,
     )
     top = section.needing_attention(TOP)
     if not top:
         return [levels]
-    worst = max(s.score for s in top) or 1.0
-    attention = Panel(
-        t.label("The {n} branches needing attention most", n=len(top)),
-        [
-            Bar(s.branch, s.score / worst, t.label(LEVEL_NAMES[s.level]), LEVEL_TONES[s.level])
-            for s in top
-        ],
-    )
-    return [levels, attention]
+    # The bar: how many indicators are flagged; the text: the level and that number.
+    bars = [
+        Bar(
+            s.branch,
+            len(s.reasons),
+            t.label("{level} ({n})", level=t.label(LEVEL_NAMES[s.level]), n=len(s.reasons)),
+            LEVEL_TONES[s.level],
+        )
+        for s in top
+    ]
+    title = t.label("The {n} branches needing attention most: indicators flagged", n=len(top))
+    return [levels, Panel(title, bars, share=False)]
 
 
 def chart(t: Translator, rep: Report) -> Chart:
@@ -191,11 +202,16 @@ def summary(t: Translator, rep: Report) -> str:
         lines.append(
             t._(
                 "Levels: OK {normal} · Watch {attention} · Warning {warning}",
-                normal=counts.get(Level.normal, 0),
-                attention=counts.get(Level.attention, 0),
-                warning=counts.get(Level.warning, 0),
+                normal=counts.get(HealthLevel.green, 0),
+                attention=counts.get(HealthLevel.yellow, 0),
+                warning=counts.get(HealthLevel.red, 0),
             )
         )
+        top = rep.oversight.needing_attention(TOP)
+        if top:
+            lines.append(
+                t._("Needing attention most: {names}", names="、".join(s.branch for s in top))
+            )
     lines.append(t._("For every row, send /export {period}.", period=rep.period.label))
     return "\n".join(lines)
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
-import pytest
 from matplotlib import image
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from sqlmodel import col, select
 
 from bot.models import (
     Attendance,
     AuditLog,
     Branch,
+    HealthLevel,
     LeaveStatus,
     Meeting,
     MeetingKind,
@@ -31,16 +31,19 @@ from bot.models import (
     StudyStatus,
     StudyTarget,
 )
-from bot.services.reports import oversight_glue
-from bot.services.reports.oversight_glue import (
-    BranchStanding,
-    CalendarEntry,
-    Level,
-    OversightSection,
-)
+from bot.services.oversight import calendar as cal
+from bot.services.oversight import health
+from bot.services.oversight.indicators import Thresholds
+from bot.services.training import hours
+from bot.services.training.hours import people_of, year_of
+from bot.services.training.targets import Targets
+from handlers.meetings.views import kind_name
+from tests.e2e.oversight_support import add_meeting, add_term, backdate_branch
+from tests.harness import Branch as Setup
 from tests.harness import Harness
 
 TZ = ZoneInfo("Asia/Shanghai")
+SHEETS = ["会议", "出勤", "学习", "承诺", "通知", "回执", "学时", "组织生活日历", "支部等级"]
 AT = datetime(2026, 11, 10, 6, 30, tzinfo=UTC)  # 14:30 in Shanghai, inside 2026-Q4
 
 
@@ -172,7 +175,7 @@ async def test_export_matches_the_database_cell_by_cell(h: Harness) -> None:
     assert msg.document is not None
     assert msg.document.filename == "党建台账_阳光支部_2026-Q4.xlsx"
     wb = load_workbook(BytesIO(msg.document.content))
-    assert wb.sheetnames == ["会议", "出勤", "学习", "承诺", "通知", "回执"]
+    assert wb.sheetnames == SHEETS
     meetings = list(wb["会议"].values)
     assert meetings[1] == (
         "阳光支部",
@@ -261,47 +264,114 @@ async def test_bad_period_is_explained(h: Harness) -> None:
     assert "2026-Q4" in reply.text
 
 
-@pytest.fixture
-def fake_oversight(monkeypatch: pytest.MonkeyPatch) -> None:
-    section = OversightSection(
-        levels={Level.normal: 1, Level.attention: 1, Level.warning: 0},
-        standings=[
-            BranchStanding(1, "阳光支部", Level.attention, 2.0, ("本季度未开党课",)),
-            BranchStanding(2, "星火支部", Level.normal),
-        ],
-        calendar=[CalendarEntry("阳光支部", "党课", None, 1, 0)],
-    )
-
-    async def fake(*args: object, **kwargs: object) -> OversightSection:
-        return section
-
-    monkeypatch.setattr(oversight_glue, "oversight_section", fake)
-
-
-@pytest.mark.usefixtures("fake_oversight")
-async def test_committee_report_and_export_with_oversight(h: Harness) -> None:
-    await h.setup_branch("阳光支部", members=3)
-    await h.setup_branch("星火支部", members=1)
+async def committee_of_two(h: Harness) -> tuple[Setup, Setup]:
+    """阳光支部 (its term recorded, a quarter recorded): 正常; 星火支部 (in the bot since
+    January, nothing held, no term): 预警 for the missed 党员大会 of Q3 among others."""
+    one = await h.setup_branch("阳光支部", members=3)
+    two = await h.setup_branch("星火支部", members=1)
     await record_a_quarter(h, "阳光支部")
+    await add_term(h, "阳光支部", "2025-06-01")
+    await backdate_branch(h, "星火支部", datetime(2026, 1, 1, tzinfo=UTC))
+    return one, two
+
+
+async def test_committee_report_shows_the_levels_and_who_needs_attention(h: Harness) -> None:
+    await committee_of_two(h)
     msg = await h.send(h.admin, "/report 2026-Q4")
     assert msg.photo is not None
     assert_a_real_picture(msg.photo.content)
     assert "全部支部" in msg.text
-    assert "正常 1 · 关注 1 · 预警 0" in msg.text
+    async with h.sessions() as s:
+        healths = await health.evaluate_all(s, now=h.clock.now(), tz=TZ, thresholds=Thresholds())
+    level = {b.name: b.level for b in healths}
+    assert level == {"阳光支部": HealthLevel.green, "星火支部": HealthLevel.red}
+    assert "等级：正常 1 · 关注 0 · 预警 1" in msg.text
+    assert "最需关注：星火支部" in msg.text
+
+
+async def test_secretary_report_has_no_committee_levels(h: Harness) -> None:
+    one, _two = await committee_of_two(h)
+    msg = await h.send(one.secretary, "/report 2026-Q4")
+    assert msg.photo is not None
+    assert "等级" not in msg.text
+
+
+async def test_export_carries_calendar_levels_and_training_hours(h: Harness) -> None:
+    await committee_of_two(h)
+    await add_meeting(h, "阳光支部", MeetingKind.lecture, AT + timedelta(days=1), checkins=2)
     doc = await h.send(h.admin, "/export 2026-Q4")
     assert doc.document is not None
     assert doc.document.filename == "党建台账_全部支部_2026-Q4.xlsx"
     wb = load_workbook(BytesIO(doc.document.content))
-    assert wb.sheetnames[-2:] == ["组织生活日历", "支部等级"]
-    assert list(wb["支部等级"].values)[1] == ("阳光支部", "关注", "本季度未开党课")
-    one = await h.send(h.admin, "/export 星火支部 2026-Q4")
-    assert one.document is not None
-    assert "星火支部" in one.document.filename
+    assert wb.sheetnames == SHEETS
+    for name in ("学时", "组织生活日历", "支部等级"):
+        ws = wb[name]
+        assert ws.freeze_panes == "A2"
+        assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
+    levels = list(wb["支部等级"].values)
+    assert levels[0] == ("党支部", "等级", "原因")
+    assert levels[1][:2] == ("星火支部", "预警")  # 预警 first, as /warnings lists them
+    assert "党员大会" in levels[1][2]
+    assert "换届：任期未登记" in levels[1][2]
+    assert levels[2] == ("阳光支部", "正常", None)
+    await assert_calendar_matches(h, wb, "阳光支部")
+    await assert_calendar_matches(h, wb, "星火支部")
+    await assert_hours_match(h, wb, "阳光支部")
 
 
-async def test_without_oversight_the_committee_report_leaves_levels_out(h: Harness) -> None:
-    await h.setup_branch("阳光支部", members=3)
-    await record_a_quarter(h, "阳光支部")
-    msg = await h.send(h.admin, "/report 2026-Q4")
-    assert msg.photo is not None
-    assert "关注" not in msg.text
+async def assert_calendar_matches(h: Harness, wb: Workbook, name: str) -> None:
+    """The sheet's rows of a branch are what /calendar 2026-Q4 shows it, cell by cell."""
+    async with h.sessions() as s:
+        sec = (await s.exec(select(Member).where(Member.name == f"{name}书记"))).one()
+        shown = await cal.calendar(s, actor=sec, period_text="2026-Q4", now=h.clock.now(), tz=TZ)
+    t = h.app.bot_data.catalogs.translator("zh_CN", TZ)
+    expected = [
+        (
+            name,
+            kind_name(t, r.kind),
+            r.period.label,
+            datetime.combine(r.period.last, time()),
+            r.required,
+            len(r.held),
+            len(r.scheduled),
+            r.missing,
+            r.exempt_reason,
+        )
+        for r in shown.rows
+        if r.period.first <= h.clock.now().date()
+    ]
+    rows = [r for r in list(wb["组织生活日历"].values)[1:] if r[0] == name]
+    assert rows == expected
+    assert rows  # the rules apply to every branch
+
+
+async def assert_hours_match(h: Harness, wb: Workbook, name: str) -> None:
+    """学时 as /hours counts them: the 党课 for the two who checked in, 0.5 per item."""
+    async with h.sessions() as s:
+        branch = (await s.exec(select(Branch).where(Branch.name == name))).one()
+        people = await people_of(s, branch.id)
+        year = year_of(h.clock.now(), TZ)
+        tallies = await hours.tallies(
+            s, people=people, scope=branch.id, year=year, targets=Targets()
+        )
+    rows = [r for r in list(wb["学时"].values)[1:] if r[0] == name]
+    assert rows == [
+        (
+            name,
+            t.name,
+            {"secretary": "支部书记", "member": "党员"}[t.role.value],
+            2026,
+            t.meeting / 10,
+            t.study / 10,
+            t.external / 10,
+            t.total / 10,
+            t.target / 10,
+            t.expected / 10,
+            "是" if t.behind else "否",
+        )
+        for t in tallies
+    ]
+    got = {r[1]: r[4:6] for r in rows}
+    assert got["阳光支部书记"] == (1.0, 0)  # add_meeting's 党课 lasts an hour
+    assert got["=SUM(A1)"] == (1.0, 0.5)
+    assert got["阳光支部党员2"] == (0, 0.5)

@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Branch, Member, Role
+from bot.models import Branch, HealthLevel, Member, Role
 from bot.services import reports
 from bot.services.errors import Refused
+from bot.services.oversight.indicators import Finding
 from bot.services.periods import quarter_period
-from bot.services.reports.oversight_glue import BranchStanding, Level, OversightSection
+from bot.services.reports.oversight_glue import BranchStanding, OversightSection
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 
@@ -71,20 +72,26 @@ async def test_an_empty_period_is_empty(engine: AsyncEngine) -> None:
         )
         assert rep.empty
         assert rep.pledges.members == 2
-        assert rep.oversight is None  # not wired, and not the committee anyway
+        assert rep.oversight is None  # levels are the committee's part only
+
+
+def _flags(*groups: str) -> tuple[Finding, ...]:
+    return tuple(Finding(g, g, True) for g in groups)
 
 
 def test_branches_needing_attention_most_come_first() -> None:
+    """预警 before 关注; within a level, more indicator groups flagged first."""
+    yellow, red, green = HealthLevel.yellow, HealthLevel.red, HealthLevel.green
     section = OversightSection(
         standings=[
-            BranchStanding(1, "甲", Level.attention, 5.0),
-            BranchStanding(2, "乙", Level.warning, 1.0),
-            BranchStanding(3, "丙", Level.normal, 9.0),
-            BranchStanding(4, "丁", Level.warning, 3.0),
-            *(BranchStanding(10 + i, f"支部{i:02d}", Level.attention, 1.0) for i in range(12)),
+            BranchStanding(1, "甲", yellow, _flags("role", "role")),  # two findings, one group
+            BranchStanding(2, "乙", red, _flags("term")),
+            BranchStanding(3, "丙", green),
+            BranchStanding(4, "丁", red, _flags("term", "idle", "role")),
+            *(BranchStanding(10 + i, f"支部{i:02d}", yellow, _flags("term")) for i in range(12)),
         ]
     )
     top = section.needing_attention(10)
     assert [s.branch for s in top[:3]] == ["丁", "乙", "甲"]
     assert len(top) == 10
-    assert all(s.level != Level.normal for s in top)
+    assert all(s.level != green for s in top)

@@ -126,7 +126,9 @@ def _scoped(column: Any, scope: Scope) -> Any:
 async def _stream(
     session: AsyncSession, query: Select[Any, *tuple[Any, ...]]
 ) -> AsyncIterator[list[Any]]:
-    result = await session.stream(query.execution_options(yield_per=BATCH))
+    # On the session's connection, not through the ORM: plain rows, a third less work.
+    conn = await session.connection()
+    result = await conn.stream(query.execution_options(yield_per=BATCH))
     async for part in result.partitions(BATCH):
         yield list(part)
 
@@ -181,14 +183,32 @@ async def meetings(
 async def attendance(
     session: AsyncSession, *, scope: Scope, period: Period, tz: ZoneInfo, now: datetime
 ) -> AsyncIterator[list[AttendanceRow]]:
-    """One row per invitee per meeting held (not cancelled) in the period."""
+    """One row per invitee per meeting held (not cancelled) in the period.
+
+    The meetings are read once (a few thousand rows); each attendance row then carries
+    only its own columns — a committee's year is 360,000 of them, and every column
+    converted per row costs about a second there.
+    """
+    held = (*_meetings_in(scope, period, tz), col(Meeting.status) == MeetingStatus.scheduled)
+    meetings = {
+        mid: (branch, MeetingKind(kind), starts_at, now >= ends_at)
+        for mid, branch, kind, starts_at, ends_at in (
+            await session.execute(
+                sa_select(
+                    col(Meeting.id),
+                    col(Branch.name),
+                    col(Meeting.kind),
+                    col(Meeting.starts_at),
+                    col(Meeting.ends_at),
+                )
+                .join(Branch, col(Branch.id) == col(Meeting.branch_id))
+                .where(*held)
+            )
+        ).all()
+    }
     query = (
         sa_select(
-            col(Branch.name),
-            col(Meeting.id),
-            col(Meeting.kind),
-            col(Meeting.starts_at),
-            col(Meeting.ends_at),
+            col(Attendance.meeting_id),
             col(Member.name),
             col(Attendance.checked_in_at),
             col(Attendance.marked_absent),
@@ -197,28 +217,23 @@ async def attendance(
             col(Attendance.leave_status),
             col(Attendance.late),
         )
+        .select_from(Meeting)
         .join(Attendance, col(Attendance.meeting_id) == col(Meeting.id))
         .join(Member, col(Member.id) == col(Attendance.member_id))
         .join(Branch, col(Branch.id) == col(Meeting.branch_id))
-        .where(*_meetings_in(scope, period, tz), col(Meeting.status) == MeetingStatus.scheduled)
+        .where(*held)
         .order_by(col(Branch.name), col(Meeting.starts_at), col(Meeting.id), col(Member.name))
     )
     async for part in _stream(session, query):
-        yield [
-            AttendanceRow(
-                r[0],
-                r[1],
-                MeetingKind(r[2]),
-                r[3],
-                r[5],
-                outcome(r[6], r[7], Rsvp(r[8]) if r[8] else None, now >= r[4]),
-                r[9],
-                LeaveStatus(r[10]) if r[10] else None,
-                r[6],
-                bool(r[11]),
-            )
-            for r in part
-        ]
+        rows = []
+        for mid, member, checked_in_at, absent, rsvp, reason, leave, late in part:
+            branch, kind, starts_at, ended = meetings[mid]
+            row = AttendanceRow(
+                branch, mid, kind, starts_at, member, outcome(checked_in_at, absent, rsvp, ended),
+                reason, LeaveStatus(leave) if leave else None, checked_in_at, bool(late),
+            )  # fmt: skip
+            rows.append(row)
+        yield rows
 
 
 async def study(

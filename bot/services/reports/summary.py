@@ -33,6 +33,7 @@ from bot.models import (
     StudyStatus,
     StudyTarget,
 )
+from bot.services.oversight.indicators import Thresholds
 from bot.services.periods import Period
 from bot.services.reports import oversight_glue
 from bot.services.reports.oversight_glue import OversightSection
@@ -236,13 +237,24 @@ async def pledge_coverage(session: AsyncSession, *, scope: Scope, year: int) -> 
 
 
 async def report(
-    session: AsyncSession, *, scope: Scope, period: Period, tz: ZoneInfo, now: datetime
+    session: AsyncSession,
+    *,
+    scope: Scope,
+    period: Period,
+    tz: ZoneInfo,
+    now: datetime,
+    thresholds: Thresholds | None = None,
 ) -> Report:
-    """Everything /report draws for one branch or the committee."""
+    """Everything /report draws for one branch or the committee (with the levels)."""
     section = None
     if scope.committee:
         section = await oversight_glue.oversight_section(
-            session, branch_ids=None, period=period, now=now
+            session,
+            branch_ids=None,
+            period=period,
+            now=now,
+            tz=tz,
+            thresholds=thresholds or Thresholds(),
         )
     return Report(
         scope,
