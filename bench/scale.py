@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from bench.common import BotProcess, Watch, enqueue_broadcast, percentile, quiet_logs, wait_for
 from bench.takeover import database_url, fresh_postgresql
@@ -60,6 +61,52 @@ async def seed(sessions: Sessions, members: int) -> list[int]:
     return ids
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+async def backends(sessions: Sessions) -> list[int]:
+    """The PostgreSQL server processes connected to the benchmark's database."""
+    async with sessions() as s:
+        found = await s.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        )
+        return [int(p) for p in found.scalars()]
+
+
+class CpuMeter:
+    """CPU seconds used by the bots, this process (the simulator) and PostgreSQL meanwhile."""
+
+    def __init__(self, bots: list[int]) -> None:
+        self.bots = bots
+        self.start: dict[str, float] = {}
+        self.pg_start: dict[int, float] = {}
+
+    async def begin(self, sessions: Sessions) -> None:
+        self.start = self.now()
+        self.pg_start = {p: cpu_seconds(p) for p in await backends(sessions)}
+
+    def now(self) -> dict[str, float]:
+        return {
+            "bot": sum(cpu_seconds(p) for p in self.bots),
+            "simulator": time.process_time(),
+        }
+
+    async def end(self, sessions: Sessions) -> dict[str, float]:
+        used = {k: v - self.start[k] for k, v in self.now().items()}
+        pids = set(await backends(sessions)) | set(self.pg_start)
+        used["PostgreSQL"] = sum(cpu_seconds(p) - self.pg_start.get(p, 0.0) for p in pids)
+        return used
+
+
 def peak_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -92,7 +139,9 @@ async def run(
         workers.append(w)
     askers = [sim.user(uid, f"党员{uid}") for uid in ids[1:21]]
     watch = Watch(sim, ids, TEXT)
+    cpu = CpuMeter([w.pid for w in workers])
     await enqueue_broadcast(sessions, ids, TEXT)
+    await cpu.begin(sessions)  # the enqueue (this process, before the first send) left out
     latencies: list[float] = []
 
     async def keep_asking() -> None:
@@ -102,6 +151,7 @@ async def run(
 
     asking = asyncio.create_task(keep_asking())
     await wait_for(watch.done, timeout=600, step=0.2)
+    used = await cpu.end(sessions)
     await asking
     await asyncio.sleep(1.0)
     memory = [peak_mb(w.pid) for w in workers]
@@ -121,17 +171,25 @@ async def run(
         f"  peak memory                {', '.join(f'{m:.0f} MB' for m in memory)}   (goal < 300 MB)"
     )
     print(f"  start-up to first answer   {start_up:.2f} s   (goal < 3 s)")
+    print(
+        "  CPU ms per message         "
+        + ", ".join(f"{k} {v * 1000 / len(ids):.2f}" for k, v in used.items())
+        + f"   (load average {os.getloadavg()[0]:.2f})"
+    )
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=50_000)
+    parser.add_argument(
+        "--processes", type=int, nargs="+", default=[1, 2], help="bot processes, one run each"
+    )
     args = parser.parse_args()
     quiet_logs()
     url = database_url()
     async with BotAPISimulator() as sim:
         sim.limits = RateLimits(enabled=True, global_per_second=LIMIT, per_chat_per_second=1)
-        for procs in (1, 2):
+        for procs in args.processes:
             await fresh_postgresql(url)
             engine = make_engine(url)
             sessions = make_sessions(engine)

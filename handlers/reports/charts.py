@@ -1,8 +1,11 @@
 """Bar charts as PNG for the chat: matplotlib's Agg canvas, a CJK font that ships with us.
 
 The font (Noto Sans SC, SIL OFL 1.1, from the pylopdf-fonts-zh-cn package) is registered
-with matplotlib's font manager at start-up, so Chinese renders on a machine with no
-system fonts. Rendering is plain CPU work: callers run it in a thread.
+with matplotlib's font manager before the first chart, so Chinese renders on a machine
+with no system fonts. Rendering is plain CPU work: callers run it in a thread.
+
+matplotlib is imported, and the font registered, when the first chart is drawn: done at
+start-up they were a third of the time before the bot answered its first update.
 """
 
 from __future__ import annotations
@@ -10,15 +13,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from io import BytesIO
+from typing import TYPE_CHECKING
 
-import matplotlib
-import pylopdf_fonts_zh_cn
-from matplotlib import font_manager
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
-matplotlib.use("Agg")
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 WIDTH_PX = 1080  # Telegram shows a photo up to 1280 px; a phone screen is narrower still
 DPI = 100
@@ -39,6 +37,11 @@ def setup_fonts() -> str:
     global _family
     with _setup_lock:
         if _family is None:
+            import matplotlib
+            import pylopdf_fonts_zh_cn
+            from matplotlib import font_manager
+
+            matplotlib.use("Agg")
             path = str(pylopdf_fonts_zh_cn.sans_path())
             font_manager.fontManager.addfont(path)
             _family = font_manager.FontProperties(fname=path).get_name()
@@ -102,6 +105,9 @@ def _draw(ax: Axes, panel: Panel) -> None:
 def render(chart: Chart) -> bytes:
     """The chart as a PNG, WIDTH_PX wide, one horizontal-bar panel under another."""
     setup_fonts()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     rows = [max(len(p.bars), 1) for p in chart.panels]
     inches = [0.9 + 0.5 * n for n in rows]
     height = 1.6 + sum(inches)
