@@ -224,6 +224,21 @@ def trace_outbox() -> None:
     atexit.register(report)
 
 
+def profile_to(prefix: str) -> None:
+    """BENCH_PROFILE=PREFIX: cProfile the whole process into PREFIX.PID.prof at exit."""
+    import atexit
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+
+    def dump() -> None:
+        profiler.disable()
+        profiler.dump_stats(f"{prefix}.{os.getpid()}.prof")
+
+    atexit.register(dump)
+
+
 def exit_with_parent() -> None:
     """SIGTERM ourselves when the benchmark that started us is gone (killed, crashed)."""
     parent = os.getppid()
@@ -240,4 +255,6 @@ if __name__ == "__main__":
     exit_with_parent()
     if os.environ.get("BENCH_TRACE"):
         trace_outbox()
+    if os.environ.get("BENCH_PROFILE"):
+        profile_to(os.environ["BENCH_PROFILE"])
     main()

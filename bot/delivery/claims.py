@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, true, update
+from sqlalchemy import ColumnElement, and_, bindparam, true, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.clock import Clock
 from bot.db import Sessions
@@ -65,6 +66,8 @@ class OutboxStore:
         liveness_every: float = 1.0,
     ) -> None:
         self.sessions = sessions
+        bind = sessions.kw.get("bind")
+        self.serial_db = bind is None or bind.dialect.name == "sqlite"
         self.clock = clock
         self.max_attempts = max_attempts
         self.lease = lease
@@ -184,48 +187,40 @@ class OutboxStore:
     async def claim(self, limit: int) -> list[Delivery]:
         """Mark up to `limit` due rows as ours (status sending, with a lease) and commit.
 
-        The UPDATE re-checks `pending` and returns only the rows it changed, so two claims
-        racing on SQLite (no row locks) cannot both take a row; PostgreSQL additionally
-        skips rows another worker has locked instead of waiting for them.
+        One statement, WITH due AS (…) UPDATE … RETURNING the rows: it re-checks
+        `pending` and returns only the rows it changed, so two claims racing on SQLite (no
+        row locks) cannot both take a row; PostgreSQL additionally skips rows another
+        worker has locked instead of waiting for them. (Select, update, commit and read
+        back were four round trips, a quarter of the worker's time at 1,000/s.)
         """
         now = self.clock.now()
         async with self.sessions() as s:
-            ids = await self._due_ids(s, now, limit)
-            if not ids:
-                await s.commit()
-                return []
-            claimed = (
-                await s.execute(
-                    update(Delivery)
-                    .where(
-                        col(Delivery.id).in_(ids),
-                        col(Delivery.status) == DeliveryStatus.pending,
-                    )
-                    .values(
-                        status=DeliveryStatus.sending,
-                        claimed_by=self.worker_id,
-                        lease_until=now + self.lease,
-                        attempts=col(Delivery.attempts) + 1,
-                        updated_at=now,
-                    )
-                    .returning(col(Delivery.id))
+            # A CTE: PostgreSQL runs it once (FOR UPDATE keeps it from being inlined); as a
+            # plain IN (subquery) the planner re-ran it and claimed past its LIMIT.
+            due = self._due_ids(s, now, limit).cte("due")
+            claimed = await s.execute(
+                update(Delivery)
+                .where(
+                    col(Delivery.id).in_(select(due.c.id)),
+                    col(Delivery.status) == DeliveryStatus.pending,
                 )
-            ).scalars()
-            got = sorted(claimed)
+                .values(
+                    status=DeliveryStatus.sending,
+                    claimed_by=self.worker_id,
+                    lease_until=now + self.lease,
+                    attempts=col(Delivery.attempts) + 1,
+                    updated_at=now,
+                )
+                .returning(Delivery)
+                .execution_options(synchronize_session=False)
+            )
+            result = sorted(claimed.scalars(), key=lambda d: d.id or 0)
             await s.commit()
-            if not got:
-                return []
-            rows = (
-                await s.execute(
-                    select(Delivery).where(col(Delivery.id).in_(got)).order_by(col(Delivery.id))
-                )
-            ).scalars()
-            result = list(rows)
         self.holding.update(d.id for d in result if d.id is not None)
         self.stats.claimed += len(result)
         return result
 
-    async def _due_ids(self, s: AsyncSession, now: datetime, limit: int) -> list[int]:
+    def _due_ids(self, s: AsyncSession, now: datetime, limit: int) -> SelectOfScalar[Any]:
         query = (
             select(Delivery.id)
             .join(DeliveryBatch, col(DeliveryBatch.id) == col(Delivery.batch_id))
@@ -239,7 +234,7 @@ class OutboxStore:
         )
         if s.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True, of=Delivery)
-        return [i for i in (await s.execute(query)).scalars() if i is not None]
+        return query
 
     def _retry(self, row: Delivery, error: str, *, ambiguous: bool = False) -> Outcome:
         assert row.id is not None
@@ -275,41 +270,103 @@ class OutboxStore:
     async def _record(self, outcomes: Sequence[Outcome]) -> None:
         now = self.clock.now()
         async with self.sessions() as s:
-            ids = [o.delivery_id for o in outcomes]
-            found = await s.execute(select(Delivery).where(col(Delivery.id).in_(ids)))
-            rows = {d.id: d for d in found.scalars()}
-            batch_ids = {d.batch_id for d in rows.values()}
-            found_batches = await s.execute(
-                select(DeliveryBatch).where(col(DeliveryBatch.id).in_(batch_ids))
-            )
-            batches = {b.id: b for b in found_batches.scalars()}
-            fired: list[tuple[Outcome, Delivery]] = []
-            counts = {status: 0 for status in DeliveryStatus}
-            for o in outcomes:
-                d = rows.get(o.delivery_id)
-                if d is None or d.status in (DeliveryStatus.sent, DeliveryStatus.blocked):
-                    continue  # already final (recorded by whoever re-claimed it)
-                _apply(d, o, now)
-                counts[o.status] += 1
-                if o.status != DeliveryStatus.pending:
-                    fired.append((o, d))
-            blocked = [d.chat_id for o, d in fired if o.status == DeliveryStatus.blocked]
-            if blocked:
-                await s.execute(
-                    update(Member)
-                    .where(
-                        col(Member.telegram_user_id).in_(blocked),
-                        col(Member.status) == MemberStatus.active,
-                    )
-                    .values(status=MemberStatus.blocked, status_changed_at=now)
-                )
-            for o, d in fired:
-                await self.hooks.fire(s, o.status.value, d, batches[d.batch_id])
+            plain, full = await self._sort_outcomes(s, outcomes)
+            if plain:
+                await s.execute(_MARK_SENT, [_sent_values(o, now) for o in plain])
+            if full:
+                await self._record_full(s, full, now)
             await s.commit()
+        self.stats.sent += sum(1 for o in plain)
+
+    async def _sort_outcomes(
+        self, s: AsyncSession, outcomes: Sequence[Outcome]
+    ) -> tuple[list[Outcome], list[Outcome]]:
+        """Sends with nothing more to do than be marked sent, and the rest (hooks, retries,
+        failures), leaving out rows already final (recorded by whoever re-claimed them).
+
+        The first are written with one executemany UPDATE by primary key: loading each row
+        as an object and flushing it took ~40% of the worker's database time at 1,000/s.
+        """
+        found = await s.execute(
+            select(Delivery.id, Delivery.status, DeliveryBatch.kind)
+            .join(DeliveryBatch, col(DeliveryBatch.id) == col(Delivery.batch_id))
+            .where(col(Delivery.id).in_([o.delivery_id for o in outcomes]))
+        )
+        final = (DeliveryStatus.sent, DeliveryStatus.blocked)
+        open_rows = {i: kind for i, status, kind in found if status not in final}
+        plain: list[Outcome] = []
+        full: list[Outcome] = []
+        for o in outcomes:
+            kind = open_rows.get(o.delivery_id)
+            if kind is None:
+                continue
+            quiet = o.status == DeliveryStatus.sent and not self.hooks.has(kind, "sent")
+            (plain if quiet else full).append(o)
+        return plain, full
+
+    async def _record_full(self, s: AsyncSession, outcomes: list[Outcome], now: datetime) -> None:
+        """Outcomes that fire hooks or change more than the status, through the ORM."""
+        found = await s.execute(
+            select(Delivery).where(col(Delivery.id).in_([o.delivery_id for o in outcomes]))
+        )
+        rows = {d.id: d for d in found.scalars()}
+        batch_ids = {d.batch_id for d in rows.values()}
+        found_batches = await s.execute(
+            select(DeliveryBatch).where(col(DeliveryBatch.id).in_(batch_ids))
+        )
+        batches = {b.id: b for b in found_batches.scalars()}
+        fired: list[tuple[Outcome, Delivery]] = []
+        counts = {status: 0 for status in DeliveryStatus}
+        for o in outcomes:
+            d = rows.get(o.delivery_id)
+            if d is None or d.status in (DeliveryStatus.sent, DeliveryStatus.blocked):
+                continue  # already final (recorded by whoever re-claimed it)
+            _apply(d, o, now)
+            counts[o.status] += 1
+            if o.status != DeliveryStatus.pending:
+                fired.append((o, d))
+        blocked = [d.chat_id for o, d in fired if o.status == DeliveryStatus.blocked]
+        if blocked:
+            await s.execute(
+                update(Member)
+                .where(
+                    col(Member.telegram_user_id).in_(blocked),
+                    col(Member.status) == MemberStatus.active,
+                )
+                .values(status=MemberStatus.blocked, status_changed_at=now)
+            )
+        for o, d in fired:
+            await self.hooks.fire(s, o.status.value, d, batches[d.batch_id])
         self.stats.sent += counts[DeliveryStatus.sent]
         self.stats.failed += counts[DeliveryStatus.failed]
         self.stats.blocked += counts[DeliveryStatus.blocked]
         self.stats.retried += counts[DeliveryStatus.pending]
+
+
+_TABLE = Delivery.__table__  # type: ignore[attr-defined]
+# A plain send's outcome, as _apply writes it; executed once with every row's values.
+_MARK_SENT = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.id == bindparam("d_id"),
+        # Not NOT IN (…): its expanding parameter cannot be used with executemany.
+        _TABLE.c.status != DeliveryStatus.sent,
+        _TABLE.c.status != DeliveryStatus.blocked,
+    )
+    .values(
+        status=DeliveryStatus.sent,
+        last_error=None,
+        updated_at=bindparam("d_now"),
+        claimed_by=None,
+        lease_until=None,
+        message_id=bindparam("d_message_id"),
+        sent_at=bindparam("d_now"),
+    )
+)
+
+
+def _sent_values(o: Outcome, now: datetime) -> dict[str, Any]:
+    return {"d_id": o.delivery_id, "d_message_id": o.message_id, "d_now": now}
 
 
 def _apply(d: Delivery, o: Outcome, now: datetime) -> None:

@@ -185,6 +185,9 @@ class DeliveryHooks:
     def on(self, kind: str, event: str, hook: Hook) -> None:
         self._hooks.setdefault((kind, event), []).append(hook)
 
+    def has(self, kind: str, event: str) -> bool:
+        return bool(self._hooks.get((kind, event)))
+
     async def fire(
         self, session: AsyncSession, event: str, delivery: Delivery, batch: DeliveryBatch
     ) -> None:

@@ -3,7 +3,8 @@
 Rows are claimed in chunks (whenever a quarter of the slots is free) and finished sends are
 recorded together every RECORD_EVERY seconds, so the database sees a few dozen
 transactions per second at any rate. Claims and records run as tasks beside the sends,
-one database call of the worker at a time: under load each took ~25 ms (p50, up to
+on SQLite one database call of the worker at a time (on PostgreSQL a claim and a record
+may overlap): under load each took ~25 ms (p50, up to
 0.4 s), and run inline they kept the worker from refilling the sends, which cost a
 quarter of the rate in bench.broadcast. Between them the worker does its upkeep (renews
 its own leases, takes back rows whose owner died).
@@ -12,9 +13,10 @@ its own leases, takes back rows whose owner died).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.delivery.outbox import Outcome
 
@@ -76,7 +78,11 @@ class Pump:
         self.recording: asyncio.Task[None] | None = None
         self.recording_outcomes: list[Outcome] = []
         self.record_again_at = 0.0
-        self.db = asyncio.Lock()  # SQLite's busy handler sleeps in coarse steps; queue here
+        # SQLite's busy handler sleeps in coarse steps: its claims and records queue here.
+        # PostgreSQL takes a claim and a record at once (disjoint rows: pending vs ours).
+        self.db: contextlib.AbstractAsyncContextManager[Any] = (
+            asyncio.Lock() if worker.serial_db else contextlib.nullcontext()
+        )
         self.changed = Signal()
 
     @property

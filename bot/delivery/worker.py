@@ -22,7 +22,7 @@ from bot.delivery.limiter import Lane, maybe_delivered
 from bot.delivery.message import OutgoingMessage
 from bot.delivery.outbox import DeliveryHooks, Outcome, backoff
 from bot.delivery.pump import Pump
-from bot.delivery.sender import TelegramBot, send
+from bot.delivery.sender import TelegramBot, send, send_bulk
 from bot.models import Delivery, DeliveryStatus, MediaFile
 
 __all__ = ["RECORD_TRIES", "OutboxWorker", "Outcome", "WorkerStats", "backoff"]
@@ -85,10 +85,11 @@ class OutboxWorker(OutboxStore):
         paid = self.paid_broadcast
         try:
             if msg.media_id is None:
-                sent = await send(self.bot, row.chat_id, msg, lane=Lane.bulk, paid_broadcast=paid)
+                message_id = await send_bulk(self.bot, row.chat_id, msg, paid_broadcast=paid)
             else:
                 sent = await self._send_with_media(row.chat_id, msg, msg.media_id)
-            return Outcome(row.id, DeliveryStatus.sent, message_id=sent.message_id)
+                message_id = sent.message_id
+            return Outcome(row.id, DeliveryStatus.sent, message_id=message_id)
         except Forbidden as exc:
             return Outcome(row.id, DeliveryStatus.blocked, error=exc.message[:500])
         except BadRequest as exc:

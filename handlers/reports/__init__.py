@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from bot.context import BotApplication
 from bot.i18n import N_
-from handlers.reports import charts
 from handlers.reports.export import export
 from handlers.reports.report import report
 from handlers.shape import add_command
 
 
 def register(app: BotApplication) -> None:
-    charts.setup_fonts()  # the bundled CJK font, registered with matplotlib at start-up
     add_command(app, "report", N_("a chart of attendance, study and pledges"), report)
     add_command(app, "export", N_("the records as an Excel workbook"), export)
