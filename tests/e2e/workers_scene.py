@@ -225,7 +225,7 @@ async def answer_and_check_in(
             waiting.remove(p)
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"{len(waiting)} people never got both messages")
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.1)
     return presses
 
 
