@@ -34,7 +34,8 @@ CAST = Cast(
     askers=200,
     processes=PROCESSES,
     rate_per_process=RATE / PROCESSES,
-    patience=600,
+    patience=300,
+    job_interval=30,
 )
 
 
@@ -50,6 +51,8 @@ def report(fig: Figures) -> None:
         f"workers: {PROCESSES} dangjian run processes (webhook) on PostgreSQL, "
         f"{CAST.members} members, load average {os.getloadavg()[0]:.1f}"
     )
+    if fig.timed_out:
+        print(f"  waited in vain for                    {', '.join(fig.timed_out)}")
     print(f"  start-up of all three                 {fig.start_up:6.1f} s")
     print(
         f"  /me answered once                     {fig.answers.count(1):6d} of {CAST.askers}"
@@ -59,6 +62,7 @@ def report(fig: Figures) -> None:
         f"  presses answered once each            {sum(fig.press_answers[c] == n for c, n in fig.presses.items()):6d}"
         f" of {len(fig.presses)} people ({fig.presses.total()} presses)"
     )
+    print(f"  presses answered too late (> 15 s)    {fig.late_answers:6d}")
     print(
         f"  presses recorded once (收到 and 签到)   {right:6d} of {len(pressed)}   (recorded for others: {strays})"
     )

@@ -42,6 +42,7 @@ async def test_three_webhook_workers_handle_and_send_everything_once(
         fig = await play(sim, engine, CAST)
     finally:
         await unstamp(engine)
+    assert fig.timed_out == []
     assert fig.unsent_at_kill > 0, "the broadcast was through before the kill"
     assert fig.codes == [-signal.SIGKILL, 0, 0]
     # Every update answered once; each went to one worker, all three took some.

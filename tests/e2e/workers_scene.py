@@ -59,12 +59,17 @@ MEMBER_KINDS = (
 )
 SECRETARY_KINDS = ("oversight.calendar", "training.secretary_rule")
 ADMIN_KINDS = ("oversight.digest", "training.secretary_rule")
-SETTINGS = {  # what makes the jobs look often, in every process
-    "ADMIN_IDS": str(ADMIN),
-    "STUDY_JOB_INTERVAL_SECONDS": "5",
-    "OVERSIGHT_JOB_INTERVAL_SECONDS": "5",
-    "TRAINING_JOB_INTERVAL_SECONDS": "5",
-}
+
+
+def settings(job_interval: int) -> dict[str, str]:
+    """What makes the jobs look often (every `job_interval` seconds), in every process."""
+    every = str(job_interval)
+    return {
+        "ADMIN_IDS": str(ADMIN),
+        "STUDY_JOB_INTERVAL_SECONDS": every,
+        "OVERSIGHT_JOB_INTERVAL_SECONDS": every,
+        "TRAINING_JOB_INTERVAL_SECONDS": every,
+    }
 
 
 def shifted_clock(at: datetime = T0) -> tuple[float, dict[str, str]]:
