@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     digest_weekday: int = Field(default=0, ge=0, le=6)  # 0 = Monday
     digest_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     term_years: int = Field(default=3, ge=1, le=10)
+    # 教育培训: how often the job looks for behind-target members and the 6-month rule.
+    training_job_interval_seconds: int = Field(default=900, ge=5, le=24 * 3600)
 
     @field_validator("webhook_secret")
     @classmethod

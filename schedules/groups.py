@@ -20,7 +20,11 @@ log = logging.getLogger(__name__)
 
 
 async def refresh_counts(data: BotData, bot: Any, *, now: datetime) -> int:
-    """Edit each live meeting post whose counts changed; returns how many were edited."""
+    """Edit each live meeting post whose counts changed; returns how many were edited.
+
+    Every bot process runs this job: each edit is claimed in the database (and the claim
+    committed) before the edit is sent, so two workers never both edit one post.
+    """
     assert data.sessions is not None
     assert data.settings is not None
     assert data.catalogs is not None
@@ -30,9 +34,16 @@ async def refresh_counts(data: BotData, bot: Any, *, now: datetime) -> int:
         for due in await groups.meeting_posts_due(s, now=now):
             meeting, post = due.meeting, due.post
             assert meeting.id is not None
+            assert post.id is not None
             counts = await groups.meeting_counts(s, meeting.id)
             state = groups.PostState.of(meeting, views.counts_line(t, meeting, counts), post.shown)
             if state.encode() == post.shown:
+                continue
+            # A process killed between this commit and the edit leaves the old counts
+            # shown until they change again: at most once, as with a failed edit.
+            claimed = await groups.claim_post_edit(s, post_id=post.id, shown=state.encode(), now=now)
+            await s.commit()
+            if not claimed:
                 continue
             branch = await s.get(Branch, meeting.branch_id)
             party = (
@@ -51,10 +62,7 @@ async def refresh_counts(data: BotData, bot: Any, *, now: datetime) -> int:
                 await sender.edit(bot, post.chat_id, due.message_id, message, lane=Lane.bulk)
             except TelegramError as exc:
                 log.warning("editing a group post failed: %s", exc)
-            post.shown, post.edited_at = state.encode(), now
-            s.add(post)
             edited += 1
-        await s.commit()
     return edited
 
 

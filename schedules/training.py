@@ -11,7 +11,6 @@ from bot.services.periods import parse_minute_of_day
 from handlers.training import news
 
 log = logging.getLogger(__name__)
-INTERVAL_SECONDS = 15 * 60
 
 
 async def remind_due(data: BotData, *, now: datetime) -> tuple[int, int]:
@@ -51,6 +50,7 @@ async def _tick(context: BotContext) -> None:
 
 def register(app: BotApplication) -> None:
     assert app.job_queue is not None
-    app.job_queue.run_repeating(
-        _tick, interval=INTERVAL_SECONDS, first=INTERVAL_SECONDS, name="training.remind"
-    )
+    settings = app.bot_data.settings
+    assert settings is not None
+    interval = settings.training_job_interval_seconds
+    app.job_queue.run_repeating(_tick, interval=interval, first=interval, name="training.remind")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -332,3 +332,20 @@ async def meeting_posts_due(session: AsyncSession, *, now: datetime) -> list[Pos
         )
     )
     return [Postable(p, int(mid), m) for p, mid, m in rows.all() if mid is not None]
+
+
+async def claim_post_edit(
+    session: AsyncSession, *, post_id: int, shown: str, now: datetime
+) -> bool:
+    """Take this post's edit for the minute; False when another run (this process or
+    another worker) took it first. The caller commits before it edits."""
+    result = await session.execute(
+        update(GroupPost)
+        .where(
+            col(GroupPost.id) == post_id,
+            (col(GroupPost.edited_at).is_(None))
+            | (col(GroupPost.edited_at) <= now - REFRESH_EVERY),
+        )
+        .values(shown=shown, edited_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import timedelta
 
@@ -179,3 +180,27 @@ async def test_published_pledges_are_posted_once_in_the_group(h: Harness) -> Non
     posted = group.chat[before:]
     assert len(posted) == 1
     assert "党员承诺" in posted[0].text
+
+
+async def test_two_processes_refreshing_at_once_edit_a_post_once(h: Harness) -> None:
+    """The counts job runs in every bot process: two runs at the same moment, as two
+    workers' JobQueues would, edit the post once between them."""
+    branch = await h.setup_branch(members=2)
+    group = h.sim.group(-5002, "第一支部群")
+    await link(h, group, branch.secretary)
+    await schedule(h, branch)
+    post = group.last
+    await h.press(branch.members[0], "出席", post)
+    edits = lambda: [  # noqa: E731
+        c
+        for c in h.sim.calls
+        if c.method == "editMessageText" and c.params.get("message_id") == post.message_id
+    ]
+    data, now = h.app.bot_data, h.clock.now()
+    # A slow edit: each run has read the post as due before either has edited it.
+    h.sim.faults.add("editMessageText", kind="slow", count=2, delay=0.3)
+    done = await asyncio.gather(*(refresh_counts(data, h.app.bot, now=now) for _ in range(2)))
+    await h.settle()
+    assert sorted(done) == [0, 1]
+    assert len(edits()) == 1
+    assert "出席 1/3" in group.message(post.message_id).text
