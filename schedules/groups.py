@@ -41,7 +41,9 @@ async def refresh_counts(data: BotData, bot: Any, *, now: datetime) -> int:
                 continue
             # A process killed between this commit and the edit leaves the old counts
             # shown until they change again: at most once, as with a failed edit.
-            claimed = await groups.claim_post_edit(s, post_id=post.id, shown=state.encode(), now=now)
+            claimed = await groups.claim_post_edit(
+                s, post_id=post.id, shown=state.encode(), now=now
+            )
             await s.commit()
             if not claimed:
                 continue
