@@ -42,6 +42,7 @@ CORE_MODULES = frozenset(
         "shape",
         "callbacks",
         "paging",
+        "branch_picker",
         "periods",
     }
 )

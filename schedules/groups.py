@@ -1,5 +1,6 @@
-"""Group posts of meetings edited in place, at most once a minute: the counts ("已签到
-12/30"), a new time after /reschedule, and "cancelled" (without buttons) once called off."""
+"""Group posts edited in place, at most once a minute: a meeting's counts ("已签到
+12/30"), a new time after /reschedule, and "cancelled" (without buttons) once called off;
+a study item's "已学习 8/30" (counts only, never names)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram.error import TelegramError
 
 from bot.context import BotApplication, BotContext, BotData
 from bot.delivery import sender
 from bot.delivery.limiter import Lane
+from bot.i18n import Translator
 from bot.models import Branch, PartyGroup
-from bot.services import groups
+from bot.services import groups, study
 from handlers.groups import views
 
 log = logging.getLogger(__name__)
@@ -65,6 +68,53 @@ async def refresh_counts(data: BotData, bot: Any, *, now: datetime) -> int:
             except TelegramError as exc:
                 log.warning("editing a group post failed: %s", exc)
             edited += 1
+        edited += await _refresh_study(s, bot, t, now=now)
+    return edited
+
+
+async def _study_counts(
+    s: AsyncSession, due: list[groups.StudyPostable]
+) -> dict[tuple[int, int | None], tuple[int, int]]:
+    """(item, group's branch) → (studied, members): one completion count per item; the
+    committee's group (branch None) counts every branch the item was pushed to."""
+    out: dict[tuple[int, int | None], tuple[int, int]] = {}
+    by_item: dict[int, list[groups.StudyPostable]] = {}
+    for d in due:
+        by_item.setdefault(d.item.id or 0, []).append(d)
+    for item_id, posts in by_item.items():
+        branches = {d.branch_id for d in posts}
+        ids = None if None in branches else [b for b in branches if b is not None]
+        rows = await study.completion(s, item=posts[0].item, branch_ids=ids)
+        per_branch = {r.branch_id: (r.done, r.total) for r in rows}
+        for b in branches:
+            if b is None:
+                out[item_id, b] = (sum(r.done for r in rows), sum(r.total for r in rows))
+            else:
+                out[item_id, b] = per_branch.get(b, (0, 0))
+    return out
+
+
+async def _refresh_study(s: AsyncSession, bot: Any, t: Translator, *, now: datetime) -> int:
+    """Edit each live study post whose 已学习 count changed; returns how many were edited."""
+    due = await groups.study_posts_due(s, now=now)
+    counts = await _study_counts(s, due) if due else {}
+    edited = 0
+    for d in due:
+        line = views.studied_line(t, *counts[d.item.id or 0, d.branch_id])
+        if line == d.post.shown:
+            continue
+        assert d.post.id is not None
+        # Claimed and committed before the edit, as the meeting posts are (one worker edits).
+        claimed = await groups.claim_post_edit(s, post_id=d.post.id, shown=line, now=now)
+        await s.commit()
+        if not claimed:
+            continue
+        message = views.study_post(t, d.item, bot_username=bot.username, counts=line)
+        try:
+            await sender.edit(bot, d.post.chat_id, d.message_id, message, lane=Lane.bulk)
+        except TelegramError as exc:
+            log.warning("editing a group post failed: %s", exc)
+        edited += 1
     return edited
 
 

@@ -28,6 +28,7 @@ from bot.models import (
     MeetingStatus,
     Member,
     Role,
+    StudyItem,
 )
 from bot.services import access, audit
 from bot.services.errors import Refused
@@ -349,3 +350,34 @@ async def claim_post_edit(
         .values(shown=shown, edited_at=now)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+@dataclass(frozen=True, slots=True)
+class StudyPostable:
+    """A sent study post whose 已学习 count may need editing; `branch_id` is the group's
+    branch (None: the committee's own group, which counts every branch)."""
+
+    post: GroupPost
+    message_id: int
+    item: StudyItem
+    branch_id: int | None
+
+
+async def study_posts_due(session: AsyncSession, *, now: datetime) -> list[StudyPostable]:
+    """Sent study posts, in groups still linked, of items not a day past their due time,
+    edited over a minute ago (or never)."""
+    rows = await session.exec(
+        select(GroupPost, Delivery.message_id, StudyItem, BranchGroup.branch_id)
+        .join(Delivery, col(Delivery.batch_id) == col(GroupPost.batch_id))
+        .join(StudyItem, col(StudyItem.id) == col(GroupPost.subject_id))
+        .join(BranchGroup, col(BranchGroup.chat_id) == col(GroupPost.chat_id))
+        .where(
+            GroupPost.kind == "study",
+            col(Delivery.message_id).is_not(None),
+            col(BranchGroup.state) == LINKED,
+            col(StudyItem.due_at) > now - REFRESH_FOR,
+            (col(GroupPost.edited_at).is_(None))
+            | (col(GroupPost.edited_at) <= now - REFRESH_EVERY),
+        )
+    )
+    return [StudyPostable(p, int(mid), i, b) for p, mid, i, b in rows.all() if mid is not None]

@@ -160,14 +160,23 @@ def deep_link(bot_username: str, name: str, ref: int) -> str:
     return f"https://t.me/{bot_username}?start={name}-{ref}"
 
 
-def study_post(t: Translator, item: StudyItem, *, bot_username: str) -> OutgoingMessage:
-    """A study item for the whole group: 已学习 here, 写心得 in private (never typed here)."""
+def studied_line(t: Translator, done: int, total: int) -> str:
+    """The count a study post shows (how many, never who)."""
+    return t._("Studied {n}/{total}", n=done, total=total)
+
+
+def study_post(
+    t: Translator, item: StudyItem, *, bot_username: str, counts: str | None = None
+) -> OutgoingMessage:
+    """A study item for the whole group: 已学习 here, 写心得 in private (never typed here).
+
+    `counts` is the 已学习 line the counts job adds once the post is out.
+    """
     assert item.id is not None
-    text = (
-        study_views.item_text(t, item, heading=study_views.push_heading(t))
-        + "\n\n"
-        + t._("Press Studied once you have studied it; reflections are written in private.")
-    )
+    text = study_views.item_text(t, item, heading=study_views.push_heading(t)) + "\n\n"
+    if counts:
+        text += counts + "\n"
+    text += t._("Press Studied once you have studied it; reflections are written in private.")
     row = [
         GroupStudy(item_id=item.id).button(t.label("Studied")),
         Button(t.label("Write reflection"), url=deep_link(bot_username, "reflect", item.id)),

@@ -58,4 +58,5 @@ class RunCommand(CallbackData):
         return [
             cls(command="cancelmeeting", arg=str(LARGEST_ID), back="attendance"),
             cls(command="attendance", arg="last quarter", back="attendance"),
+            cls(command="attendance", arg=f"@{LARGEST_ID} last quarter", back="attendance"),
         ]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from bot.context import CommandSpec
 from bot.delivery.message import Button, Keyboard
-from bot.i18n import Translator, escape
+from bot.i18n import N_, Translator, escape
 from bot.services.home import Attention
 from handlers.home.buttons import OpenSection, RunCommand, RunItem, Section
 from handlers.home.sections import SECTIONS, Item
@@ -63,6 +63,30 @@ def command_button(
 ) -> Button:
     """A button on a list that runs `/command arg` for one item (see screen.run_command)."""
     return RunCommand(command=command, arg=arg, back=back).button(label)
+
+
+# The periods a report offers as buttons: (label, what /command takes after it).
+PERIODS = (
+    (N_("This month"), "this month"),
+    (N_("This quarter"), "this quarter"),
+    (N_("Last quarter"), "last quarter"),
+    (N_("This year"), "this year"),
+)
+
+
+def period_row(
+    t: Translator,
+    command: str,
+    prefix: str = "",
+    *,
+    back: str | None = None,
+    periods: Sequence[tuple[str, str]] = PERIODS,
+) -> list[Button]:
+    """A report's periods as buttons running `/command <prefix> <period>`."""
+    head = f"{prefix} " if prefix else ""
+    return [
+        command_button(t.label(label), command, head + arg, back=back) for label, arg in periods
+    ]
 
 
 def section(

@@ -11,6 +11,7 @@ from bot.delivery.message import Keyboard, split_text
 from bot.models import Branch, Role
 from bot.services import periods
 from bot.services.meetings import attendance as svc
+from handlers import branch_picker as picker
 from handlers.common import Actor
 from handlers.meetings import report_views
 from handlers.meetings.buttons import Mark, MarkOpen, MarkPage
@@ -19,8 +20,9 @@ from handlers.shape import LEADERS, SECRETARIES, Turn, handler
 
 
 async def _named_branch(turn: Turn[None]) -> tuple[Branch | None, list[str]]:
-    """An admin names the branch first (its name may have spaces); the rest is the query."""
-    args = turn.args
+    """An admin names the branch first (its name may have spaces, or `@<id>` from a
+    picker's button); the rest is the query."""
+    args = await picker.named_args(turn, turn.args)
     if not turn.actor.is_admin:
         return None, args
     for k in range(len(args), 0, -1):
@@ -51,6 +53,10 @@ async def _period(turn: Turn[None], branch_id: int, what: str) -> str:
 @handler(roles=LEADERS, refusals=REFUSALS)
 async def attendance(turn: Turn[None]) -> None:
     """Secretary (own branch) or admin (named branch): one meeting or a period."""
+    number = (picker.page_arg(turn.args) if turn.args else 0) if turn.actor.is_admin else None
+    if number is not None:  # an admin who named no branch chooses one
+        await picker.show_picker(turn, "attendance", number)
+        return
     branch, args = await _named_branch(turn)
     branch_id = svc.viewer_branch(turn.member, branch)
     what = " ".join(args).lstrip("#")
@@ -59,8 +65,8 @@ async def attendance(turn: Turn[None]) -> None:
         text, buttons = await _meeting(turn, branch_id, int(what))
     else:
         text = await _period(turn, branch_id, what)
-        if turn.actor.is_secretary:
-            buttons = report_views.period_buttons(turn.t)
+        named = None if turn.actor.is_secretary else picker.token(branch_id)
+        buttons = report_views.period_buttons(turn.t, branch=named)
     chunks = split_text(text)
     for i, chunk in enumerate(chunks):
         await turn.reply(chunk, buttons if i == len(chunks) - 1 else None)

@@ -8,7 +8,7 @@ from bot.models import Attendance, Meeting, MeetingKind, MeetingStatus, Rsvp
 from bot.services.meetings.attendance import MeetingReport, Outcome, PeriodReport, Tally
 from bot.services.meetings.manage import Counts
 from handlers.home.buttons import RunCommand
-from handlers.home.views import command_button
+from handlers.home.views import PERIODS, command_button, period_row
 from handlers.meetings.buttons import Mark, MarkOpen, MarkPage, MinutesFile
 from handlers.meetings.views import kind_name, leave_status, meeting_summary
 from handlers.paging import Page, page_of, paged_keyboard
@@ -169,17 +169,13 @@ def meeting_buttons(t: Translator, page: Page[Meeting]) -> Keyboard:
     return paged_keyboard(page, item, lambda n: RunCommand(command="meetings", arg=str(n)))
 
 
-def period_buttons(t: Translator) -> Keyboard:
-    """/attendance: the periods and the meetings, as buttons."""
-    periods = [
-        (t.label("This month"), "this month"),
-        (t.label("This quarter"), "this quarter"),
-        (t.label("Last quarter"), "last quarter"),
-    ]
-    return [
-        [command_button(label, "attendance", arg) for label, arg in periods],
-        [command_button(t.label("Choose a meeting"), "meetings")],
-    ]
+def period_buttons(t: Translator, *, branch: str | None = None) -> Keyboard:
+    """/attendance: the periods and the meetings, as buttons; an admin's name the
+    `branch` (its picker token) and offer the other branches instead of the meetings."""
+    periods = period_row(t, "attendance", branch or "", periods=PERIODS[:3])
+    if branch is None:
+        return [periods, [command_button(t.label("Choose a meeting"), "meetings")]]
+    return [periods, [command_button(t.label("Another branch"), "attendance")]]
 
 
 def meeting_report_buttons(t: Translator, report: MeetingReport, secretary: bool) -> Keyboard:

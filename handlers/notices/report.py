@@ -10,6 +10,7 @@ from bot.delivery.message import Button, Keyboard
 from bot.i18n import N_, Translator, escape
 from bot.models import DeliveryStatus
 from bot.services import notices as svc
+from handlers.home.views import command_button
 from handlers.notices import buttons as b
 from handlers.notices.buttons import Action
 from handlers.notices.views import plain, status_name
@@ -127,7 +128,8 @@ def receipts(t: Translator, rep: svc.Report) -> tuple[str, Keyboard]:
         label = t.label("Remind the {n} not yet confirmed", n=len(rep.waiting))
         row.append(b.act(nid, Action.remind).button(label))
     row.append(b.act(nid, Action.export).button(t.label("Export XLSX")))
-    return "\n".join(lines), [row]
+    others = [command_button(t.label("Other notices"), "notices", back="receipts")]
+    return "\n".join(lines), [row, others]
 
 
 def no_notice_yet(t: Translator) -> str:

@@ -15,6 +15,7 @@ from bot.i18n import N_, Catalogs, Translator
 from bot.models import Branch, Member, Notice, NoticeStatus, NoticeTarget
 from bot.services import notices as svc
 from bot.services.errors import Refused
+from handlers.home.buttons import RunCommand
 from handlers.home.views import command_button
 from handlers.notices import buttons as b
 from handlers.notices.buttons import Action, Received
@@ -369,16 +370,18 @@ def reminded(t: Translator, count: int) -> str:
 
 
 # ---------------------------------------------------------------- /notices
-def listing(t: Translator, rows: list[Notice]) -> tuple[str, Keyboard]:
-    """Scheduled notices with a 取消 each, then the recent ones."""
+LIST_PAGE = 10  # notices a page of /notices shows
+
+
+def listing(t: Translator, rows: list[Notice], number: int = 0) -> tuple[str, Keyboard]:
+    """Scheduled notices with a 取消 each, then the recent ones with 回执, a page at a time."""
     if not rows:
         return t._("No notices yet. Send one with /broadcast [text]."), []
+    page = page_of(rows, number, LIST_PAGE)
     lines = [t._("<b>Notices</b>")]
-    buttons: Keyboard = []
-    for n in rows:
+    for n in page.items:
         when = n.send_at if n.status == NoticeStatus.scheduled else (n.started_at or n.created_at)
         assert when is not None
-        assert n.id is not None
         lines.append(
             t._(
                 "#{id} · {status} · {time} · {excerpt}",
@@ -388,10 +391,19 @@ def listing(t: Translator, rows: list[Notice]) -> tuple[str, Keyboard]:
                 excerpt=plain(n.text),
             )
         )
+    caption = page.caption(t)
+    if caption:
+        lines += ["", caption]
+    lines += ["", t._("See who confirmed with /receipts [number].")]
+    buttons: Keyboard = []
+    for n in page.items:
+        assert n.id is not None
         if n.status == NoticeStatus.scheduled:
             buttons.append([b.act(n.id, Action.cancel).button(t.label("Cancel #{id}", id=n.id))])
         elif n.started_at is not None:  # sent (or being sent): who received it
             label = t.label("Receipts #{id}", id=n.id)
             buttons.append([command_button(label, "receipts", str(n.id), back="notices")])
-    lines += ["", t._("See who confirmed with /receipts [number].")]
+    nav = page.nav(lambda k: RunCommand(command="notices", arg=f"page {k}"))
+    if nav:
+        buttons.append(nav)
     return "\n".join(lines), buttons

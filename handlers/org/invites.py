@@ -38,4 +38,7 @@ async def invite(turn: Turn[None]) -> None:
         max_uses=turn.settings.invite_max_uses,
     )
     await turn.commit()
-    await turn.reply(views.invite_made(turn.t, invite=created, link=invite_link(turn, created)))
+    link = invite_link(turn, created)
+    await turn.reply(
+        views.invite_made(turn.t, invite=created, link=link), views.invite_buttons(turn.t)
+    )

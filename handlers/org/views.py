@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.delivery.message import Keyboard, split_text
+from bot.delivery.message import Button, Keyboard, split_text
 from bot.i18n import N_, Translator
 from bot.models import Branch, Invite, Member, MemberStatus
 from bot.services.org import BranchRow
+from handlers.branch_picker import token
+from handlers.home.buttons import RunCommand
+from handlers.home.views import command_button
 from handlers.menu import role_label
 from handlers.org.buttons import Language, NameOk
+from handlers.paging import Page, paged_keyboard
 from handlers.shape import Refusals
+
+BRANCH_PAGE = 20  # branches a page of /branches shows
 
 REFUSALS = Refusals(
     {
@@ -113,22 +119,49 @@ def branch_created(t: Translator, *, branch: Branch, invite: Invite, link: str) 
     )
 
 
-def branches(t: Translator, rows: Sequence[BranchRow]) -> list[str]:
-    """/branches as messages of at most 4096 characters."""
-    if not rows:
-        return [t._("No branches yet. Create one with /newbranch <name>.")]
-    lines = [t._("<b>Branches</b> ({n})", n=len(rows))]
-    for row in rows:
-        secretaries = "、".join(row.secretaries) if row.secretaries else t.label("none yet")
-        lines.append(
-            t._(
-                "• {name} — secretary: {secretaries}; {count} people",
-                name=row.name,
-                secretaries=secretaries,
-                count=row.members,
-            )
-        )
-    return split_text("\n".join(lines))
+def _branch_line(t: Translator, row: BranchRow) -> str:
+    secretaries = "、".join(row.secretaries) if row.secretaries else t.label("none yet")
+    return t._(
+        "• {name} — secretary: {secretaries}; {count} people",
+        name=row.name,
+        secretaries=secretaries,
+        count=row.members,
+    )
+
+
+def branches(t: Translator, page: Page[BranchRow]) -> tuple[list[str], Keyboard]:
+    """/branches: a page of branches (as messages of at most 4096 characters), a button
+    each, and ◀ ▶."""
+    if not page.total:
+        return [t._("No branches yet. Create one with /newbranch <name>.")], []
+    lines = [t._("<b>Branches</b> ({n})", n=page.total)]
+    lines += [_branch_line(t, row) for row in page.items]
+    caption = page.caption(t)
+    if caption:
+        lines += ["", caption]
+    lines += ["", t._("Press a branch for its attendance, calendar and term.")]
+
+    def item(row: BranchRow) -> Button:
+        return command_button(row.name, "branches", token(row.id), back="branches")
+
+    keyboard = paged_keyboard(
+        page, item, lambda n: RunCommand(command="branches", arg=f"page {n}"), columns=2
+    )
+    return split_text("\n".join(lines)), keyboard
+
+
+def branch_card(t: Translator, row: BranchRow) -> tuple[str, Keyboard]:
+    """One branch from /branches: its line, and its reports one press away."""
+    named = token(row.id)
+    looks = [
+        (N_("Attendance"), "attendance"),
+        (N_("组织生活 calendar"), "calendar"),
+        (N_("Term (任期)"), "term"),
+    ]
+    row_buttons = [
+        command_button(t.label(label), cmd, named, back="branches") for label, cmd in looks
+    ]
+    return _branch_line(t, row), [row_buttons]
 
 
 def invites_revoked(t: Translator, count: int) -> str:
@@ -148,6 +181,11 @@ def invite_made(t: Translator, *, invite: Invite, link: str) -> str:
         until=t.datetime(invite.expires_at, "short"),
         link=link,
     )
+
+
+def invite_buttons(t: Translator) -> Keyboard:
+    """Under a new invite link: withdraw the open links (what /invite revoke does)."""
+    return [[command_button(t.label("Withdraw open links"), "invite", "revoke")]]
 
 
 def roster(t: Translator, *, branch: Branch, people: Sequence[Member]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.services.oversight import calendar as cal
+from handlers import branch_picker as picker
 from handlers.meetings.schedule import open_guided
 from handlers.oversight import views
 from handlers.oversight.buttons import ScheduleKind
@@ -13,7 +14,11 @@ from handlers.shape import LEADERS, SECRETARIES, Turn, handler
 @handler(roles=LEADERS, refusals=REFUSALS)
 async def calendar(turn: Turn[None]) -> None:
     """Secretary (admins: with a branch name): each rule's 应召开 / 已召开 / 未召开."""
-    args = turn.args
+    number = (picker.page_arg(turn.args) if turn.args else 0) if turn.actor.is_admin else None
+    if number is not None:  # an admin who named no branch chooses one
+        await picker.show_picker(turn, "calendar", number)
+        return
+    args = await picker.named_args(turn, turn.args)
     branch_name = args.pop(0) if turn.actor.is_admin and args else None
     c = await cal.calendar(
         turn.s,
@@ -24,7 +29,8 @@ async def calendar(turn: Turn[None]) -> None:
         tz=turn.settings.tz,
     )
     await turn.commit()  # the default rules, written the first time they are read
-    await turn.reply(views.calendar_text(turn.t, c))
+    named = picker.token(c.branch_id) if turn.actor.is_admin else None
+    await turn.reply(views.calendar_text(turn.t, c), views.calendar_buttons(turn.t, named))
 
 
 @handler(roles=SECRETARIES, button=ScheduleKind, refusals=REFUSALS)

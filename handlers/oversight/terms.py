@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.services.oversight import terms
+from handlers import branch_picker as picker
 from handlers.oversight import views
 from handlers.oversight.common import REFUSALS
 from handlers.shape import LEADERS, Turn, handler
@@ -15,7 +16,11 @@ _DATE_LIKE = re.compile(r"^\d{4}\s*[-/.年]")
 @handler(roles=LEADERS, refusals=REFUSALS)
 async def term(turn: Turn[None]) -> None:
     """Secretary: `/term [YYYY-MM-DD [years]]`; admin: `/term <branch> [YYYY-MM-DD [years]]`."""
-    args = turn.args
+    number = (picker.page_arg(turn.args) if turn.args else 0) if turn.actor.is_admin else None
+    if number is not None:  # an admin who named no branch chooses one
+        await picker.show_picker(turn, "term", number)
+        return
+    args = await picker.named_args(turn, turn.args)
     branch_name = None
     if turn.actor.is_admin and args and not _DATE_LIKE.match(args[0]):
         branch_name = args.pop(0)

@@ -10,6 +10,7 @@ from bot.i18n import N_, Translator
 from bot.models import BranchTerm, Member, RulePeriod
 from bot.services.oversight import calendar as cal
 from bot.services.oversight import exemptions, terms
+from handlers.home.views import command_button, period_row
 from handlers.meetings.views import kind_name
 from handlers.oversight.buttons import ScheduleKind
 
@@ -172,6 +173,15 @@ def calendar_text(t: Translator, c: cal.Calendar) -> str:
         )
     lines.append(t._("Another period: /calendar 2026-Q4, /calendar last month, /calendar 2026."))
     return "\n".join(lines)
+
+
+def calendar_buttons(t: Translator, branch: str | None) -> Keyboard:
+    """Under /calendar: the usual periods (for the admin's chosen `branch`, its picker
+    token), and for an admin another branch."""
+    rows: Keyboard = [period_row(t, "calendar", branch or "")]
+    if branch:
+        rows.append([command_button(t.label("Another branch"), "calendar")])
+    return rows
 
 
 def reminder(t: Translator, items: list[cal.Missing]) -> OutgoingMessage:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services import pledges as svc
+from bot.services.periods import local_today
 from handlers.pledges import messages, views
 from handlers.pledges.buttons import Remind
 from handlers.pledges.shared import REFUSALS, reply_parts
@@ -18,10 +19,13 @@ async def show_coverage(turn: Turn[Any]) -> None:
 
 
 async def show_overview(turn: Turn[Any], year: int | None) -> None:
-    rows = await svc.overview(
-        turn.s, actor=turn.member, now=turn.now, tz=turn.settings.tz, year=year
-    )
-    await reply_parts(turn, views.overview(turn.t, rows))
+    tz = turn.settings.tz
+    rows = await svc.overview(turn.s, actor=turn.member, now=turn.now, tz=tz, year=year)
+    keyboard = None
+    if rows:
+        this_year = local_today(turn.now, tz).year
+        keyboard = views.year_buttons(turn.t, rows[0].year, this_year)
+    await reply_parts(turn, views.overview(turn.t, rows), keyboard)
 
 
 @handler(roles=SECRETARIES, button=Remind, refusals=REFUSALS)

@@ -12,6 +12,7 @@ from bot.delivery.message import Keyboard, split_text
 from bot.i18n import N_, Html, Translator, escape
 from bot.models import Pledge, PledgeNote, PledgeRating, PledgeStatus
 from bot.services import pledges as svc
+from handlers.home.views import command_button
 from handlers.pledges.buttons import (
     RATING_CODES,
     FormAction,
@@ -315,6 +316,12 @@ def coverage(t: Translator, cov: svc.Coverage) -> tuple[list[str], Keyboard]:
         t._("/pledges publish sends the approved pledges to the branch."),
         t._("/pledges rate rates the approved pledges at year end."),
     ]
+    keyboard.append(
+        [
+            command_button(t.label("Publish (公示)"), "pledges", "publish", back="pledges"),
+            command_button(t.label("Rate (评诺)"), "pledges", "rate", back="pledges"),
+        ]
+    )
     return lines, keyboard
 
 
@@ -330,7 +337,8 @@ def reminded(t: Translator, done: svc.Reminded) -> str:
 
 
 def overview(t: Translator, rows: Sequence[svc.Coverage]) -> list[str]:
-    """The admins' /pledges: coverage and ratings of every branch."""
+    """The admins' /pledges: coverage and ratings of every branch (the year before is a
+    button, `year_buttons`)."""
     if not rows:
         return [t._("No branches yet.")]
     lines = [t._("<b>Pledges {year}</b> by branch", year=rows[0].year)]
@@ -352,6 +360,15 @@ def overview(t: Translator, rows: Sequence[svc.Coverage]) -> list[str]:
     # 评诺 of a year often ends in the next January: the year before is one command away.
     lines += ["", t._("Another year: /pledges {year}", year=rows[0].year - 1)]
     return lines
+
+
+def year_buttons(t: Translator, year: int, this_year: int) -> Keyboard:
+    """Under the admins' /pledges: the year before the one shown, and the one after
+    (up to this year)."""
+    row = [command_button(t.label("Year {year}", year=year - 1), "pledges", str(year - 1))]
+    if year < this_year:
+        row.append(command_button(t.label("Year {year}", year=year + 1), "pledges", str(year + 1)))
+    return [row]
 
 
 # ---------------------------------------------------------------- 公示

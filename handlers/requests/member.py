@@ -48,7 +48,8 @@ async def asks(turn: Turn[None]) -> None:
     if scope == "mine" and turn.member.role == Role.admin:
         scope = "committee"
     cards = await _list(turn, scope)
-    text, keyboard = views.list_view(turn.t, page_of(cards, 0, PAGE), scope, turn.now)
+    footer = views.list_footer(turn.t, turn.member.role, scope)
+    text, keyboard = views.list_view(turn.t, page_of(cards, 0, PAGE), scope, turn.now, footer)
     await turn.reply(text, keyboard)
 
 
@@ -60,8 +61,9 @@ async def list_page(turn: Turn[ListPage]) -> None:
     if scope not in allowed:
         raise Refused("not_allowed")
     cards = await _list(turn, scope)
-    text, keyboard = views.list_view(turn.t, page_of(cards, turn.data.page, PAGE), scope, turn.now)
-    await turn.edit(text, keyboard)
+    page = page_of(cards, turn.data.page, PAGE)
+    footer = views.list_footer(turn.t, turn.member.role, scope)
+    await turn.edit(*views.list_view(turn.t, page, scope, turn.now, footer))
 
 
 @handler(roles=JOINED, button=OpenRequest, refusals=views.REFUSALS)

@@ -35,4 +35,4 @@ async def show(turn: Turn[Any], text: str) -> None:
     )
     rows = [(name, rates[b]) for b, name in branches]
     overall = svc.total(rates.values()) if member.role == Role.admin else None
-    await turn.reply(views.stats(turn.t, period, rows, overall))
+    await turn.reply(views.stats(turn.t, period, rows, overall), views.stats_buttons(turn.t))

@@ -8,7 +8,7 @@ from typing import Literal
 
 from bot.delivery.message import Button, Keyboard
 from bot.i18n import N_, Html, Translator
-from bot.models import RequestKind, RequestRating, RequestState
+from bot.models import RequestKind, RequestRating, RequestState, Role
 from bot.services.periods import Period
 from bot.services.requests import (
     Action,
@@ -16,6 +16,7 @@ from bot.services.requests import (
     Outcome,
     RequestRates,
 )
+from handlers.home.views import command_button, period_row
 from handlers.paging import Page, paged_keyboard
 from handlers.requests.buttons import (
     Act,
@@ -203,11 +204,31 @@ def summary_line(t: Translator, card: Card, now: datetime, *, branch: bool = Fal
     return " · ".join(parts) + "\n" + t._("{text}", text=clip(card.text, 60))
 
 
+def list_footer(t: Translator, role: str, scope: str) -> Keyboard:
+    """Under a list: the other lists this person may open (a secretary's own requests,
+    the statistics for secretaries and admins)."""
+    row = []
+    if role == Role.secretary:
+        if scope == "mine":
+            row.append(command_button(t.label("Branch requests"), "asks"))
+        else:
+            row.append(command_button(t.label("My own requests"), "asks", "mine"))
+    if role in (Role.secretary, Role.admin):
+        row.append(command_button(t.label("Statistics"), "asks", "stats", back="asks"))
+    return [row] if row else []
+
+
+def stats_buttons(t: Translator) -> Keyboard:
+    """Under /asks stats: the usual periods."""
+    return [period_row(t, "asks", "stats", back="asks")]
+
+
 def list_view(
     t: Translator,
     page: Page[Card],
     scope: str,
     now: datetime,
+    footer: Keyboard | None = None,
 ) -> tuple[str, Keyboard]:
     heading = {
         "mine": N_("<b>My requests</b> ({n})"),
@@ -222,7 +243,7 @@ def list_view(
             "branch": N_("The branch has no open requests."),
             "committee": N_("No request is waiting for the committee."),
         }[scope]
-        return t._(empty), []
+        return t._(empty), footer or []
     blocks = [t._(heading, n=page.total)]
     blocks += [summary_line(t, c, now, branch=scope == "committee") for c in page.items]
     caption = page.caption(t)
@@ -235,6 +256,7 @@ def list_view(
         ),
         lambda n: ListPage(scope=scope, page=n),  # type: ignore[arg-type]
         columns=2,
+        footer=footer,
     )
     return "\n\n".join(blocks), keyboard
 

@@ -9,12 +9,13 @@ from bot.services import forms
 from bot.services import training as svc
 from bot.services.errors import Refused
 from bot.services.periods import local_today, parse_date
-from handlers.common import attached_file
+from handlers.common import attached_file, parse_id
 from handlers.shape import JOINED, MEMBERS, Form, Turn, form_step, handler
 from handlers.training import news, views
 from handlers.training.buttons import AddStep
 
 ADD = "training.add"
+RECORDS = 30  # own records, and records waiting for a decision, /training pages through
 
 
 @handler(roles=JOINED, refusals=views.REFUSALS)
@@ -23,8 +24,11 @@ async def training(turn: Turn[None]) -> None:
     if turn.args[:1] == ["add"] or turn.args[:1] == ["添加"]:
         await _start(turn)
         return
-    found = await svc.records(turn.s, actor=turn.member)
-    text, keyboard = views.records_list(turn.t, found)
+    args = turn.args
+    number = parse_id(args[1]) if len(args) == 2 and args[0] == "page" else 0
+    found = await svc.records(turn.s, actor=turn.member, limit=RECORDS)
+    can_add = turn.actor.role in MEMBERS
+    text, keyboard = views.records_list(turn.t, found, number or 0, can_add=can_add)
     await turn.reply(text, keyboard)
 
 

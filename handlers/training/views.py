@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.delivery.message import Keyboard, OutgoingMessage
+from bot.delivery.message import Button, Keyboard, OutgoingMessage
 from bot.i18n import N_, Translator
 from bot.models import Member, RecordState
 from bot.services import training as svc
 from bot.services.training import format_tenths as h
 from bot.services.training import percent
-from handlers.paging import page_of
+from handlers.home.buttons import RunCommand
+from handlers.home.views import command_button
+from handlers.paging import page_of, paged_keyboard
 from handlers.shape import Refusals
 from handlers.training.buttons import AddStep, Decide, HoursPage, OpenRecord, ShowCertificate
 
@@ -26,6 +28,7 @@ ROLES = {
     svc.TargetRole.secretary: N_("secretary"),
 }
 PAGE = 30
+RECORDS_PAGE = 10  # records a page of /training shows
 
 REFUSALS = Refusals(
     {
@@ -197,29 +200,54 @@ def comment_prompt(t: Translator, card: svc.Card) -> str:
     )
 
 
-def records_list(t: Translator, found: svc.Records) -> tuple[str, Keyboard]:
-    lines = [t._("Your external training records:")]
+def _record_line(t: Translator, c: svc.Card, waiting: bool) -> str:
+    if waiting:
+        return t._("#{id} {member}: {title}", id=c.id, member=c.member_name, title=c.title)
+    return t._(
+        "#{id} {title} · {hours} · {state}",
+        id=c.id,
+        title=c.title,
+        hours=hours_word(t, c.hours_tenths),
+        state=t.label(STATES[c.state]),
+    )
+
+
+def records_list(
+    t: Translator, found: svc.Records, number: int = 0, *, can_add: bool = True
+) -> tuple[str, Keyboard]:
+    """/training: those waiting for one's decision, then one's own, a page at a time, a
+    button each (opening the record), and (for who may) 记录外部培训."""
+    items = [(c, True) for c in found.waiting] + [(c, False) for c in found.mine]
+    page = page_of(items, number, RECORDS_PAGE)
+    lines: list[str] = []
+    waiting = [c for c, w in page.items if w]
+    if waiting:
+        lines += [t._("Waiting for your decision:")]
+        lines += [_record_line(t, c, True) for c in waiting]
+        lines.append("")
+    lines.append(t._("Your external training records:"))
     if not found.mine:
         lines.append(t._("None yet."))
-    for c in found.mine:
-        lines.append(
-            t._(
-                "#{id} {title} · {hours} · {state}",
-                id=c.id,
-                title=c.title,
-                hours=hours_word(t, c.hours_tenths),
-                state=t.label(STATES[c.state]),
-            )
-        )
-    lines += ["", t._("Send /training add to record training you took outside.")]
-    keyboard: Keyboard = []
-    if found.waiting:
-        lines += ["", t._("Waiting for your decision:")]
-        for c in found.waiting:
-            lines.append(
-                t._("#{id} {member}: {title}", id=c.id, member=c.member_name, title=c.title)
-            )
-            keyboard.append([OpenRecord(record_id=c.id).button(t.label("Open #{id}", id=c.id))])
+    lines += [_record_line(t, c, False) for c, w in page.items if not w]
+    caption = page.caption(t)
+    if caption:
+        lines += ["", caption]
+    if can_add:
+        lines += ["", t._("Send /training add to record training you took outside.")]
+
+    def item(entry: tuple[svc.Card, bool]) -> Button:
+        c = entry[0]
+        return OpenRecord(record_id=c.id).button(t.label("Open #{id}", id=c.id))
+
+    keyboard = paged_keyboard(
+        page,
+        item,
+        lambda n: RunCommand(command="training", arg=f"page {n}"),
+        columns=2,
+        footer=[[command_button(t.label("Record outside training"), "training", "add")]]
+        if can_add
+        else [],
+    )
     return "\n".join(lines), keyboard
 
 

@@ -37,18 +37,22 @@ async def test_a_roster_of_300_people_arrives_in_several_messages(h: Harness) ->
         assert f"某某社会组织党员<{i:03d}>" in everything  # escaped, shown as typed
 
 
-async def test_two_hundred_branches_are_listed_in_several_messages(h: Harness) -> None:
+async def test_two_hundred_branches_are_listed_a_page_at_a_time(h: Harness) -> None:
     async with h.sessions() as s:
         for i in range(200):
             s.add(Branch(name=f"某某社会组织联合党支部&第{i:03d}号", created_at=START))
         await s.commit()
-    before = len(h.admin.bot_messages)
-    await h.send(h.admin, "/branches")
-    parts = h.admin.bot_messages[before:]
-    assert len(parts) > 1
-    everything = "\n".join(p.text for p in parts)
-    assert "联合党支部&第000号" in everything
-    assert "联合党支部&第199号" in everything
+    listing = await h.send(h.admin, "/branches")
+    assert "第 1/10 页" in listing.text
+    assert "联合党支部&第000号" in listing.text  # escaped, shown as typed
+    assert "联合党支部&第199号" not in listing.text
+    assert len(listing.flat_buttons) == 21  # a button per branch on the page, and ▶
+    for _ in range(9):
+        await h.press(h.admin, "▶", h.admin.message(listing.message_id))
+    last = h.admin.message(listing.message_id)
+    assert "第 10/10 页" in last.text
+    assert "联合党支部&第199号" in last.text
+    assert "某某社会组织联合党支部&第199号" in last.flat_buttons
 
 
 async def test_an_admin_opening_an_invite_link_is_told_why_not(h: Harness) -> None:

@@ -82,7 +82,9 @@ async def test_calendar_rate_and_exemption(h: Harness) -> None:
     assert "第二党支部" in own
     assert "第一党支部" not in own
     assert "只能查看本支部" in (await h.send(other.secretary, "/calendar 第一党支部")).text
-    assert "哪个支部" in (await h.send(h.admin, "/calendar")).text
+    picker = await h.send(h.admin, "/calendar")  # an admin names no branch: a button each
+    assert "请选择支部" in picker.text
+    assert picker.flat_buttons == ["第一党支部", "第二党支部"]
 
 
 async def test_reminders_once_across_restart_with_a_button(

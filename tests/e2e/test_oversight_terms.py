@@ -27,7 +27,7 @@ async def test_term_reminders_exactly_once(sim: BotAPISimulator, engine: AsyncEn
         secretary, admin = branch.secretary, h.admin
         assert "尚未登记任期" in (await h.send(secretary, "/term")).text
         assert "没有这项权限" in (await h.send(branch.members[0], "/term")).text
-        assert "哪个支部" in (await h.send(admin, "/term")).text
+        assert "请选择支部" in (await h.send(admin, "/term")).text  # a button per branch
         # No term: one prompt to each secretary (the admins see it in /warnings).
         await run_oversight_jobs(h.app.bot_data, now=h.clock.now())
         await run_oversight_jobs(h.app.bot_data, now=h.clock.now())

@@ -192,13 +192,37 @@ async def push_due(
         batches.append(batch)
         if group_compose is not None:
             # Exactly once per group, by the same claim as the members' push.
+            message = group_compose(item)
             await groups.post_to_branches(
                 session,
                 branch_ids=[t.branch_id for t in mine],
                 kind="study",
                 subject_id=iid,
-                message=group_compose(item),
+                message=message,
                 now=now,
                 created_by=item.created_by,
             )
+            await _post_to_committee(session, item, message, now)
     return batches
+
+
+async def _post_to_committee(
+    session: AsyncSession, item: StudyItem, message: OutgoingMessage, now: datetime
+) -> None:
+    """An item for every branch (the committee's own) is also posted once in the
+    committee's linked group, with its first push (claimed, so once across processes)."""
+    if not item.scope_all or await groups.linked_group(session, branch_id=None) is None:
+        return
+    assert item.id is not None
+    if await once.claim(
+        session, kind="study.push", subject=f"item:{item.id}", slot="committee", now=now
+    ):
+        await groups.post(
+            session,
+            branch_id=None,
+            kind="study",
+            subject_id=item.id,
+            message=message,
+            now=now,
+            created_by=item.created_by,
+        )
