@@ -44,6 +44,8 @@ from bot.models import (
     StudyItem,
     StudyRecord,
     StudyTarget,
+    TrainingCourse,
+    TrainingRecord,
 )
 from bot.services.oversight import health
 from bot.services.oversight.indicators import Thresholds
@@ -137,6 +139,7 @@ async def build(stage: Any, branches: int, members: int) -> dict[str, int]:
                         "status": "blocked" if rnd.random() < 0.002 else "active",
                         "is_committee": i < (3 if b % 10 else 2),
                         "joined_at": created,
+                        "secretary_since": _appointed(b) if i == 0 else None,
                     }
                 )
             idle = 40 if b % 13 == 0 else rnd.randrange(10)
@@ -180,6 +183,7 @@ async def build(stage: Any, branches: int, members: int) -> dict[str, int]:
                 "created_at": YEAR_START + timedelta(days=28 * k),
                 "published_at": YEAR_START + timedelta(days=28 * k),
                 "due_at": YEAR_START + timedelta(days=28 * k + 7),
+                "hours_tenths": (5, 10, 20)[k % 3],  # 学时 per item: 0.5, 1 or 2
             }
             for k in range(12)
         ]
@@ -237,6 +241,7 @@ async def build(stage: Any, branches: int, members: int) -> dict[str, int]:
                 }
             )
         await _insert(s, BranchTerm, terms)
+        counts.update(await _training(s, rnd, people, meetings))
         if s.bind.dialect.name == "postgresql":
             for table in ("branch", "member", "meeting", "study_item"):
                 await s.execute(
@@ -254,6 +259,68 @@ async def build(stage: Any, branches: int, members: int) -> dict[str, int]:
         pledges=len(pledges),
     )
     return counts
+
+
+def _appointed(b: int) -> datetime | None:
+    """A quarter of the secretaries were appointed since 2025 (the 6-month rule covers them)."""
+    if b % 4:
+        return None
+    return datetime(2025 + b % 8 // 4, 1 + b % 12, 10, tzinfo=UTC)
+
+
+async def _training(
+    s: Any, rnd: random.Random, people: list[dict[str, Any]], meetings: list[dict[str, Any]]
+) -> dict[str, int]:
+    """外部培训记录 and named courses, so that most branches are on track for their 学时.
+
+    The 党课 and 培训 meetings above already count (2 学时 each, for who checked in) and the
+    study items 0.5–2 学时 each; on top of that most members record an online course, the
+    branch committee a 轮训 week, and most new secretaries a 书记示范班 certificate.
+    Some records wait for approval or were returned (they count nothing).
+    """
+    records: list[dict[str, Any]] = []
+
+    def record(p: dict[str, Any], title: str, hours: float, state: str, sec: bool) -> None:
+        day = date(2026, 1 + rnd.randrange(11), 1 + rnd.randrange(28))
+        records.append(
+            {
+                "member_id": p["id"],
+                "branch_id": p["branch_id"],
+                "source": "external",
+                "title": title,
+                "organiser": "区委党校",
+                "held_on": day,
+                "hours_tenths": round(hours * 10),
+                "secretary_training": sec,
+                "state": state,
+                "created_at": datetime.combine(day, datetime.min.time(), UTC),
+            }
+        )
+
+    for p in people:
+        b = p["branch_id"]
+        keen = 0.55 + 0.45 * ((b * 29) % 100) / 100  # how keen the branch is on training
+        if rnd.random() < keen:
+            state = "approved" if rnd.random() < 0.92 else rnd.choice(("pending", "returned"))
+            record(p, "网络培训", 6 + rnd.randrange(5), state, False)
+        if p["is_committee"] and rnd.random() < keen + 0.1:
+            record(p, "支部委员轮训", 24 + rnd.randrange(9), "approved", False)
+        if p["secretary_since"] is not None and b % 20:
+            record(p, "书记示范班", 16, "approved", True)
+    await _insert(s, TrainingRecord, records)
+    names = ("党课开讲啦", "学习大讲堂", "书记示范班")
+    courses = [
+        {
+            "meeting_id": m["id"],
+            "name": names[m["id"] % 3],
+            "secretary_training": m["id"] % 3 == 2,
+            "set_at": m["created_at"],
+        }
+        for m in meetings
+        if m["kind"] == MeetingKind.training.value and m["id"] % 2
+    ]
+    await _insert(s, TrainingCourse, courses)
+    return {"training_records": len(records), "courses": len(courses)}
 
 
 def rss_mb() -> float:
@@ -303,7 +370,8 @@ async def build_only(url: str, branches: int, members: int) -> None:
         f"database ({engine.dialect.name}): {counts['branches']} branches, "
         f"{counts['members']} members, {counts['meetings']} meetings, "
         f"{counts['attendance']} attendance rows, {counts['study_records']} study records, "
-        f"{counts['pledges']} pledges; built in {time.perf_counter() - t0:.0f} s",
+        f"{counts['pledges']} pledges, {counts['training_records']} training records, "
+        f"{counts['courses']} named courses; built in {time.perf_counter() - t0:.0f} s",
         flush=True,
     )
     await engine.dispose()

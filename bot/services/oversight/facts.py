@@ -41,11 +41,11 @@ class MeetingFact:
 def held_clause(now: datetime) -> object:
     """SQL for "held": not cancelled, started before `now`, with check-ins or minutes."""
     # A scalar subquery with LIMIT 1 is probed per meeting through the (meeting_id,
-    # member_id) index on both databases; PostgreSQL would turn EXISTS into a hashed
+    # checked_in_at, member_id) index on both databases; PostgreSQL would turn EXISTS into a hashed
     # scan of every check-in. An alias keeps it its own where Attendance is joined outside.
     checkin = aliased(Attendance)
     checked_in = (
-        select(checkin.id)
+        select(checkin.meeting_id)  # in the index, so the row itself is not read
         .where(col(checkin.meeting_id) == col(Meeting.id), col(checkin.checked_in_at).is_not(None))
         .limit(1)
         .correlate(Meeting)
