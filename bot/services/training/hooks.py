@@ -78,7 +78,7 @@ async def training_indicators(
     """
     from bot.services.training import overview
 
-    return await overview.indicators(
+    found, _late = await overview.count(
         session,
         branch_ids=branch_ids,
         year=year,
@@ -87,3 +87,4 @@ async def training_indicators(
         with_behind=with_behind,
         with_counts=with_counts,
     )
+    return found

@@ -106,30 +106,7 @@ async def branch_hours(
     return BranchHours(year.year, branch.name, rows)
 
 
-async def indicators(
-    session: AsyncSession,
-    *,
-    branch_ids: Sequence[int] | None,
-    year: int | None,
-    now: datetime,
-    tz: ZoneInfo,
-    with_behind: bool = True,
-    with_counts: bool = True,
-) -> dict[int, TrainingIndicator]:
-    """Branch → its indicator (see hooks.training_indicators)."""
-    found, _late = await _count(
-        session,
-        branch_ids=branch_ids,
-        year=year,
-        now=now,
-        tz=tz,
-        with_behind=with_behind,
-        with_counts=with_counts,
-    )
-    return found
-
-
-async def _count(
+async def count(
     session: AsyncSession,
     *,
     branch_ids: Sequence[int] | None,
@@ -139,7 +116,8 @@ async def _count(
     with_behind: bool,
     with_counts: bool = True,
 ) -> tuple[dict[int, TrainingIndicator], list[SecretaryStatus]]:
-    """The indicators, and the secretaries past the 6-month rule they were made from.
+    """The indicators (see hooks.training_indicators), and the secretaries past the
+    6-month rule they were made from.
 
     Counted per branch in SQL (coverage.py); who is behind is read only `with_behind`,
     the counts not at all without `with_counts` (only the secretary rule then).
@@ -196,7 +174,7 @@ async def committee_hours(
         for i, n in await session.exec(select(Branch.id, Branch.name).order_by(col(Branch.name)))
         if i is not None
     }
-    found, late = await _count(
+    found, late = await count(
         session, branch_ids=None, year=None, now=now, tz=tz, with_behind=False
     )
     lines = [BranchLine(b, n, found[b]) for b, n in names.items() if b in found]
