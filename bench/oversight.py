@@ -382,19 +382,19 @@ async def build_only(url: str, branches: int, members: int) -> None:
     await engine.dispose()
 
 
-async def _evaluate(stage: Any) -> tuple[float, list[health.BranchHealth]]:
-    """One computation of every branch's level: (ms, the branches)."""
-    t0 = time.perf_counter()
+async def _evaluate(stage: Any) -> tuple[float, list[health.BranchHealth], float]:
+    """One computation of every branch's level: (ms, the branches, CPU ms of this process)."""
+    t0, c0 = time.perf_counter(), time.process_time()
     async with stage.sessions() as s:
         found = await health.evaluate_all(s, now=NOW, tz=TZ, thresholds=Thresholds())
         await s.commit()
-    return (time.perf_counter() - t0) * 1000, found
+    return (time.perf_counter() - t0) * 1000, found, (time.process_time() - c0) * 1000
 
 
 async def _levels(stage: Any, rounds: int) -> list[health.BranchHealth]:
     level_ms, found = [], []
     for _ in range(rounds):
-        ms, found = await _evaluate(stage)
+        ms, found, _cpu = await _evaluate(stage)
         level_ms.append(ms)
     by_level: dict[str, int] = {}
     for b in found:
@@ -417,32 +417,39 @@ async def _no_training(*_args: Any, **_kwargs: Any) -> dict[int, Any]:
 async def _side_by_side(stage: Any, rounds: int) -> None:
     """Ratios measured in one run, so load on the machine weighs on both sides alike: the
     level with and without the training indicators, and with and without the covering
-    indexes of migration 0009 (dropped and made again), alternating round by round."""
-    with_ms, without_ms = [], []
+    indexes of migration 0009 (dropped and made again), alternating round by round.
+    Beside the wall time, this process's CPU time: on SQLite all the work, and far less
+    moved by the other programs on the machine (on PostgreSQL the server's is not in it)."""
     real = health.training_indicators
-    for _ in range(rounds):
-        with_ms.append((await _evaluate(stage))[0])
+
+    async def without_training() -> tuple[float, Any, float]:
         health.training_indicators = _no_training  # type: ignore[assignment]
         try:
-            without_ms.append((await _evaluate(stage))[0])
+            return await _evaluate(stage)
         finally:
             health.training_indicators = real
-    w, wo = statistics.median(with_ms), statistics.median(without_ms)
-    print(
-        f"side by side: level with the training indicators {w:.0f} ms, without {wo:.0f} ms; "
-        f"with/without {w / wo:.2f}"
-    )
-    indexed, plain = [], []
-    for _ in range(rounds):
-        indexed.append((await _evaluate(stage))[0])
+
+    async def without_indexes() -> tuple[float, Any, float]:
         await _indexes(stage, drop=True)
-        plain.append((await _evaluate(stage))[0])
-        await _indexes(stage, drop=False)
-    i, p = statistics.median(indexed), statistics.median(plain)
-    print(
-        f"side by side: level with the 0009 indexes {i:.0f} ms, without {p:.0f} ms; "
-        f"with/without {i / p:.2f}"
-    )
+        try:
+            return await _evaluate(stage)
+        finally:
+            await _indexes(stage, drop=False)
+
+    for label, other in (("training indicators", without_training), ("0009 indexes", without_indexes)):  # fmt: skip
+        walls: dict[bool, list[float]] = {True: [], False: []}
+        cpus: dict[bool, list[float]] = {True: [], False: []}
+        for _ in range(rounds):
+            for side in (True, False):
+                ms, _found, cpu = await (_evaluate(stage) if side else other())
+                walls[side].append(ms)
+                cpus[side].append(cpu)
+        w, wo = statistics.median(walls[True]), statistics.median(walls[False])
+        c, co = statistics.median(cpus[True]), statistics.median(cpus[False])
+        print(
+            f"side by side: level with the {label} {w:.0f} ms, without {wo:.0f} ms; "
+            f"with/without {w / wo:.2f} (CPU of this process {c:.0f} / {co:.0f} ms = {c / co:.2f})"
+        )
 
 
 async def _indexes(stage: Any, *, drop: bool) -> None:
