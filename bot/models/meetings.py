@@ -93,7 +93,12 @@ class Meeting(SQLModel, table=True):
 class Attendance(SQLModel, table=True):
     """An invitee of a meeting: their answer, leave request and check-in (one row each)."""
 
-    __table_args__ = (UniqueConstraint("meeting_id", "member_id"),)
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "member_id"),
+        # Covers "who checked in to these meetings" without reading the rows: a meeting
+        # held (a check-in), its attendance counts, and the 学时 of courses per member.
+        Index("ix_attendance_meeting_checkin", "meeting_id", "checked_in_at", "member_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     meeting_id: int = Field(foreign_key="meeting.id")

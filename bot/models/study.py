@@ -60,7 +60,11 @@ class StudyRecord(SQLModel, table=True):
     """One member's 已学习 and 心得 for one item."""
 
     __tablename__ = "study_record"
-    __table_args__ = (UniqueConstraint("item_id", "member_id"),)
+    __table_args__ = (
+        UniqueConstraint("item_id", "member_id"),
+        # Covers each member's completed items of a year (their study 学时) on its own.
+        Index("ix_study_record_member_done", "member_id", "completed_at", "item_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="study_item.id", index=True)

@@ -148,3 +148,19 @@ async def test_year_end_boundary_in_shanghai(h: Harness) -> None:
     await add_meeting(h, "第一党支部", MeetingKind.assembly, local(2026, 12, 31, 23, 59))
     q4 = (await h.send(h.admin, "/calendar 第一党支部 2026-Q4")).text
     assert "支部党员大会 · 2026-Q4：应召开 1，已召开 1" in q4
+
+
+async def test_a_reader_in_english_sees_english_headings(h: Harness) -> None:
+    branch = await h.setup_branch("第一党支部", members=1)
+    secretary = branch.secretary
+    await h.send(secretary, "/lang")
+    await h.press(secretary, "English")
+    shown = (await h.send(secretary, "/calendar")).text
+    assert shown.startswith("Party life calendar (组织生活) · 第一党支部 · 2026-")
+    assert "组织生活 calendar" not in shown
+    help_text = (await h.send(secretary, "/help")).text
+    assert "Party life calendar (组织生活): /calendar [period]" in help_text
+    assert "your annual report (述职报告)" in help_text
+    assert "组织生活 calendar" not in help_text
+    report = (await h.send(secretary, "/annualreport")).text
+    assert "No annual review (述职评议) has been opened yet." in report

@@ -5,11 +5,15 @@ members behind in the secretaries' weekly to-dos."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, func, select
 
 from bot.models import Delivery, DeliveryBatch, MeetingKind, Member, RecordState, TrainingRecord
+from bot.services.training import coverage
+from bot.services.training import targets as targets_svc
+from bot.services.training.hours import year_of
 from schedules.oversight import run_oversight_jobs
 from schedules.training import remind_due
 from simulator import BotAPISimulator
@@ -135,6 +139,22 @@ async def test_the_weekly_to_dos_list_the_members_behind(h: Harness) -> None:
     assert "/hours 可查看每名党员的学时" in todos[0]
     assert COVERAGE_LOW in todos[0]
     assert not [m for m in fine.secretary.bot_messages if "本周待办" in m.text]
+    # The to-dos read every member's standing once; its counts are the grouped counts.
+    first, second = await branch_id(h, "第一党支部"), await branch_id(h, "第二党支部")
+    async with h.sessions() as s:
+        year = year_of(h.clock.now(), ZoneInfo("Asia/Shanghai"))
+        targets = await targets_svc.current(s)
+        grouped = await coverage.branch_counts(s, scope=None, year=year, targets=targets)
+        counts, names = await coverage.counts_and_behind(s, scope=None, year=year, targets=targets)
+    assert counts == grouped
+    assert grouped[first].on_track == 0
+    assert grouped[second].on_track == 2
+    assert [n for _id, n in names[first]] == [
+        "第一党支部书记",
+        "第一党支部党员1",
+        "第一党支部党员2",
+    ]
+    assert second not in names
 
 
 async def test_before_april_nobody_is_judged_on_hours(h: Harness) -> None:

@@ -20,7 +20,6 @@ from bot.services import once, org
 from bot.services.oversight.health import BranchHealth, evaluate_all
 from bot.services.oversight.indicators import Thresholds
 from bot.services.periods import local_today
-from bot.services.training.hooks import members_behind
 
 
 def week_label(day: object) -> str:
@@ -128,7 +127,14 @@ async def run_weekly(
         return None
     if not await once.claim(session, kind="oversight.digest", subject="week", slot=week, now=now):
         return None
-    healths = await evaluate_all(session, now=now, tz=tz, thresholds=thresholds)
+    # The members behind on 学时 come from the same read of every member's total.
+    healths = await evaluate_all(
+        session,
+        now=now,
+        tz=tz,
+        thresholds=thresholds,
+        with_behind=thresholds.training_due(local_today(now, tz)),
+    )
     history = await _history(session, now - timedelta(days=70))
     table = HealthSnapshot.__table__  # type: ignore[attr-defined]
     rows = [
@@ -158,9 +164,7 @@ async def run_weekly(
             now,
             subject_id=esc.branch.branch_id,
         )
-    result.messages += await _send_todos(
-        session, healths, compose_todos, now=now, tz=tz, thresholds=thresholds
-    )
+    result.messages += await _send_todos(session, healths, compose_todos, now=now)
     return result
 
 
@@ -170,18 +174,9 @@ async def _send_todos(
     compose: ComposeTodos,
     *,
     now: datetime,
-    tz: ZoneInfo,
-    thresholds: Thresholds,
 ) -> int:
     """Each secretary whose branch has a reason or members behind on 学时: their to-dos."""
-    behind: dict[int, list[str]] = {}
-    if thresholds.training_due(local_today(now, tz)):
-        behind = await members_behind(session, branch_ids=None, now=now, tz=tz)
-    todos = {
-        b.branch_id: Todos(b, behind.get(b.branch_id, []))
-        for b in healths
-        if b.reasons or behind.get(b.branch_id)
-    }
+    todos = {b.branch_id: Todos(b, list(b.behind)) for b in healths if b.reasons or b.behind}
     secretaries = [
         m
         for m in await org.active_members(session, list(todos), roles=(Role.secretary,))

@@ -41,11 +41,11 @@ class MeetingFact:
 def held_clause(now: datetime) -> object:
     """SQL for "held": not cancelled, started before `now`, with check-ins or minutes."""
     # A scalar subquery with LIMIT 1 is probed per meeting through the (meeting_id,
-    # member_id) index on both databases; PostgreSQL would turn EXISTS into a hashed
+    # checked_in_at, member_id) index on both databases; PostgreSQL would turn EXISTS into a hashed
     # scan of every check-in. An alias keeps it its own where Attendance is joined outside.
     checkin = aliased(Attendance)
     checked_in = (
-        select(checkin.id)
+        select(checkin.meeting_id)  # in the index, so the row itself is not read
         .where(col(checkin.meeting_id) == col(Meeting.id), col(checkin.checked_in_at).is_not(None))
         .limit(1)
         .correlate(Meeting)
@@ -87,12 +87,11 @@ async def meeting_facts(
         Meeting.kind,
         Meeting.starts_at,
         held,  # type: ignore[call-overload]
-    ).where(
-        Meeting.status != MeetingStatus.cancelled,
-        col(Meeting.starts_at) >= start,
-        col(Meeting.starts_at) < end,
-    )
+    ).where(Meeting.status != MeetingStatus.cancelled)
     if windows:
+        # Each window its own range of the starts_at index (SQLite: MULTI-INDEX OR), not
+        # one range over all of them: a last closed year would reach back over every
+        # meeting of this year.
         query = query.where(
             or_(
                 *(
@@ -101,10 +100,12 @@ async def meeting_facts(
                         col(Meeting.starts_at) < w_end,
                         *(() if kinds is None else (col(Meeting.kind).in_(list(kinds)),)),
                     )
-                    for kinds, w_start, w_end in windows
+                    for kinds, w_start, w_end in _merged(windows, start, end)
                 )
             )
         )
+    else:
+        query = query.where(col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end)
     if branch_ids is not None:
         query = query.where(col(Meeting.branch_id).in_(list(branch_ids)))
     rows = (await session.execute(query)).all()
@@ -114,6 +115,27 @@ async def meeting_facts(
     ]
     facts.sort(key=lambda f: f.starts_at)
     return facts
+
+
+def _merged(windows: Sequence[Window], start: datetime, end: datetime) -> list[Window]:
+    """The windows clipped to [start, end), those of one range as one (their kinds
+    together), and none inside a window of every kind: each meeting is read once."""
+    ranges: dict[tuple[datetime, datetime], set[MeetingKind] | None] = {}
+    for kinds, w_start, w_end in windows:
+        key = (max(w_start, start), min(w_end, end))
+        if key[0] >= key[1]:
+            continue
+        if key in ranges:
+            known = ranges[key]
+            ranges[key] = None if known is None or kinds is None else known | set(kinds)
+        else:
+            ranges[key] = None if kinds is None else set(kinds)
+    every = [r for r, kinds in ranges.items() if kinds is None]
+    return [
+        (None if kinds is None else sorted(kinds), a, b)
+        for (a, b), kinds in ranges.items()
+        if kinds is None or not any(s <= a and b <= e for s, e in every)
+    ]
 
 
 async def branches_with_groups(session: AsyncSession) -> set[int]:

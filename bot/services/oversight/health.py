@@ -58,6 +58,7 @@ class BranchHealth:
     name: str
     level: HealthLevel
     findings: list[Finding]
+    behind: tuple[str, ...] = ()  # members behind on 学时, read only with_behind
 
     @property
     def reasons(self) -> list[Finding]:
@@ -91,8 +92,8 @@ async def _attendance(
     """Checked in ÷ invited over the held meetings of [start, end), per branch.
 
     Attendance is counted per meeting with `meeting_id IN (…)`, which walks the
-    (meeting_id, member_id) index instead of scanning every row (a join makes SQLite
-    scan); a meeting counts when it has a check-in or minutes.
+    (meeting_id, checked_in_at, member_id) index without reading the rows (a join makes
+    SQLite scan); a meeting counts when it has a check-in or minutes.
     """
     in_window = (
         col(Meeting.status) != MeetingStatus.cancelled,
@@ -115,7 +116,7 @@ async def _attendance(
     rows = await session.execute(
         columns(
             col(Attendance.meeting_id),
-            func.count(col(Attendance.id)),
+            func.count(),  # not count(id): the (meeting, check-in) index alone answers
             func.count(col(Attendance.checked_in_at)),
         )
         .where(col(Attendance.meeting_id).in_(select(Meeting.id).where(*in_window)))
@@ -285,7 +286,8 @@ async def _measure(
     now: datetime,
     tz: ZoneInfo,
     idle_from: datetime,
-    min_rated: int,
+    thresholds: Thresholds,
+    with_behind: bool,
 ) -> _Measured:
     today = local_today(now, tz)
     rules = await cal.rules(session, now=now)
@@ -321,11 +323,17 @@ async def _measure(
         seen=await _secretary_seen(session),
         terms=await current_terms(session, ids),
         satisfaction=await satisfaction_rates(
-            session, branch_ids=all_ids, now=now, tz=tz, min_rated=min_rated
+            session, branch_ids=all_ids, now=now, tz=tz, min_rated=thresholds.satisfaction_min_rated
         ),
-        # Counted per branch in a few grouped queries (bot/services/training/coverage.py).
+        # Counted per branch in a few grouped queries (bot/services/training/coverage.py);
+        # before training_after only the secretary rule is judged, so only it is read.
         training=await training_indicators(
-            session, branch_ids=ids, now=now, tz=tz, with_behind=False
+            session,
+            branch_ids=ids,
+            now=now,
+            tz=tz,
+            with_behind=with_behind,
+            with_counts=with_behind or thresholds.training_due(today),
         ),
     )
 
@@ -399,8 +407,10 @@ async def evaluate_all(
     tz: ZoneInfo,
     thresholds: Thresholds,
     branch_ids: Sequence[int] | None = None,
+    with_behind: bool = False,
 ) -> list[BranchHealth]:
-    """Every branch's level and findings (or some branches'), red first, then by name."""
+    """Every branch's level and findings (or some branches'), red first, then by name;
+    `with_behind` names each branch's members behind on 学时 too (the weekly to-dos)."""
     branch_rows = await session.execute(
         select(Branch.id, Branch.name, Branch.created_at).where(
             *(() if branch_ids is None else (col(Branch.id).in_(list(branch_ids)),))
@@ -415,7 +425,8 @@ async def evaluate_all(
         now=now,
         tz=tz,
         idle_from=idle_from,
-        min_rated=thresholds.satisfaction_min_rated,
+        thresholds=thresholds,
+        with_behind=with_behind,
     )
     today = local_today(now, tz)
     out = []
@@ -424,7 +435,10 @@ async def evaluate_all(
             measured, branch_id, created, idle_from=idle_from, thresholds=thresholds, now=now, tz=tz
         )
         found = findings(facts, thresholds, today)
-        out.append(BranchHealth(branch_id, name, level_of([f for f in found if f.flagged]), found))
+        level = level_of([f for f in found if f.flagged])
+        training = measured.training.get(branch_id)
+        behind = training.behind_names if training else ()
+        out.append(BranchHealth(branch_id, name, level, found, behind))
     out.sort(key=lambda b: (LEVEL_ORDER[b.level], b.name))
     return out
 

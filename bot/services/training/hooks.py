@@ -8,9 +8,10 @@
   (bot/services/oversight/health.py): 作用不发挥 from low coverage (members on track
   below HEALTH_TRAINING_MIN after HEALTH_TRAINING_AFTER), 班子不健全 from a secretary
   appointed since 2025 past the 6-month rule (`secretaries`). Every branch in a few grouped
-  queries (coverage.py); `with_behind=False` leaves out the row per member behind.
-- `members_behind(...)` names the members behind per branch for the secretaries' weekly
-  to-dos (bot/services/oversight/digest.py).
+  queries (coverage.py); `with_behind=True` also names the members behind (for the
+  secretaries' weekly to-dos, bot/services/oversight/digest.py) from the same read of
+  each member's total; `with_counts=False` (before HEALTH_TRAINING_AFTER, when coverage is
+  not judged) reads only the secretary rule.
 
 The 6-month rule's warning is sent by nudges.warn_secretary_rule, claimed once per
 secretary and appointment; the health indicator only shows the state while it lasts.
@@ -51,6 +52,7 @@ class TrainingIndicator:
     secretaries_overdue: tuple[int, ...]  # member ids past the 6-month rule
     # Every secretary of the branch under the rule (appointed since 2025), trained or not.
     secretaries: tuple[SecretaryStatus, ...] = ()
+    behind_names: tuple[str, ...] = ()  # the names of behind_ids, in the same order
 
     @property
     def coverage(self) -> int:
@@ -66,24 +68,23 @@ async def training_indicators(
     now: datetime,
     tz: ZoneInfo,
     with_behind: bool = True,
+    with_counts: bool = True,
 ) -> dict[int, TrainingIndicator]:
     """Branch → its training indicator this year (or `year`, counted as of `now`).
 
     Counted per branch in a few grouped queries whatever the number of branches;
-    `behind_ids` is read only `with_behind` (it is a row per member behind).
+    `behind_ids` and `behind_names` are read only `with_behind` (a row per member), the
+    members and those on track not at all without `with_counts`.
     """
     from bot.services.training import overview
 
-    return await overview.indicators(
-        session, branch_ids=branch_ids, year=year, now=now, tz=tz, with_behind=with_behind
+    found, _late = await overview.count(
+        session,
+        branch_ids=branch_ids,
+        year=year,
+        now=now,
+        tz=tz,
+        with_behind=with_behind,
+        with_counts=with_counts,
     )
-
-
-async def members_behind(
-    session: AsyncSession, *, branch_ids: Sequence[int] | None, now: datetime, tz: ZoneInfo
-) -> dict[int, list[str]]:
-    """Branch → the names of its members behind the share of their yearly target due by
-    today (people order), in one query for every branch; for the weekly to-dos."""
-    from bot.services.training import overview
-
-    return await overview.behind_names(session, branch_ids=branch_ids, now=now, tz=tz)
+    return found

@@ -106,34 +106,7 @@ async def branch_hours(
     return BranchHours(year.year, branch.name, rows)
 
 
-async def indicators(
-    session: AsyncSession,
-    *,
-    branch_ids: Sequence[int] | None,
-    year: int | None,
-    now: datetime,
-    tz: ZoneInfo,
-    with_behind: bool = True,
-) -> dict[int, TrainingIndicator]:
-    """Branch → its indicator (see hooks.training_indicators)."""
-    found, _late = await _count(
-        session, branch_ids=branch_ids, year=year, now=now, tz=tz, with_behind=with_behind
-    )
-    return found
-
-
-async def behind_names(
-    session: AsyncSession, *, branch_ids: Sequence[int] | None, now: datetime, tz: ZoneInfo
-) -> dict[int, list[str]]:
-    """Branch → the names of its members behind (see hooks.members_behind)."""
-    targets = await targets_svc.current(session)
-    found = await coverage.behind_by_branch(
-        session, scope=branch_ids, year=year_of(now, tz), targets=targets
-    )
-    return {b: [name for _id, name in rows] for b, rows in found.items()}
-
-
-async def _count(
+async def count(
     session: AsyncSession,
     *,
     branch_ids: Sequence[int] | None,
@@ -141,10 +114,13 @@ async def _count(
     now: datetime,
     tz: ZoneInfo,
     with_behind: bool,
+    with_counts: bool = True,
 ) -> tuple[dict[int, TrainingIndicator], list[SecretaryStatus]]:
-    """The indicators, and the secretaries past the 6-month rule they were made from.
+    """The indicators (see hooks.training_indicators), and the secretaries past the
+    6-month rule they were made from.
 
-    Counted per branch in SQL (coverage.py); who is behind is read only `with_behind`.
+    Counted per branch in SQL (coverage.py); who is behind is read only `with_behind`,
+    the counts not at all without `with_counts` (only the secretary rule then).
     """
     counted: Year = year_of(now, tz)
     if year is not None and year != counted.year:
@@ -155,12 +131,14 @@ async def _count(
         ids = [b for b in await session.exec(select(Branch.id)) if b is not None]
     scope = None if branch_ids is None else ids
     targets = await targets_svc.current(session)
-    counts = await coverage.branch_counts(session, scope=scope, year=counted, targets=targets)
+    counts: dict[int, coverage.Counts] = {}
     behind: dict[int, list[tuple[int, str]]] = {}
     if with_behind:
-        behind = await coverage.behind_by_branch(
+        counts, behind = await coverage.counts_and_behind(
             session, scope=scope, year=counted, targets=targets
         )
+    elif with_counts:
+        counts = await coverage.branch_counts(session, scope=scope, year=counted, targets=targets)
     today = now.astimezone(tz).date()
     under_rule: dict[int, list[SecretaryStatus]] = {}
     for s in await statuses(session, branch_ids=scope, tz=tz):
@@ -175,6 +153,7 @@ async def _count(
             on_track=counts.get(b, none).on_track,
             reached=counts.get(b, none).reached,
             behind_ids=tuple(m for m, _name in behind.get(b, [])),
+            behind_names=tuple(name for _m, name in behind.get(b, [])),
             secretaries_overdue=tuple(
                 s.member_id for s in under_rule.get(b, []) if s.overdue(today)
             ),
@@ -195,7 +174,7 @@ async def committee_hours(
         for i, n in await session.exec(select(Branch.id, Branch.name).order_by(col(Branch.name)))
         if i is not None
     }
-    found, late = await _count(
+    found, late = await count(
         session, branch_ids=None, year=None, now=now, tz=tz, with_behind=False
     )
     lines = [BranchLine(b, n, found[b]) for b, n in names.items() if b in found]
