@@ -51,11 +51,7 @@ async def set_minutes(
         )
         meeting.minutes_media_id, meeting.minutes_filename = None, None
     meeting.changed_at = now
-    session.add(meeting)
-    await audit.record(
-        session, actor_id=actor.id, action="meeting.minutes", now=now,
-        subject=f"meeting:{meeting.id}",
-    )  # fmt: skip
+    await audit.saved(session, meeting, by=actor, action="meeting.minutes", now=now)
     return meeting
 
 
