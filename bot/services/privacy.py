@@ -30,7 +30,7 @@ from bot.models import (
     Role,
 )
 from bot.services import access, audit
-from bot.services.errors import Refused
+from bot.services.errors import Refused, clean_text
 
 REASON_MAX = 500
 # Rows a person owns whose children belong to them too (their pledge's versions…).
@@ -115,11 +115,7 @@ async def remove(
 ) -> Departure:
     """The secretary removes a member of their own branch, with a reason (audit-logged)."""
     access.require(actor, Role.secretary)
-    reason = reason.strip()
-    if not reason:
-        raise Refused("reason_needed")
-    if len(reason) > REASON_MAX:
-        raise Refused("reason_too_long", limit=REASON_MAX)
+    reason = clean_text(reason, REASON_MAX, "reason_too_long", empty="reason_needed")
     assert actor.branch_id is not None
     member = await find_member(session, branch_id=actor.branch_id, who=who)
     if member.id == actor.id or member.role != Role.member:

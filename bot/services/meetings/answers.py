@@ -26,9 +26,8 @@ from bot.models import (
     Rsvp,
 )
 from bot.services import access, audit, org
-from bot.services.errors import Refused
+from bot.services.errors import Refused, clean_text
 from bot.services.meetings.announce import Compose, tell
-from bot.services.meetings.drafts import clean_text
 
 REASON_MAX = 500
 

@@ -8,8 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import MediaFile, Meeting, MeetingStatus, Member, Role
 from bot.services import access, audit
-from bot.services.errors import Refused
-from bot.services.meetings.drafts import clean_text
+from bot.services.errors import Refused, clean_text
 from bot.services.meetings.manage import meeting_of_branch
 
 MINUTES_TEXT_MAX = 4000
