@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.demo import Cast
-from bot.demo.stage import Stage
+from bot.demo.stage import Press, Stage
 from simulator import SimUser
 
 
@@ -38,21 +38,23 @@ async def review(stage: Stage, cast: Cast) -> None:
     await stage.deliver()
 
     cast.narrate("审诺：书记用 /pledges 查看提交情况和待审核的承诺，写明意见后退回")
-    await stage.send(secretary, "/pledges")
-    await stage.press(secretary, "退回")
-    await stage.send(secretary, "第 2 条“做好服务”不够具体，请写明服务对象和频次。")
-    await stage.deliver()
+    await stage.play(
+        (secretary, "/pledges"),
+        (secretary, Press("退回")),
+        (secretary, "第 2 条“做好服务”不够具体，请写明服务对象和频次。"),
+        deliver=True,
+    )
 
     cast.narrate("党员收到退回意见，只修改“亮承诺”一项后重新提交")
-    await stage.send(member, "/pledge")
-    await stage.press(member, "修改")
-    await stage.press(member, "亮承诺")
-    await stage.send(
-        member,
-        "1. 带头学习第一议题，每月写一篇心得\n2. 每周走访 2 户社区独居老人\n3. 每季度组织一次志愿服务",
+    fixed = "1. 带头学习第一议题，每月写一篇心得\n2. 每周走访 2 户社区独居老人\n3. 每季度组织一次志愿服务"
+    await stage.play(
+        (member, "/pledge"),
+        (member, Press("修改")),
+        (member, Press("亮承诺")),
+        (member, fixed),
+        (member, Press("提交")),
+        deliver=True,
     )
-    await stage.press(member, "提交")
-    await stage.deliver()
 
     cast.narrate("书记审核第 2 版并通过；党员收到通知。再点一次“通过”不会重复记录")
     await stage.send(secretary, "/pledges")
@@ -93,13 +95,13 @@ async def publish_and_rate(stage: Stage, cast: Cast) -> None:
     secretary = cast.branch.secretary
     member = cast.branch.members[0]
     cast.narrate("公示：书记把通过的承诺发给支部每位党员（经发送队列）")
-    await stage.send(secretary, "/pledges publish")
-    await stage.press(secretary, "确认发送")
-    await stage.deliver()
+    await stage.play((secretary, "/pledges publish"), (secretary, Press("确认发送")), deliver=True)
 
     cast.narrate("践诺：党员随时记录履诺情况")
-    await stage.send(member, "/pledge note 走访了幸福里社区 2 户独居老人，帮助预约体检")
-    await stage.send(member, "/pledge")
+    await stage.play(
+        (member, "/pledge note 走访了幸福里社区 2 户独居老人，帮助预约体检"),
+        (member, "/pledge"),
+    )
 
     cast.narrate("评诺：年底书记逐一评定等次并写评语，党员收到结果")
     await stage.send(secretary, "/pledges rate")

@@ -38,6 +38,18 @@ def invite_token(text: str) -> str:
     return match.group(1)
 
 
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A played step: the person presses the button with this label (on their newest
+    message); a plain string step is text the person types."""
+
+    label: str
+
+
+# One row of a scripted beat: who acts, and what they type or press.
+Step = tuple[SimUser, str | Press]
+
+
 @dataclass
 class Branch:
     """A branch set up through the bot, with the people who joined it."""
@@ -88,6 +100,16 @@ class Stage:
         await self.settle()
         answers = user.callback_answers[before:]
         return str(answers[-1]) if answers else ""
+
+    async def play(self, *steps: Step, deliver: bool = False) -> None:
+        """Act out the rows in order; with `deliver`, let the outbox send after them."""
+        for who, what in steps:
+            if isinstance(what, Press):
+                await self.press(who, what.label)
+            else:
+                await self.send(who, what)
+        if deliver:
+            await self.deliver()
 
     async def deliver(self) -> int:
         """Let the outbox send everything due at the clock's time."""

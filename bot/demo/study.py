@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from sqlmodel import col, select
 
 from bot.demo import Cast
-from bot.demo.stage import Stage
+from bot.demo.stage import Press, Stage
 from bot.models import StudyItem
 
 TITLE = "学习《关于加强社会组织党的建设工作的意见》"
@@ -31,23 +31,27 @@ async def scene(stage: Stage, cast: Cast) -> None:
     stage.clock.set(_next_daytime(stage))
 
     cast.narrate("第一议题：书记发布一项学习内容，附链接和摘要")
-    await stage.send(secretary, f"/newstudy {TITLE} https://www.example.org/study/2026-11")
-    await stage.send(secretary, "请重点学习第二部分“把党的组织和工作覆盖到社会组织”，本周内完成。")
-    await stage.send(secretary, "1")  # 学时
-    await stage.press(secretary, "发布")
+    await stage.play(
+        (secretary, f"/newstudy {TITLE} https://www.example.org/study/2026-11"),
+        (secretary, "请重点学习第二部分“把党的组织和工作覆盖到社会组织”，本周内完成。"),
+        (secretary, "1"),  # 学时
+        (secretary, Press("发布")),
+    )
 
     cast.narrate("学习内容推送给支部每位党员（一个发送批次），带“已学习”和“写心得”按钮")
     await stage.deliver()
 
     cast.narrate("两名党员点“已学习”（一人用英文界面），一名党员写心得")
-    await stage.press(first, "已学习")
-    await stage.press(third, "Studied")
-    await stage.press(second, "写心得")
-    await stage.send(
-        second,
-        "通过学习，我更加认识到社会组织党建“两个覆盖”的重要性，将在协会工作中带头亮身份、作表率。",
+    reflection = (
+        "通过学习，我更加认识到社会组织党建“两个覆盖”的重要性，将在协会工作中带头亮身份、作表率。"
     )
-    await stage.send(second, "/study")
+    await stage.play(
+        (first, Press("已学习")),
+        (third, Press("Studied")),
+        (second, Press("写心得")),
+        (second, reflection),
+        (second, "/study"),
+    )
 
     cast.narrate("书记和管理员查看完成情况")
     async with stage.sessions() as s:

@@ -5,11 +5,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import AuditLog, Branch, Member, Role
+from bot.models import (
+    Attendance,
+    AuditLog,
+    Branch,
+    Meeting,
+    Member,
+    Notice,
+    PartyGroup,
+    Pledge,
+    Role,
+    StudyFeed,
+)
 from bot.services.errors import Refused
+
+# How an entry names the row it concerns: "kind:id" (`recent` shows branches and people
+# by name). A capability whose rows are audited adds its tables here.
+KINDS: dict[type[SQLModel], str] = {
+    Attendance: "attendance",
+    Branch: "branch",
+    Meeting: "meeting",
+    Member: "member",
+    Notice: "notice",
+    PartyGroup: "group",
+    Pledge: "pledge",
+    StudyFeed: "feed",
+}
 
 
 async def record(
@@ -27,6 +51,51 @@ async def record(
     )
     session.add(entry)
     return entry
+
+
+def subject_of(row: SQLModel) -> str:
+    """The subject that names `row` in the log ("meeting:12"); the row must have its id."""
+    row_id = getattr(row, "id", None)
+    assert row_id is not None, "flush a new row before naming it"
+    return f"{KINDS[type(row)]}:{row_id}"
+
+
+async def entry(
+    session: AsyncSession,
+    *,
+    by: Member,
+    action: str,
+    about: SQLModel | str,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+) -> AuditLog:
+    """The entry saying `by` did `action` to the row `about` (flushed first if new), or
+    to what the subject `about` names when the row is not at hand."""
+    if not isinstance(about, str):
+        if getattr(about, "id", None) is None:
+            await session.flush()
+        about = subject_of(about)
+    return await record(
+        session, actor_id=by.id, action=action, now=now, subject=about, details=details
+    )
+
+
+async def saved(
+    session: AsyncSession,
+    row: SQLModel,
+    *,
+    by: Member,
+    action: str,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+) -> AuditLog:
+    """Store the change to `row` and, in the same transaction, the entry that `by` made it.
+
+    For the changes that are audited where they are made: `session.add(row)` and the
+    entry about it, so that neither is ever written without the other.
+    """
+    session.add(row)
+    return await entry(session, by=by, action=action, about=row, now=now, details=details)
 
 
 async def recent(

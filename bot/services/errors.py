@@ -1,4 +1,6 @@
-"""The one exception services raise for a polite refusal; handlers turn codes into text."""
+"""The one exception services raise for a polite refusal; handlers turn codes into text.
+
+And the one check of typed text against its limits, which refuses with it."""
 
 from __future__ import annotations
 
@@ -12,3 +14,13 @@ class Refused(Exception):
         super().__init__(code)
         self.code = code
         self.params = params
+
+
+def clean_text(raw: str | None, limit: int, too_long: str, *, empty: str | None = None) -> str:
+    """The text as typed, trimmed; refused past `limit`, and when blank if `empty` is given."""
+    text = (raw or "").strip()
+    if empty is not None and not text:
+        raise Refused(empty)
+    if len(text) > limit:
+        raise Refused(too_long, limit=limit, length=len(text))
+    return text

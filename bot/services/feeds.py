@@ -319,16 +319,7 @@ async def add_feed(
     if count >= FEEDS_MAX:
         raise Refused("feeds_full", limit=FEEDS_MAX)
     feed = StudyFeed(url=url, added_by=admin.id, created_at=now)
-    session.add(feed)
-    await session.flush()
-    await audit.record(
-        session,
-        actor_id=admin.id,
-        action="feed.added",
-        now=now,
-        subject=f"feed:{feed.id}",
-        details={"url": url},
-    )
+    await audit.saved(session, feed, by=admin, action="feed.added", now=now, details={"url": url})
     return feed
 
 
@@ -352,14 +343,8 @@ async def remove_feed(
     admin = access.require(actor, Role.admin)
     feed = await feed_of(session, actor=admin, feed_id=feed_id)
     await session.delete(feed)
-    await audit.record(
-        session,
-        actor_id=admin.id,
-        action="feed.removed",
-        now=now,
-        subject=f"feed:{feed_id}",
-        details={"url": feed.url},
-    )
+    gone = {"url": feed.url}
+    await audit.entry(session, by=admin, action="feed.removed", about=feed, now=now, details=gone)
     return feed
 
 

@@ -106,17 +106,10 @@ async def create_branch(
     if exists is not None:
         raise Refused("branch_exists", name=name)
     branch = Branch(name=name, created_at=now)
-    session.add(branch)
-    await session.flush()
-    assert branch.id is not None
-    await audit.record(
-        session,
-        actor_id=admin.id,
-        action="branch.created",
-        now=now,
-        subject=f"branch:{branch.id}",
-        details={"name": name},
+    await audit.saved(
+        session, branch, by=admin, action="branch.created", now=now, details={"name": name}
     )
+    assert branch.id is not None
     invite = await _issue_invite(
         session, branch.id, Role.secretary, by=admin, now=now, ttl=invite_ttl
     )
@@ -193,12 +186,12 @@ async def _issue_invite(
         max_uses=max_uses,
     )
     session.add(invite)
-    await audit.record(
+    await audit.entry(
         session,
-        actor_id=by.id,
+        by=by,
         action="invite.created",
+        about=f"branch:{branch_id}",
         now=now,
-        subject=f"branch:{branch_id}",
         details={"role": role, "max_uses": max_uses},
     )
     return invite
@@ -218,12 +211,13 @@ async def revoke_invites(session: AsyncSession, *, actor: Member | None, now: da
         .values(revoked_at=now)
     )
     count = int(getattr(result, "rowcount", 0) or 0)
-    await audit.record(
+    about = f"branch:{secretary.branch_id}"
+    await audit.entry(
         session,
-        actor_id=secretary.id,
+        by=secretary,
         action="invite.revoked",
+        about=about,
         now=now,
-        subject=f"branch:{secretary.branch_id}",
         details={"count": count},
     )
     return count
@@ -290,13 +284,9 @@ async def accept_invite(
     session.add(member)
     await session.flush()
     if invite.role != Role.member:
-        await audit.record(
-            session,
-            actor_id=member.id,
-            action="role.changed",
-            now=now,
-            subject=f"member:{member.id}",
-            details={"to": invite.role, "branch": invite.branch_id, "invite": invite.id},
+        details = {"to": invite.role, "branch": invite.branch_id, "invite": invite.id}
+        await audit.entry(
+            session, by=member, action="role.changed", about=member, now=now, details=details
         )
     return member
 

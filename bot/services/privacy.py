@@ -30,7 +30,7 @@ from bot.models import (
     Role,
 )
 from bot.services import access, audit
-from bot.services.errors import Refused
+from bot.services.errors import Refused, clean_text
 
 REASON_MAX = 500
 # Rows a person owns whose children belong to them too (their pledge's versions…).
@@ -92,14 +92,8 @@ async def leave(session: AsyncSession, *, member: Member, now: datetime) -> Depa
     if member.role == Role.admin:
         raise Refused("admin_no_leave")
     await _depart(session, member, now)
-    await audit.record(
-        session,
-        actor_id=member.id,
-        action="member.left",
-        now=now,
-        subject=f"member:{member.id}",
-        details={"branch": member.branch_id},
-    )
+    left = {"branch": member.branch_id}
+    await audit.entry(session, by=member, action="member.left", about=member, now=now, details=left)
     return Departure(member.id, member.name, member.branch_id)
 
 
@@ -121,24 +115,16 @@ async def remove(
 ) -> Departure:
     """The secretary removes a member of their own branch, with a reason (audit-logged)."""
     access.require(actor, Role.secretary)
-    reason = reason.strip()
-    if not reason:
-        raise Refused("reason_needed")
-    if len(reason) > REASON_MAX:
-        raise Refused("reason_too_long", limit=REASON_MAX)
+    reason = clean_text(reason, REASON_MAX, "reason_too_long", empty="reason_needed")
     assert actor.branch_id is not None
     member = await find_member(session, branch_id=actor.branch_id, who=who)
     if member.id == actor.id or member.role != Role.member:
         raise Refused("cannot_remove")
     await _depart(session, member, now)
     assert member.id is not None
-    await audit.record(
-        session,
-        actor_id=actor.id,
-        action="member.removed",
-        now=now,
-        subject=f"member:{member.id}",
-        details={"branch": member.branch_id, "reason": reason},
+    removed = {"branch": member.branch_id, "reason": reason}
+    await audit.entry(
+        session, by=actor, action="member.removed", about=member, now=now, details=removed
     )
     return Departure(member.id, member.name, member.branch_id)
 
@@ -225,13 +211,7 @@ async def export(
         "member_id": member_id,
         "tables": await person_rows(session, member),
     }
-    await audit.record(
-        session,
-        actor_id=actor.id,
-        action="person.exported",
-        now=now,
-        subject=f"member:{member_id}",
-    )
+    await audit.entry(session, by=actor, action="person.exported", about=member, now=now)
     data = json.dumps(document, ensure_ascii=False, indent=1, default=str).encode()
     return member, data
 
@@ -265,7 +245,7 @@ async def erase(session: AsyncSession, *, actor: Member, member_id: int, now: da
         result = await session.execute(update(table).where(table.c.id.in_(ids)).values(values))
         emptied += int(getattr(result, "rowcount", 0) or 0)
     for entry in await session.exec(
-        select(AuditLog).where(AuditLog.subject == f"member:{member_id}")
+        select(AuditLog).where(AuditLog.subject == audit.subject_of(member))
     ):
         if "reason" in entry.details:
             entry.details = {k: v for k, v in entry.details.items() if k != "reason"}
@@ -276,13 +256,7 @@ async def erase(session: AsyncSession, *, actor: Member, member_id: int, now: da
         .values(payload={"text": ""})
     )
     member.name = erased_name(member_id)
-    session.add(member)
-    await audit.record(
-        session,
-        actor_id=actor.id,
-        action="person.erased",
-        now=now,
-        subject=f"member:{member_id}",
-        details={"texts": emptied},
+    await audit.saved(
+        session, member, by=actor, action="person.erased", now=now, details={"texts": emptied}
     )
     return Erasure(member_id, emptied)

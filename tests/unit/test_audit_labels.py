@@ -24,7 +24,8 @@ from handlers.audit import ACTIONS
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIRS = ("bot", "handlers", "schedules")
-# The one place that builds AuditLog rows; everyone else goes through audit.record.
+# The one place that builds AuditLog rows; everyone else goes through audit.record (or
+# its helpers there, audit.entry and audit.saved, which the scan follows like any wrapper).
 RECORDER = Path("bot/services/audit.py")
 
 # f-strings that make an action, by shape ("{}" for each placeholder) → every value.
@@ -130,7 +131,9 @@ class Scan:
         name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
         if name == "record":  # a common word: only bot.services.audit's record counts
             is_audit = isinstance(func, ast.Attribute) and ast.unparse(func.value) == "audit"
-            return self.writers["record"] if is_audit or name in module.records else None
+            # bot.services.audit's own helpers (entry, saved) call it by its bare name.
+            own = isinstance(func, ast.Name) and module.path == RECORDER
+            return self.writers["record"] if is_audit or own or name in module.records else None
         return self.writers.get(name) if name else None
 
     def _call(self, module: Module, call: ast.Call, fn: Function | None) -> None:

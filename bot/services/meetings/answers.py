@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -25,9 +26,8 @@ from bot.models import (
     Rsvp,
 )
 from bot.services import access, audit, org
-from bot.services.errors import Refused
+from bot.services.errors import Refused, clean_text
 from bot.services.meetings.announce import Compose, tell
-from bot.services.meetings.drafts import clean_text
 
 REASON_MAX = 500
 
@@ -153,10 +153,7 @@ async def request_leave(
     request = LeaveRequest(inv.meeting, a, member, leave_token(a))
     decider = await decider_of(session, inv.meeting)
     if decider is not None:
-        await tell(
-            session, kind="meetings.leave_request", what=request, members=[decider],
-            compose=compose, now=now, subject_id=a.id, created_by=member.id,
-        )  # fmt: skip
+        await _tell_leave(session, "meetings.leave_request", request, decider, member, compose, now)
     return LeaveRequested(request, decider)
 
 
@@ -210,14 +207,33 @@ async def decide_leave(
         return LeaveDecision(meeting, a, member, changed=False)
     a.leave_status = LeaveStatus.approved if approve else LeaveStatus.rejected
     a.leave_decided_by = secretary.id
-    session.add(a)
     action = "leave.approved" if approve else "leave.rejected"
-    await audit.record(
-        session, actor_id=secretary.id, action=action, now=now, subject=f"attendance:{a.id}"
-    )
+    await audit.saved(session, a, by=secretary, action=action, now=now)
     decision = LeaveDecision(meeting, a, member, changed=True)
-    await tell(
-        session, kind="meetings.leave_decision", what=decision, members=[member],
-        compose=compose, now=now, subject_id=a.id, created_by=secretary.id,
-    )  # fmt: skip
+    await _tell_leave(session, "meetings.leave_decision", decision, member, secretary, compose, now)
     return decision
+
+
+Leave = TypeVar("Leave", LeaveRequest, LeaveDecision)
+
+
+async def _tell_leave(
+    session: AsyncSession,
+    kind: str,
+    what: Leave,
+    to: Member,
+    by: Member,
+    compose: Compose[Leave],
+    now: datetime,
+) -> None:
+    """`to`'s copy of the leave request or decision `by` made, through the outbox."""
+    await tell(
+        session,
+        kind=kind,
+        what=what,
+        members=[to],
+        compose=compose,
+        now=now,
+        subject_id=what.attendance.id,
+        created_by=by.id,
+    )

@@ -256,9 +256,6 @@ async def mark(
         a.marked_absent = False
     else:
         a.checked_in_at, a.method, a.late, a.marked_absent = None, None, False, True
-    session.add(a)
-    await audit.record(
-        session, actor_id=secretary.id, action="attendance.marked", now=now,
-        subject=f"attendance:{a.id}", details={"present": present},
-    )  # fmt: skip
+    marked = {"present": present}
+    await audit.saved(session, a, by=secretary, action="attendance.marked", now=now, details=marked)
     return Marked(a, person, present)

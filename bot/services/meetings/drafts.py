@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models import CheckinBy, MeetingKind, Member, PartyGroup, Role
 from bot.services import access, org, periods
 from bot.services.committee import groups_of
-from bot.services.errors import Refused
+from bot.services.errors import Refused, clean_text
 
 DEFAULT_DURATION_MINUTES = 120
 DURATION_MIN, DURATION_MAX = 15, 600
@@ -85,16 +85,6 @@ def starts_in_future(day: date, at: time, tz: ZoneInfo, now: datetime) -> dateti
     if starts <= now:
         raise Refused("in_past")
     return starts
-
-
-def clean_text(raw: str | None, limit: int, too_long: str, *, empty: str | None = None) -> str:
-    """The text as typed, trimmed; refused past `limit`, and when blank if `empty` is given."""
-    text = (raw or "").strip()
-    if empty is not None and not text:
-        raise Refused(empty)
-    if len(text) > limit:
-        raise Refused(too_long, limit=limit, length=len(text))
-    return text
 
 
 @dataclass(slots=True)

@@ -81,10 +81,9 @@ async def _tell_invitees(
         created_by=actor.id,
     )
     moved = {"from": was.isoformat()} if occasion == Occasion.moved else None
-    await audit.record(
-        session, actor_id=actor.id, action=occasion.value, now=now,
-        subject=f"meeting:{meeting.id}", details=moved,
-    )  # fmt: skip
+    await audit.entry(
+        session, by=actor, action=occasion.value, about=meeting, now=now, details=moved
+    )
     return Changed(meeting, group, was, told)
 
 

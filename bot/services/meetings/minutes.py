@@ -8,8 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import MediaFile, Meeting, MeetingStatus, Member, Role
 from bot.services import access, audit
-from bot.services.errors import Refused
-from bot.services.meetings.drafts import clean_text
+from bot.services.errors import Refused, clean_text
 from bot.services.meetings.manage import meeting_of_branch
 
 MINUTES_TEXT_MAX = 4000
@@ -51,11 +50,7 @@ async def set_minutes(
         )
         meeting.minutes_media_id, meeting.minutes_filename = None, None
     meeting.changed_at = now
-    session.add(meeting)
-    await audit.record(
-        session, actor_id=actor.id, action="meeting.minutes", now=now,
-        subject=f"meeting:{meeting.id}",
-    )  # fmt: skip
+    await audit.saved(session, meeting, by=actor, action="meeting.minutes", now=now)
     return meeting
 
 

@@ -101,8 +101,7 @@ async def schedule(
         created_by=secretary.id,
     )
     details = {"kind": draft.kind.value, "invitees": len(invited)}
-    await audit.record(
-        session, actor_id=secretary.id, action="meeting.scheduled", now=now,
-        subject=f"meeting:{meeting.id}", details=details,
-    )  # fmt: skip
+    await audit.entry(
+        session, by=secretary, action="meeting.scheduled", about=meeting, now=now, details=details
+    )
     return Scheduled(meeting, group, told)

@@ -108,12 +108,8 @@ async def publish(
             p.published, p.published_at = True, now
             session.add(p)
             event(session, p, actor_id=actor.id, action="published", now=now)
-    await audit.record(
-        session,
-        actor_id=actor.id,
-        action="pledge.published",
-        now=now,
-        subject=f"branch:{cov.branch.id}",
-        details={"year": cov.year, "pledges": len(found.cards), "recipients": people},
+    details = {"year": cov.year, "pledges": len(found.cards), "recipients": people}
+    await audit.entry(
+        session, by=actor, action="pledge.published", about=cov.branch, now=now, details=details
     )
     return Published(len(found.cards), people, found.branch, found.year, found)

@@ -85,7 +85,8 @@ async def rate(
     previous = pledge.rating
     pledge.rating, pledge.rating_comment = rating, text
     pledge.rated_by, pledge.rated_at, pledge.updated_at = actor.id, now, now
-    session.add(pledge)
+    rated = {"rating": str(rating)}
+    await audit.saved(session, pledge, by=actor, action="pledge.rated", now=now, details=rated)
     event(
         session,
         pledge,
@@ -95,14 +96,6 @@ async def rate(
         comment=text,
         rating=str(rating),
         previous=str(previous) if previous else None,
-    )
-    await audit.record(
-        session,
-        actor_id=actor.id,
-        action="pledge.rated",
-        now=now,
-        subject=f"pledge:{pledge_id}",
-        details={"rating": str(rating)},
     )
     if compose is not None:
         await tell(

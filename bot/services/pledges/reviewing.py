@@ -152,13 +152,9 @@ async def _record(
             "already_approved" if pledge.status == PledgeStatus.approved else "pledge_changed"
         )
     event(session, pledge, actor_id=reviewer.id, action=str(status), now=now, comment=comment)
-    await audit.record(
-        session,
-        actor_id=reviewer.id,
-        action=AUDIT_ACTIONS[status],
-        now=now,
-        subject=f"pledge:{pledge.id}",
-        details={"version": version},
+    reviewed = {"version": version}
+    await audit.entry(
+        session, by=reviewer, action=AUDIT_ACTIONS[status], about=pledge, now=now, details=reviewed
     )
 
 

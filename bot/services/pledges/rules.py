@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.services.errors import Refused
+from bot.services.errors import Refused, clean_text
 from bot.services.periods import local_today
 
 POST_MAX = 100
@@ -62,32 +62,22 @@ def parse_commitments_list(items: list[str]) -> list[str]:
     return items
 
 
-def _bounded(text: str, *, limit: int, empty: str, too_long: str) -> str:
-    """The text without surrounding blanks, refused when empty or over `limit`."""
-    value = text.strip()
-    if not value:
-        raise Refused(empty)
-    if len(value) > limit:
-        raise Refused(too_long, length=len(value), limit=limit)
-    return value
-
-
 def validate_post(text: str) -> str:
-    post = _bounded(text, limit=POST_MAX, empty="post_empty", too_long="post_too_long")
+    post = clean_text(text, POST_MAX, "post_too_long", empty="post_empty")
     if any(ch in post for ch in "\n\r"):
         raise Refused("post_multiline")
     return post
 
 
 def validate_duties(text: str) -> str:
-    return _bounded(text, limit=DUTIES_MAX, empty="duties_empty", too_long="duties_too_long")
+    return clean_text(text, DUTIES_MAX, "duties_too_long", empty="duties_empty")
 
 
 def validate_note(text: str) -> str:
-    return _bounded(text, limit=NOTE_MAX, empty="note_empty", too_long="note_too_long")
+    return clean_text(text, NOTE_MAX, "note_too_long", empty="note_empty")
 
 
 def validate_comment(text: str, *, required: bool) -> str | None:
     if not text.strip() and not required:
         return None
-    return _bounded(text, limit=COMMENT_MAX, empty="comment_empty", too_long="comment_too_long")
+    return clean_text(text, COMMENT_MAX, "comment_too_long", empty="comment_empty")
