@@ -29,7 +29,7 @@ async def export(turn: Turn[None]) -> None:
             )
         )
     else:
-        content = await worker.produce(
+        content = await worker.produce_here(
             turn.s, turn.t, scope=scope, period=period, tz=settings.tz, now=turn.now,
             thresholds=thresholds,
         )  # fmt: skip
