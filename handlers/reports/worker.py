@@ -204,7 +204,7 @@ class _Worker:
 
 
 IDLE_SECONDS = 600
-NICE = 10  # the child's niceness: a tenth of the bot's share of a busy CPU
+NICE = 5  # the child's niceness: a third of the bot's share of a contended CPU
 _worker = _Worker()
 
 
