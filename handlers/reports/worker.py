@@ -67,25 +67,6 @@ async def produce(
     await workbook.build(t, tz, sources, file)
 
 
-async def produce_here(
-    s: AsyncSession,
-    t: Translator,
-    *,
-    scope: Scope,
-    period: Period,
-    tz: ZoneInfo,
-    now: datetime,
-    thresholds: Thresholds,
-) -> bytes:
-    """A branch's workbook, made in the bot's session: its bytes."""
-    with tempfile.TemporaryFile() as f:
-        await produce(
-            s, t, scope=scope, period=period, tz=tz, now=now, thresholds=thresholds, file=f
-        )
-        f.seek(0)
-        return f.read()
-
-
 @dataclass(frozen=True)
 class Job:
     """Everything the child needs, picklable: where the data is, whose words, what."""
