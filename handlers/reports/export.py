@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+
 from bot.services import reports as svc
 from bot.services.oversight.indicators import Thresholds
 from handlers.reports import views, worker
@@ -28,11 +30,14 @@ async def export(turn: Turn[None]) -> None:
                 thresholds=thresholds,
             )
         )
-    else:
-        content = await worker.produce(
-            turn.s, turn.t, scope=scope, period=period, tz=settings.tz, now=turn.now,
-            thresholds=thresholds,
-        )  # fmt: skip
+    else:  # one branch: in the bot's session, through a temporary file
+        with tempfile.TemporaryFile() as f:
+            await worker.produce(
+                turn.s, turn.t, scope=scope, period=period, tz=settings.tz, now=turn.now,
+                thresholds=thresholds, file=f,
+            )  # fmt: skip
+            f.seek(0)
+            content = f.read()
     await svc.log_export(turn.s, actor=turn.member, scope=scope, period=period, now=turn.now)
     await turn.commit()
     await turn.reply_document(

@@ -9,10 +9,9 @@ bot's process, batch by batch; the committee's in a process of its own
 from __future__ import annotations
 
 import functools
-import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import IO, Any, cast
 from zoneinfo import ZoneInfo
 
 from bot.i18n import N_, Translator
@@ -30,6 +29,7 @@ from handlers.training.views import ROLES  # /hours' words for whose target
 class Column:
     header: str
     width: int
+    time: bool = False  # UTC seconds since 1970 (records.Seconds), shown as local time
 
 
 class Sheet:
@@ -41,9 +41,9 @@ class Sheet:
         self.part = self._open(title)
 
     def _open(self, title: str) -> xlsx.Sheet:
-        return self.book.sheet(
-            title, [c.header for c in self.columns], [c.width for c in self.columns]
-        )
+        times = [j for j, c in enumerate(self.columns) if c.time]
+        header, widths = [c.header for c in self.columns], [c.width for c in self.columns]
+        return self.book.sheet(title, header, widths, times)
 
     def write(self, rows: Sequence[Sequence[Any]]) -> None:
         while rows:
@@ -85,7 +85,7 @@ def _attendance(t: Translator) -> Callable[[records.AttendanceRow], Sequence[Any
     360,000 rows)."""
     kinds = {k: kind_name(t, k) for k in MeetingKind}
     outcomes = {k: t.label(v) for k, v in views.OUTCOME_NAMES.items()}
-    leaves = {k: t.label(v) for k, v in views.LEAVE_NAMES.items()}
+    leaves = {k.value: t.label(v) for k, v in views.LEAVE_NAMES.items()}  # by stored word
     yes, no = t.label("yes"), t.label("no")
 
     def row(r: records.AttendanceRow) -> Sequence[Any]:
@@ -117,8 +117,8 @@ def _pledge(t: Translator, r: records.PledgeRow) -> list[Any]:
     ]
 
 
-def columns(t: Translator, *spec: tuple[str, int]) -> list[Column]:
-    return [Column(t.label(h), w) for h, w in spec]
+def columns(t: Translator, *spec: tuple[str, int] | tuple[str, int, bool]) -> list[Column]:
+    return [Column(t.label(c[0]), *c[1:]) for c in spec]
 
 
 async def _fill(
@@ -168,32 +168,33 @@ class _Memo:
         return getattr(self._t, name)
 
 
-Spec = tuple[tuple[str, int], ...]  # (header msgid, column width)
+Spec = tuple[tuple[str, int] | tuple[str, int, bool], ...]  # (header msgid, width[, TIME])
+TIME = True  # the column holds records.Seconds
 MEETINGS: Spec = (
-    (N_("Branch"), 22), (N_("Meeting"), 9), (N_("Kind"), 14), (N_("Time"), 17),
+    (N_("Branch"), 22), (N_("Meeting"), 9), (N_("Kind"), 14), (N_("Time"), 17, TIME),
     (N_("Place"), 20), (N_("First agenda item"), 30), (N_("First agenda item studied"), 12),
     (N_("Minutes"), 40), (N_("Cancelled"), 10),
 )  # fmt: skip
 ATTENDANCE: Spec = (
-    (N_("Branch"), 22), (N_("Meeting"), 9), (N_("Kind"), 14), (N_("Time"), 17),
+    (N_("Branch"), 22), (N_("Meeting"), 9), (N_("Kind"), 14), (N_("Time"), 17, TIME),
     (N_("Name"), 14), (N_("Attendance"), 10), (N_("Leave reason"), 30), (N_("Leave"), 12),
-    (N_("Checked in at"), 17), (N_("Late"), 8),
+    (N_("Checked in at"), 17, TIME), (N_("Late"), 8),
 )  # fmt: skip
 STUDY: Spec = (
     (N_("Branch"), 22), (N_("Item"), 8), (N_("Title"), 36), (N_("Name"), 14),
-    (N_("Studied at"), 17), (N_("Reflection"), 60),
+    (N_("Studied at"), 17, TIME), (N_("Reflection"), 60),
 )  # fmt: skip
 PLEDGES: Spec = (
     (N_("Branch"), 22), (N_("Name"), 14), (N_("Year"), 8), (N_("Status"), 14),
-    (N_("Post"), 20), (N_("Submitted at"), 17), (N_("Rating"), 12), (N_("Rating comment"), 30),
+    (N_("Post"), 20), (N_("Submitted at"), 17, TIME), (N_("Rating"), 12), (N_("Rating comment"), 30),
 )  # fmt: skip
 NOTICES: Spec = (
-    (N_("Notice"), 9), (N_("Created at"), 17), (N_("Text"), 50), (N_("Needs confirmation"), 12),
+    (N_("Notice"), 9), (N_("Created at"), 17, TIME), (N_("Text"), 50), (N_("Needs confirmation"), 12),
     (N_("Recipients"), 11), (N_("Confirmed"), 11),
 )  # fmt: skip
 RECEIPTS: Spec = (
-    (N_("Notice"), 9), (N_("Branch"), 22), (N_("Name"), 14), (N_("Confirmed at"), 17),
-    (N_("Reminded at"), 17),
+    (N_("Notice"), 9), (N_("Branch"), 22), (N_("Name"), 14), (N_("Confirmed at"), 17, TIME),
+    (N_("Reminded at"), 17, TIME),
 )  # fmt: skip
 TRAINING: Spec = (
     (N_("Branch"), 22), (N_("Name"), 14), (N_("Target by"), 12), (N_("Year"), 8),
@@ -243,15 +244,12 @@ def _sheet(t: Translator, book: xlsx.Book, title: str, spec: Spec) -> Sheet:
     return Sheet(book, t.label(title), columns(t, *spec))
 
 
-async def build(reader: Translator, tz: ZoneInfo, src: Sources) -> bytes:
-    """The workbook's bytes; the zip is written to a temporary file, not held in memory."""
+async def build(reader: Translator, tz: ZoneInfo, src: Sources, file: IO[bytes]) -> None:
+    """The workbook written into `file` as it is made (never held in memory whole)."""
     t = cast(Translator, _Memo(reader))
-    with tempfile.TemporaryFile() as f:
-        book = xlsx.Book(f, tz)
-        await _write(t, book, src)
-        book.close()
-        f.seek(0)
-        return f.read()
+    book = xlsx.Book(file, tz)
+    await _write(t, book, src)
+    book.close()
 
 
 async def _write(t: Translator, book: xlsx.Book, src: Sources) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import multiprocessing
+import os
 import tempfile
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -21,6 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -45,8 +47,10 @@ async def produce(
     tz: ZoneInfo,
     now: datetime,
     thresholds: Thresholds,
-) -> bytes:
-    """The workbook of one scope and period: every sheet streamed from `s`."""
+    file: IO[bytes],
+) -> None:
+    """The workbook of one scope and period written into `file`: every sheet streamed
+    from `s`."""
     section = await oversight_glue.oversight_section(
         s, branch_ids=scope.branch_ids, period=period, now=now, tz=tz, thresholds=thresholds
     )
@@ -60,7 +64,7 @@ async def produce(
         training=await training_rows(s, scope=scope, period=period, now=now, tz=tz),
         oversight=section,
     )
-    return await workbook.build(t, tz, sources)
+    await workbook.build(t, tz, sources, file)
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ def _catalogs(default_locale: str) -> Catalogs:
     return Catalogs.load(default_locale)
 
 
-async def _produce_alone(job: Job) -> bytes:
+async def _produce_alone(job: Job, file: IO[bytes]) -> None:
     engine = make_engine(job.database_url)
     try:
         t = _catalogs(job.default_locale).translator(job.locale, job.tz)
@@ -93,7 +97,7 @@ async def _produce_alone(job: Job) -> bytes:
             # (on SQLite it would keep the bot from writing for the whole export).
             await rules(s, now=job.now)
             await s.commit()
-            content = await produce(
+            await produce(
                 s,
                 t,
                 scope=job.scope,
@@ -101,20 +105,29 @@ async def _produce_alone(job: Job) -> bytes:
                 tz=job.tz,
                 now=job.now,
                 thresholds=job.thresholds,
+                file=file,
             )
-            return content
     finally:
         await engine.dispose()
 
 
 def _child(job: Job) -> str:
     """The child process's work: its own event loop, engine and catalogs. The workbook
-    goes back as a temporary file's path (25 MB for a committee's year): pickled bytes
-    through the pipe would be copied twice more in the bot's memory."""
-    content = asyncio.run(_produce_alone(job))
+    is written straight into a temporary file, whose path goes back (pickled bytes
+    through the pipe would be copied twice more in the bot's memory)."""
     with tempfile.NamedTemporaryFile(prefix="export-", suffix=".xlsx", delete=False) as f:
-        f.write(content)
+        try:
+            asyncio.run(_produce_alone(job, f))
+        except BaseException:
+            Path(f.name).unlink(missing_ok=True)
+            raise
         return f.name
+
+
+def _lower_priority() -> None:
+    """The child yields the CPU to the bot (and the database) when both want it: a
+    committee export is one person waiting seconds, /me is everyone else waiting."""
+    os.nice(NICE)
 
 
 def _read_and_remove(path: str) -> bytes:
@@ -143,7 +156,9 @@ class _Worker:
             if self.pool is None:
                 # spawn, not fork: the bot's process has threads and an event loop running.
                 context = multiprocessing.get_context("spawn")
-                self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+                self.pool = ProcessPoolExecutor(
+                    max_workers=1, mp_context=context, initializer=_lower_priority
+                )
             pool = self.pool
             self.busy += 1
         try:
@@ -170,6 +185,7 @@ class _Worker:
 
 
 IDLE_SECONDS = 600
+NICE = 5  # the child's niceness: a third of the bot's share of a contended CPU
 _worker = _Worker()
 
 

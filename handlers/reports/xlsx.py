@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date, datetime
 from typing import IO, Any
 from xml.sax.saxutils import escape
@@ -25,12 +25,16 @@ MAX_ROWS = 1_048_576  # Excel's rows per sheet
 MAX_TEXT = 32_767  # Excel's characters per cell
 SHARED_MAX_LEN = 64  # longer texts (minutes, reflections) are written inline, not kept
 SHARED_MAX = 500_000  # distinct short texts kept for the shared table, at most
-TIMES_KEPT = 200_000  # distinct times remembered (then forgotten, all at once)
+CELLS_KEPT = 20_000  # distinct values a column remembers the XML of (then forgets, all at once)
 EPOCH = 693594  # date(1899, 12, 30).toordinal(): Excel's day 0 (1900 date system)
 DAY = 86400.0
 # Characters XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF).
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 STYLE_BOLD, STYLE_DATETIME, STYLE_DATE = 1, 2, 3
+UNIX_DAY = 25569  # 1970-01-01 in Excel's days
+HOUR = 3600
+_EMPTY = "<c/>"
+_NUMBERS = (int, float)
 _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _NS_R = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 _HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -62,15 +66,23 @@ class Book:
         self.zip = zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
         self.tz = tz
         self.strings: dict[str, int] = {}
-        self.texts: dict[str, str] = {}  # text → its cell's XML tail (see Sheet.write)
-        self.times: dict[datetime, str] = {}
+        self.local = LocalTime(tz)
         self.sheets: list[tuple[str, str]] = []  # (title, autofilter range)
         self.open: Sheet | None = None
 
-    def sheet(self, title: str, header: Sequence[str], widths: Sequence[float]) -> Sheet:
+    def sheet(
+        self,
+        title: str,
+        header: Sequence[str],
+        widths: Sequence[float],
+        times: Collection[int] = (),
+    ) -> Sheet:
+        """A new sheet (the open one is closed); `times`: the columns whose ints are UTC
+        seconds since 1970, written as the local date and time."""
         if self.open is not None:
             self.open.close()
-        self.open = Sheet(self, _title(title, [t for t, _r in self.sheets]), header, widths)
+        taken = [t for t, _r in self.sheets]
+        self.open = Sheet(self, _title(title, taken), header, widths, times)
         return self.open
 
     def shared(self, text: str) -> int:
@@ -80,20 +92,28 @@ class Book:
             index = self.strings[text] = len(self.strings)
         return index
 
-    def text_cell(self, text: str) -> str:
-        """The cell's XML after `<c r="A1`: a shared string when short, else inline."""
-        if len(text) <= SHARED_MAX_LEN and len(self.strings) < SHARED_MAX:
-            tail = f'" t="s"><v>{self.shared(text)}</v></c>'
-            self.texts[text] = tail
-            return tail
-        return f'" t="inlineStr"><is><t xml:space="preserve">{escape(clean(text))}</t></is></c>'
-
-    def time_cell(self, at: datetime) -> str:
-        tail = f'" s="{STYLE_DATETIME}"><v>{_serial(at, self.tz)!r}</v></c>'
-        if len(self.times) >= TIMES_KEPT:
-            self.times.clear()
-        self.times[at] = tail
-        return tail
+    def cell(self, value: Any, time: bool = False) -> str:
+        """One value's cell XML (see Sheet.write for the values taken)."""
+        kind = type(value)
+        if kind is str:
+            if len(value) <= SHARED_MAX_LEN and len(self.strings) < SHARED_MAX:
+                return f'<c t="s"><v>{self.shared(value)}</v></c>'
+            return (
+                f'<c t="inlineStr"><is><t xml:space="preserve">{escape(clean(value))}</t></is></c>'
+            )
+        if kind is bool:
+            return f'<c t="b"><v>{int(value)}</v></c>'
+        if kind is int and time:
+            return f'<c s="{STYLE_DATETIME}"><v>{self.local(value)!r}</v></c>'
+        if kind is int or kind is float:
+            return f"<c><v>{value!r}</v></c>"
+        if kind is datetime:
+            return f'<c s="{STYLE_DATETIME}"><v>{_serial(value, self.tz)!r}</v></c>'
+        if kind is date:
+            return f'<c s="{STYLE_DATE}"><v>{value.toordinal() - EPOCH}</v></c>'
+        if value is None:
+            return _EMPTY
+        return self.cell(str(value))
 
     def close(self) -> None:
         if self.open is not None:
@@ -184,14 +204,31 @@ def _quoted(title: str) -> str:
 
 
 class Sheet:
-    """One sheet being written: the header row (bold, frozen), then `write(rows)`."""
+    """One sheet being written: the header row (bold, frozen), then `write(rows)`.
 
-    def __init__(self, book: Book, title: str, header: Sequence[str], widths: Sequence[float]):
+    Each column keeps the XML of the values it has seen (names, kinds and meeting times
+    repeat on every row), so a cell is mostly one dictionary lookup. Cells carry no
+    reference (`r="B12"`): ECMA-376 makes it optional, a cell then being the one after the
+    previous (Excel, LibreOffice and openpyxl read it so); an empty value is an empty `<c/>`.
+    """
+
+    def __init__(
+        self,
+        book: Book,
+        title: str,
+        header: Sequence[str],
+        widths: Sequence[float],
+        times: Collection[int] = (),
+    ):
         self.book, self.title, self.width = book, title, max(len(header), 1)
         self.letters = [column_letter(i) for i in range(1, self.width + 1)]
         self.row = 0
         self.closed = False
         self.index = len(book.sheets) + 1
+        self.cells: list[dict[Any, str]] = []
+        self.makers: list[Callable[[Any], str]] = []
+        for j in range(self.width):
+            self._column(j in times)
         self.out = book.zip.open(f"xl/worksheets/sheet{self.index}.xml", "w", force_zip64=True)
         cols = "".join(
             f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
@@ -209,6 +246,22 @@ class Sheet:
         if header:
             self._emit([self._header(header)])
 
+    def _column(self, time: bool) -> None:
+        cells: dict[Any, str] = {None: _EMPTY, "": _EMPTY}
+        book = self.book
+
+        def make(value: Any) -> str:
+            xml = book.cell(value, time)
+            if _keep(value):
+                if len(cells) >= CELLS_KEPT:
+                    cells.clear()
+                    cells[None] = cells[""] = _EMPTY
+                cells[value] = xml
+            return xml
+
+        self.cells.append(cells)
+        self.makers.append(make)
+
     @property
     def full(self) -> bool:
         return self.row >= MAX_ROWS
@@ -216,47 +269,27 @@ class Sheet:
     def _header(self, header: Sequence[str]) -> str:
         self.row += 1
         cells = "".join(
-            f'<c r="{self.letters[j]}1" t="s" s="{STYLE_BOLD}"><v>{self.book.shared(h)}</v></c>'
-            for j, h in enumerate(header)
+            f'<c t="s" s="{STYLE_BOLD}"><v>{self.book.shared(h)}</v></c>' for h in header
         )
         return f'<row r="1">{cells}</row>'
 
     def write(self, rows: Iterable[Sequence[Any]]) -> int:
-        """Append rows (values: str, int, float, bool, datetime, date or None); how many
-        were written before the sheet filled up (Excel's 1,048,576 rows)."""
+        """Append rows (values: str, int, float, bool, datetime, date or None; in a time
+        column an int is UTC seconds since 1970); how many were written before the sheet
+        filled up (Excel's 1,048,576 rows)."""
         out: list[str] = []
-        done = 0
-        letters, texts, times = self.letters, self.book.texts, self.book.times
+        lookups = [(c.get, m) for c, m in zip(self.cells, self.makers, strict=True)]
+        row = self.row
         for values in rows:
-            if self.row >= MAX_ROWS:
+            if row >= MAX_ROWS:
                 break
-            self.row += 1
-            done += 1
-            n = str(self.row)
-            cells = [f'<row r="{n}">']
-            for j, v in enumerate(values):
-                if v is None:
-                    continue
-                kind = type(v)
-                # Each distinct text and time is turned into XML once (names, kinds and
-                # meeting times repeat on every row): the rest of the cell is looked up.
-                if kind is str:
-                    if not v:
-                        continue
-                    tail = texts.get(v) or self.book.text_cell(v)
-                elif kind is datetime:
-                    tail = times.get(v) or self.book.time_cell(v)
-                elif kind is int or kind is float:
-                    tail = f'"><v>{v!r}</v></c>'
-                elif kind is date:
-                    tail = f'" s="{STYLE_DATE}"><v>{v.toordinal() - EPOCH}</v></c>'
-                elif kind is bool:
-                    tail = f'" t="b"><v>{int(v)}</v></c>'
-                else:
-                    tail = self.book.text_cell(str(v))
-                cells.append('<c r="' + letters[j] + n + tail)
-            cells.append("</row>")
-            out.append("".join(cells))
+            row += 1
+            cells = "".join(
+                [get(v) or make(v) for (get, make), v in zip(lookups, values, strict=False)]
+            )
+            out.append(f'<row r="{row}">{cells}</row>')
+        done = row - self.row
+        self.row = row
         self._emit(out)
         return done
 
@@ -288,6 +321,41 @@ def _serial(value: datetime, tz: ZoneInfo) -> float:
     local = value.astimezone(tz) if value.tzinfo is not None else value
     seconds = local.hour * 3600 + local.minute * 60 + local.second
     return local.toordinal() - EPOCH + seconds / DAY
+
+
+def _keep(value: Any) -> bool:
+    """Whether a column keeps this value's XML: not long texts (written once, mostly), and
+    not bools, 0 or 1 (as keys True equals 1 and 1.0: a number would come back a bool)."""
+    kind = type(value)
+    if kind is str:
+        return len(value) <= SHARED_MAX_LEN
+    return kind is not bool and not (kind in _NUMBERS and value in (0, 1))
+
+
+class LocalTime:
+    """UTC seconds since 1970 → Excel's day number of the wall-clock time in `tz`.
+
+    The zone's offset is looked up once per hour of UTC and kept: an hour whose start and
+    end have different offsets (a daylight-saving change inside it) is never kept, and
+    each of its seconds is converted on its own.
+    """
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.offsets: dict[int, int] = {}
+
+    def __call__(self, seconds: int) -> float:
+        hour = seconds // HOUR
+        offset = self.offsets.get(hour)
+        if offset is None:
+            offset = self._offset(seconds)
+            if self._offset(hour * HOUR) == self._offset(hour * HOUR + HOUR - 1) == offset:
+                self.offsets[hour] = offset
+        return UNIX_DAY + (seconds + offset) / DAY
+
+    def _offset(self, seconds: int) -> int:
+        at = datetime.fromtimestamp(seconds, self.tz)
+        return int(at.utcoffset().total_seconds())  # type: ignore[union-attr]
 
 
 _STYLES = (

@@ -87,3 +87,41 @@ def test_a_full_sheet_goes_on_in_the_next(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_column_letters() -> None:
     assert [xlsx.column_letter(n) for n in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
+
+
+def test_time_columns_take_utc_seconds_in_a_zone_with_daylight_saving() -> None:
+    berlin = ZoneInfo("Europe/Berlin")  # 2026-03-29 01:00 UTC: 02:00 CET becomes 03:00 CEST
+    instants = [
+        datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC),
+        datetime(2026, 3, 29, 1, 0, 0, tzinfo=UTC),
+        datetime(2026, 10, 25, 0, 30, tzinfo=UTC),  # 02:30 CEST
+        datetime(2026, 10, 25, 1, 30, tzinfo=UTC),  # 02:30 CET, an hour later
+        datetime(2026, 7, 1, 12, 0, 7, tzinfo=UTC),
+    ]
+    buf = BytesIO()
+    book = xlsx.Book(buf, berlin)
+    sheet = book.sheet("t", ["UTC seconds", "time"], [12, 17], times=[1])
+    sheet.write([(int(at.timestamp()), int(at.timestamp())) for at in instants * 2])  # kept too
+    book.close()
+    rows = list(load_workbook(BytesIO(buf.getvalue()))["t"].values)[1:]
+    expected = [at.astimezone(berlin).replace(tzinfo=None) for at in instants * 2]
+    assert [r[1] for r in rows] == expected
+    assert [r[0] for r in rows] == [int(at.timestamp()) for at in instants * 2]  # plain numbers
+
+
+def test_a_change_inside_an_hour_is_converted_second_by_second() -> None:
+    kathmandu = ZoneInfo("Asia/Kathmandu")  # +05:30 → +05:45 at 1985-12-31 18:30 UTC
+    local = xlsx.LocalTime(kathmandu)
+    start = int(datetime(1985, 12, 31, 18, 0, tzinfo=UTC).timestamp())
+    for seconds in [*range(start, start + 3600, 300), start + 1799, start + 1800]:
+        at = datetime.fromtimestamp(seconds, kathmandu).replace(tzinfo=None)
+        assert local(seconds) == pytest.approx(xlsx._serial(at, kathmandu), abs=1e-9), at
+
+
+def test_a_column_keeps_true_and_one_apart() -> None:
+    def write(book: xlsx.Book) -> None:
+        book.sheet("s", ["v"], [8]).write([(1,), (True,), (1.0,), (False,), (0,), (2,), (2,)])
+
+    values = [r[0] for r in list(load_workbook(BytesIO(_book(write)))["s"].values)[1:]]
+    assert [type(v) for v in values] == [int, bool, float, bool, int, int, int]
+    assert values == [1, True, 1.0, False, 0, 2, 2]
