@@ -9,7 +9,7 @@ from bot.services.meetings.attendance import MeetingReport, Outcome, PeriodRepor
 from bot.services.meetings.manage import Counts
 from handlers.home.buttons import RunCommand
 from handlers.home.views import PERIODS, command_button, period_row
-from handlers.meetings.buttons import Mark, MarkOpen, MarkPage, MinutesFile
+from handlers.meetings.buttons import Mark, MarkOpen, MarkPage, MinutesFile, ReschedulePick
 from handlers.meetings.views import kind_name, leave_status, meeting_summary
 from handlers.paging import Page, page_of, paged_keyboard
 
@@ -272,3 +272,46 @@ def year_record(t: Translator, year: int, record: dict[MeetingKind, Tally]) -> s
                 )
             )
     return "\n".join(lines)
+
+
+def reschedule_list(t: Translator, page: Page[Meeting]) -> tuple[str, Keyboard]:
+    """/reschedule without arguments: the meetings still to come, a button each."""
+    if not page.items:
+        return t._("No meeting is coming up that could be moved."), []
+
+    def item(m: Meeting) -> Button:
+        label = t.label(
+            "#{id} {kind} {when}",
+            id=m.id,
+            kind=kind_name(t, m.kind),
+            when=t.datetime(m.starts_at, "short"),
+        )
+        return ReschedulePick(meeting_id=m.id or 0).button(label)
+
+    text = t._("Which meeting do you want to move?")
+    caption = page.caption(t)
+    keyboard = paged_keyboard(
+        page, item, lambda n: RunCommand(command="reschedule", arg=f"page {n}")
+    )
+    return (text + "\n" + caption if caption else text), keyboard
+
+
+def reschedule_date_ask(t: Translator, m: Meeting, example: str) -> str:
+    return t._(
+        "Move {kind} #{id} (now {when}).\n"
+        "Type the new date as YYYY-MM-DD, e.g. {example}, or send /cancel.",
+        kind=kind_name(t, m.kind),
+        id=m.id,
+        when=t.datetime(m.starts_at, "short"),
+        example=example,
+    )
+
+
+def reschedule_time_ask(t: Translator, m: Meeting, day: str) -> str:
+    return t._(
+        "Move {kind} #{id} to {day}: type the new start time as HH:MM, e.g. 14:30, "
+        "or send /cancel. It keeps its length.",
+        kind=kind_name(t, m.kind),
+        id=m.id,
+        day=day,
+    )
