@@ -154,16 +154,16 @@ def meeting_report(t: Translator, report: MeetingReport) -> str:
     return "\n".join([*lines, "", *_outcome_lines(t, report), "", *_minutes_lines(t, m)])
 
 
+def meeting_label(t: Translator, m: Meeting, when: str) -> str:
+    """A meeting on a button: its number, kind and `when` (a date, or date and time)."""
+    return t.label("#{id} {kind} {when}", id=m.id, kind=kind_name(t, m.kind), when=when)
+
+
 def meeting_buttons(t: Translator, page: Page[Meeting]) -> Keyboard:
     """/meetings: a button per meeting opening its details (/attendance <id>), paged."""
 
     def item(m: Meeting) -> Button:
-        label = t.label(
-            "#{id} {kind} {when}",
-            id=m.id,
-            kind=kind_name(t, m.kind),
-            when=t.date(m.starts_at, "short"),
-        )
+        label = meeting_label(t, m, t.date(m.starts_at, "short"))
         return command_button(label, "attendance", str(m.id), back="meetings")
 
     return paged_keyboard(page, item, lambda n: RunCommand(command="meetings", arg=str(n)))
@@ -280,12 +280,7 @@ def reschedule_list(t: Translator, page: Page[Meeting]) -> tuple[str, Keyboard]:
         return t._("No meeting is coming up that could be moved."), []
 
     def item(m: Meeting) -> Button:
-        label = t.label(
-            "#{id} {kind} {when}",
-            id=m.id,
-            kind=kind_name(t, m.kind),
-            when=t.datetime(m.starts_at, "short"),
-        )
+        label = meeting_label(t, m, t.datetime(m.starts_at, "short"))
         return ReschedulePick(meeting_id=m.id or 0).button(label)
 
     text = t._("Which meeting do you want to move?")
@@ -296,14 +291,17 @@ def reschedule_list(t: Translator, page: Page[Meeting]) -> tuple[str, Keyboard]:
     return (text + "\n" + caption if caption else text), keyboard
 
 
+def meeting_words(t: Translator, m: Meeting) -> dict[str, object]:
+    """What a step's question says of its meeting: {kind}, {id} and {when}."""
+    return {"kind": kind_name(t, m.kind), "id": m.id, "when": t.datetime(m.starts_at, "short")}
+
+
 def reschedule_date_ask(t: Translator, m: Meeting, example: str) -> str:
     return t._(
         "Move {kind} #{id} (now {when}).\n"
         "Type the new date as YYYY-MM-DD, e.g. {example}, or send /cancel.",
-        kind=kind_name(t, m.kind),
-        id=m.id,
-        when=t.datetime(m.starts_at, "short"),
         example=example,
+        **meeting_words(t, m),
     )
 
 
@@ -311,7 +309,6 @@ def reschedule_time_ask(t: Translator, m: Meeting, day: str) -> str:
     return t._(
         "Move {kind} #{id} to {day}: type the new start time as HH:MM, e.g. 14:30, "
         "or send /cancel. It keeps its length.",
-        kind=kind_name(t, m.kind),
-        id=m.id,
         day=day,
+        **meeting_words(t, m),
     )

@@ -9,7 +9,7 @@ from bot.i18n import Translator
 from bot.models import Meeting
 from bot.services import training as svc
 from bot.services.training.courses import NAME_MAX
-from handlers.meetings.views import kind_name
+from handlers.meetings.report_views import meeting_label, meeting_words
 from handlers.training.buttons import CoursePick, CourseSecretary, TargetPick
 from handlers.training.views import ROLES, hours_word
 
@@ -34,12 +34,7 @@ def course_list(t: Translator, meetings: Sequence[Meeting]) -> tuple[str, Keyboa
         return t._("Your branch has no 党课 or 培训 meeting to name as a course."), []
 
     def item(m: Meeting) -> Button:
-        label = t.label(
-            "#{id} {kind} {when}",
-            id=m.id,
-            kind=kind_name(t, m.kind),
-            when=t.datetime(m.starts_at, "short"),
-        )
+        label = meeting_label(t, m, t.datetime(m.starts_at, "short"))
         return CoursePick(meeting_id=m.id or 0).button(label)
 
     return t._("Which meeting do you want to name as a course?"), [[item(m)] for m in meetings]
@@ -49,10 +44,8 @@ def course_name_ask(t: Translator, m: Meeting) -> str:
     return t._(
         "{kind} #{id} ({when}): type the course's name, e.g. 党课开讲啦 "
         "(at most {limit} characters), or send /cancel.",
-        kind=kind_name(t, m.kind),
-        id=m.id,
-        when=t.datetime(m.starts_at, "short"),
         limit=NAME_MAX,
+        **meeting_words(t, m),
     )
 
 

@@ -36,6 +36,15 @@ async def open_forms(h: Harness) -> list[FormState]:
         return list(await s.exec(select(FormState)))
 
 
+async def call_off(h: Harness, meeting_id: int) -> None:
+    async with h.sessions() as s:
+        meeting = await s.get(Meeting, meeting_id)
+        assert meeting is not None
+        meeting.status = MeetingStatus.cancelled
+        s.add(meeting)
+        await s.commit()
+
+
 async def test_exempt_by_buttons_through_to_the_stored_exemption(h: Harness) -> None:
     first = await h.setup_branch("第一党支部", members=1)
     await h.setup_branch("第二党支部", members=1)
@@ -169,12 +178,7 @@ async def test_reschedule_by_buttons(h: Harness) -> None:
     for forged, said in ((theirs, f"没有 #{theirs} 号会议"), (past, "已经开始")):
         pressed = ReschedulePick(forged).encode()
         assert said in await press_data(h, sec, listing.message_id, pressed)
-    async with h.sessions() as s:
-        meeting = await s.get(Meeting, soon)
-        assert meeting is not None
-        meeting.status = MeetingStatus.cancelled
-        s.add(meeting)
-        await s.commit()
+    await call_off(h, soon)
     assert "取消" in await press_data(h, sec, listing.message_id, ReschedulePick(soon).encode())
     assert await open_forms(h) == []
     # A member is refused; the typed command still works.
@@ -192,12 +196,7 @@ async def test_reschedule_form_ends_when_the_meeting_is_called_off(h: Harness) -
     soon = await add_meeting(h, "第一党支部", MeetingKind.assembly, local(2026, 12, 1, 14, 30))
     listing = await h.send(sec, "/reschedule")
     await h.press(sec, listing.flat_buttons[0], listing)
-    async with h.sessions() as s:
-        meeting = await s.get(Meeting, soon)
-        assert meeting is not None
-        meeting.status = MeetingStatus.cancelled
-        s.add(meeting)
-        await s.commit()
+    await call_off(h, soon)
     assert "取消" in (await h.send(sec, "2026-12-04")).text
     assert await open_forms(h) == []
 
