@@ -37,7 +37,7 @@ def register(app: BotApplication) -> None:
         app, "cancelmeeting", N_("call off a meeting: /cancelmeeting <id>"), manage.cancelmeeting
     )
     add_command(app, "minutes", N_("record minutes: /minutes <id>"), minutes.minutes)
-    add_form(app, schedule.FORM, answers.LEAVE, minutes.MINUTES)
+    add_form(app, schedule.FORM, answers.LEAVE, minutes.MINUTES, manage.MOVE)
     add_me_section(app, attendance.me_section)
     add_buttons(
         app,
@@ -45,6 +45,7 @@ def register(app: BotApplication) -> None:
         answers.vote,
         answers.leave_decision,
         manage.cancel_button,
+        manage.reschedule_pick,
         minutes.studied,
         minutes.minutes_file,
         attendance.mark_open,

@@ -100,3 +100,10 @@ class Mark(CallbackData):
     attendance_id: int
     choice: Literal["p", "a"]
     page: int
+
+
+@family("mrs")
+class ReschedulePick(CallbackData):
+    """/reschedule by buttons: move this meeting (the new date, then the time, are typed)."""
+
+    meeting_id: int

@@ -9,7 +9,7 @@ from bot.services.meetings.attendance import MeetingReport, Outcome, PeriodRepor
 from bot.services.meetings.manage import Counts
 from handlers.home.buttons import RunCommand
 from handlers.home.views import PERIODS, command_button, period_row
-from handlers.meetings.buttons import Mark, MarkOpen, MarkPage, MinutesFile
+from handlers.meetings.buttons import Mark, MarkOpen, MarkPage, MinutesFile, ReschedulePick
 from handlers.meetings.views import kind_name, leave_status, meeting_summary
 from handlers.paging import Page, page_of, paged_keyboard
 
@@ -154,16 +154,16 @@ def meeting_report(t: Translator, report: MeetingReport) -> str:
     return "\n".join([*lines, "", *_outcome_lines(t, report), "", *_minutes_lines(t, m)])
 
 
+def meeting_label(t: Translator, m: Meeting, when: str) -> str:
+    """A meeting on a button: its number, kind and `when` (a date, or date and time)."""
+    return t.label("#{id} {kind} {when}", id=m.id, kind=kind_name(t, m.kind), when=when)
+
+
 def meeting_buttons(t: Translator, page: Page[Meeting]) -> Keyboard:
     """/meetings: a button per meeting opening its details (/attendance <id>), paged."""
 
     def item(m: Meeting) -> Button:
-        label = t.label(
-            "#{id} {kind} {when}",
-            id=m.id,
-            kind=kind_name(t, m.kind),
-            when=t.date(m.starts_at, "short"),
-        )
+        label = meeting_label(t, m, t.date(m.starts_at, "short"))
         return command_button(label, "attendance", str(m.id), back="meetings")
 
     return paged_keyboard(page, item, lambda n: RunCommand(command="meetings", arg=str(n)))
@@ -272,3 +272,43 @@ def year_record(t: Translator, year: int, record: dict[MeetingKind, Tally]) -> s
                 )
             )
     return "\n".join(lines)
+
+
+def reschedule_list(t: Translator, page: Page[Meeting]) -> tuple[str, Keyboard]:
+    """/reschedule without arguments: the meetings still to come, a button each."""
+    if not page.items:
+        return t._("No meeting is coming up that could be moved."), []
+
+    def item(m: Meeting) -> Button:
+        label = meeting_label(t, m, t.datetime(m.starts_at, "short"))
+        return ReschedulePick(meeting_id=m.id or 0).button(label)
+
+    text = t._("Which meeting do you want to move?")
+    caption = page.caption(t)
+    keyboard = paged_keyboard(
+        page, item, lambda n: RunCommand(command="reschedule", arg=f"page {n}")
+    )
+    return (text + "\n" + caption if caption else text), keyboard
+
+
+def meeting_words(t: Translator, m: Meeting) -> dict[str, object]:
+    """What a step's question says of its meeting: {kind}, {id} and {when}."""
+    return {"kind": kind_name(t, m.kind), "id": m.id, "when": t.datetime(m.starts_at, "short")}
+
+
+def reschedule_date_ask(t: Translator, m: Meeting, example: str) -> str:
+    return t._(
+        "Move {kind} #{id} (now {when}).\n"
+        "Type the new date as YYYY-MM-DD, e.g. {example}, or send /cancel.",
+        example=example,
+        **meeting_words(t, m),
+    )
+
+
+def reschedule_time_ask(t: Translator, m: Meeting, day: str) -> str:
+    return t._(
+        "Move {kind} #{id} to {day}: type the new start time as HH:MM, e.g. 14:30, "
+        "or send /cancel. It keeps its length.",
+        day=day,
+        **meeting_words(t, m),
+    )

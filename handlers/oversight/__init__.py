@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.context import BotApplication
 from bot.i18n import N_
-from handlers.oversight import activity, calendar, health, reviews, rules, terms
+from handlers.oversight import activity, calendar, exemptions, health, reviews, rules, terms
 from handlers.shape import add_buttons, add_command, add_form
 
 
@@ -15,7 +15,7 @@ def register(app: BotApplication) -> None:
         app,
         "exempt",
         N_("exempt a branch from a rule: /exempt [branch kind period reason]"),
-        rules.exempt,
+        exemptions.exempt,
     )
     add_command(app, "warnings", N_("branch health: every branch by level"), health.warnings)
     add_command(app, "health", N_("your branch's health and what to do"), health.health)
@@ -27,6 +27,8 @@ def register(app: BotApplication) -> None:
     add_buttons(
         app,
         calendar.schedule_kind,
+        exemptions.exempt_pick,
+        rules.rule_pick,
         health.warnings_page,
         health.branch_details,
         reviews.review_page,
@@ -35,6 +37,5 @@ def register(app: BotApplication) -> None:
         reviews.report_action,
         reviews.satisfaction,
     )
-    for form in reviews.FORMS:
-        add_form(app, form)
+    add_form(app, *reviews.FORMS, exemptions.FORM)
     activity.register(app)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, Self
 
-from bot.models import MeetingKind, ReviewRating, Satisfaction
-from handlers.callbacks import CallbackData, family
+from bot.models import MeetingKind, ReviewRating, RulePeriod, Satisfaction
+from handlers.callbacks import LARGEST_ID, CallbackData, family
 
 
 @family("ovm")
@@ -67,3 +67,26 @@ class ReportOpen(CallbackData):
 
     report_id: int
     page: int
+
+
+@family("ovx")
+class ExemptPick(CallbackData):
+    """/exempt by buttons: a branch's rule (kind) chosen, then its period; the reason is
+    typed next. `period` is the period's label as a typist writes it (2026-Q1)."""
+
+    branch_id: int
+    kind: MeetingKind
+    period: str | None = None
+
+    @classmethod
+    def examples(cls) -> list[Self]:
+        return [cls(branch_id=LARGEST_ID, kind=MeetingKind.member_review, period="9999-Q4")]
+
+
+@family("ovu")
+class RulePick(CallbackData):
+    """/rules by buttons: a kind, then month / quarter / year, then at least how many."""
+
+    kind: MeetingKind
+    period: RulePeriod | None = None
+    count: int | None = None

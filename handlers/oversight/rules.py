@@ -1,11 +1,13 @@
-"""/rules and /exempt (admins): how often each meeting kind must be held, and 豁免."""
+"""/rules (admins): how often each meeting kind must be held, typed or by buttons —
+kind → month / quarter / year → at least how many."""
 
 from __future__ import annotations
 
-from bot.services.errors import Refused
+from bot.models import RulePeriod
 from bot.services.oversight import calendar as cal
-from bot.services.oversight import exemptions
-from handlers.oversight import views
+from handlers.home.views import back_to
+from handlers.oversight import rule_views, views
+from handlers.oversight.buttons import RulePick
 from handlers.oversight.common import REFUSALS
 from handlers.shape import ADMINS, Turn, handler
 
@@ -14,13 +16,12 @@ from handlers.shape import ADMINS, Turn, handler
 async def rules(turn: Turn[None]) -> None:
     """Admin: the rules with their current values; `/rules <kind> <period> <n>` changes one."""
     args = turn.args
-    if not args:
-        current = await cal.rules(turn.s, now=turn.now)
-        await turn.commit()
-        await turn.reply(views.rules_text(turn.t, current))
-        return
     if len(args) != 3:
-        await turn.reply(views.rules_text(turn.t, await cal.rules(turn.s, now=turn.now)))
+        current = await cal.rules(turn.s, now=turn.now)
+        await turn.commit()  # the default rules, written the first time they are read
+        await turn.reply(
+            views.rules_text(turn.t, current), rule_views.rules_buttons(turn.t, current)
+        )
         return
     before, after = await cal.set_rule(
         turn.s,
@@ -34,25 +35,28 @@ async def rules(turn: Turn[None]) -> None:
     await turn.reply(views.rule_changed(turn.t, before, after))
 
 
-@handler(roles=ADMINS, refusals=REFUSALS)
-async def exempt(turn: Turn[None]) -> None:
-    """Admin: list exemptions; `/exempt <branch> <kind> <period> <reason>` adds one."""
-    args = turn.args
-    if not args:
-        rows = await exemptions.exemptions(turn.s, actor=turn.member)
-        await turn.reply(views.exemptions_text(turn.t, rows))
+@handler(roles=ADMINS, button=RulePick, refusals=REFUSALS)
+async def rule_pick(turn: Turn[RulePick]) -> None:
+    """A kind chosen: how often; a period chosen: at least how many; a count: changed by
+    the service /rules calls (which checks the kind, the period and the count again)."""
+    pick, t = turn.data, turn.t
+    if pick.period is None:
+        current = await cal.rules(turn.s, now=turn.now)
+        rule = next((r for r in current if r.kind == pick.kind), None)
+        rule = rule or cal.Rule(pick.kind, RulePeriod.year, 0, False)
+        await turn.commit()
+        await turn.edit(*rule_views.rule_period_ask(t, rule))
         return
-    if len(args) < 4:
-        raise Refused("reason_empty")
-    row = await exemptions.exempt(
+    if pick.count is None:
+        await turn.edit(*rule_views.rule_count_ask(t, pick.kind, pick.period))
+        return
+    before, after = await cal.set_rule(
         turn.s,
         actor=turn.member,
-        branch_name=args[0],
-        kind_text=args[1],
-        period_text=args[2],
-        reason=" ".join(args[3:]),
+        kind_text=pick.kind.value,
+        period_text=pick.period.value,
+        count_text=str(pick.count),
         now=turn.now,
-        tz=turn.settings.tz,
     )
     await turn.commit()
-    await turn.reply(views.exempted(turn.t, row))
+    await turn.edit(views.rule_changed(t, before, after), [back_to(t, "rules")])

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.delivery.message import Keyboard, OutgoingMessage
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Html, Translator
 from bot.models import BranchTerm, Member, RulePeriod
 from bot.services.oversight import calendar as cal
 from bot.services.oversight import exemptions, terms
@@ -112,7 +112,7 @@ def exemptions_text(t: Translator, rows: list[exemptions.ExemptionRow]) -> str:
 def exempted(t: Translator, e: exemptions.ExemptionRow) -> str:
     return t._(
         "✅ Exemption recorded: {line}. It no longer counts toward the compliance rate.",
-        line=exemption_line(t, e),
+        line=Html(exemption_line(t, e)),  # already HTML: the reason escaped once
     )
 
 

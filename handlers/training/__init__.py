@@ -14,7 +14,7 @@ def register(app: BotApplication) -> None:
     add_command(app, "targets", N_("yearly training targets"), settings.targets)
     add_command(app, "course", N_("name a training session as a course"), settings.course)
     add_form(app, add.FORM)
-    add_form(app, decide.RETURN_FORM)
+    add_form(app, decide.RETURN_FORM, settings.TARGET, settings.COURSE)
     add_buttons(
         app,
         add.add_step,
@@ -22,4 +22,7 @@ def register(app: BotApplication) -> None:
         decide.decide,
         decide.show_certificate,
         hours.hours_page,
+        settings.target_pick,
+        settings.course_pick,
+        settings.course_secretary,
     )

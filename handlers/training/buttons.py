@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from bot.services.training.targets import TargetRole
 from handlers.callbacks import CallbackData, family
 
 
@@ -42,3 +43,25 @@ class HoursPage(CallbackData):
 
     scope: Literal["branch", "committee"]
     page: int
+
+
+@family("trt")
+class TargetPick(CallbackData):
+    """/targets by buttons: change this role's yearly target (the hours are typed next)."""
+
+    role: TargetRole
+
+
+@family("trc")
+class CoursePick(CallbackData):
+    """/course by buttons: name this 党课 / 培训 meeting as a course (typed next)."""
+
+    meeting_id: int
+
+
+@family("trk")
+class CourseSecretary(CallbackData):
+    """/course by buttons, the last step: 书记培训 or not, for the form's meeting."""
+
+    meeting_id: int
+    secretary: Literal["yes", "no"]

@@ -1,24 +1,43 @@
-"""/targets (admins: the yearly targets) and /course (a 培训 or 党课 meeting as a course)."""
+"""/targets (admins: the yearly targets) and /course (a 培训 or 党课 meeting as a course),
+typed or by buttons: /targets role → hours typed; /course meeting → name typed → 书记培训."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from bot.models import FormState, Meeting, MeetingStatus
+from bot.services import forms
 from bot.services import training as svc
 from bot.services.errors import Refused
-from handlers.shape import ADMINS, LEADERS, Turn, handler
-from handlers.training import views
+from bot.services.meetings import manage as meetings
+from bot.services.training.courses import NAME_MAX
+from bot.services.training.hours import COURSE_KINDS
+from handlers.shape import (
+    ADMINS,
+    LEADERS,
+    SECRETARIES,
+    Form,
+    Turn,
+    closing_form,
+    form_step,
+    handler,
+)
+from handlers.training import setting_views, views
+from handlers.training.buttons import CoursePick, CourseSecretary, TargetPick
 
 SECRETARY_WORDS = frozenset({"secretary", "书记", "书记培训"})
+TARGET_FORM = "tr_target"
+COURSE_FORM = "tr_course"
+RECENT = timedelta(days=90)  # how far back /course offers meetings as buttons
 
 
 @handler(roles=ADMINS, refusals=views.REFUSALS)
 async def targets(turn: Turn[None]) -> None:
-    """/targets shows them; /targets <role> <hours> changes one."""
+    """/targets shows them (with a button per role); /targets <role> <hours> changes one."""
     args = turn.args
-    if not args:
-        await turn.reply(views.targets(turn.t, await svc.current_targets(turn.s)))
-        return
     if len(args) != 2:
-        await turn.reply(views.targets(turn.t, await svc.current_targets(turn.s)))
+        shown = views.targets(turn.t, await svc.current_targets(turn.s))
+        await turn.reply(shown, setting_views.target_buttons(turn.t))
         return
     role = svc.parse_role(args[0])
     found = await svc.set_target(turn.s, actor=turn.member, role=role, hours=args[1], now=turn.now)
@@ -26,10 +45,44 @@ async def targets(turn: Turn[None]) -> None:
     await turn.reply(views.targets(turn.t, found, changed=True))
 
 
+@handler(roles=ADMINS, button=TargetPick, refusals=views.REFUSALS)
+async def target_pick(turn: Turn[TargetPick]) -> None:
+    """A role chosen: its new target is asked (a form)."""
+    role = turn.data.role
+    await turn.open_form(TARGET_FORM, "hours", {"role": role.value})
+    await turn.commit()
+    found = await svc.current_targets(turn.s)
+    await turn.edit(setting_views.target_ask(turn.t, role, found))
+
+
+@form_step(roles=ADMINS, refusals=views.REFUSALS)
+async def target_hours(turn: Turn[None], state: FormState) -> None:
+    """The hours typed: the target changed by the service /targets calls."""
+    message = turn.update.effective_message
+    role = svc.TargetRole(str(state.data["role"]))
+    async with closing_form(turn, retype={"hours_invalid", "hours_too_many"}):
+        found = await svc.set_target(
+            turn.s,
+            actor=turn.member,
+            role=role,
+            hours=(message.text or "") if message else "",
+            now=turn.now,
+        )
+    await turn.reply(views.targets(turn.t, found, changed=True))
+
+
 @handler(roles=LEADERS, refusals=views.REFUSALS)
 async def course(turn: Turn[None]) -> None:
-    """/course <meeting id> <name> [secretary]: name a 培训/党课 meeting as a course."""
+    """/course <meeting id> <name> [secretary]: name a 培训/党课 meeting as a course;
+    a secretary's /course alone offers the branch's 党课 / 培训 meetings as buttons."""
     args = turn.args
+    if not args and turn.actor.is_secretary:
+        rows = await meetings.branch_meetings(
+            turn.s, branch_id=turn.branch_id, since=turn.now - RECENT, now=turn.now
+        )
+        rows = [m for m in rows if m.kind in COURSE_KINDS and m.status == MeetingStatus.scheduled]
+        await turn.reply(*setting_views.course_list(turn.t, rows))
+        return
     if len(args) < 2 or not args[0].lstrip("#").isdigit():
         await turn.reply(views.course_usage(turn.t))
         return
@@ -47,3 +100,73 @@ async def course(turn: Turn[None]) -> None:
     )
     await turn.commit()
     await turn.reply(views.course_set(turn.t, found))
+
+
+async def _course_meeting(turn: Turn[CoursePick]) -> Meeting:
+    """The pressed meeting as it is now: the secretary's branch, 党课 / 培训, scheduled."""
+    meeting_id = turn.data.meeting_id
+    meeting = await turn.s.get(Meeting, meeting_id)
+    if meeting is None or meeting.branch_id != turn.member.branch_id:
+        raise Refused("unknown_meeting", id=meeting_id)
+    if meeting.kind not in COURSE_KINDS:
+        raise Refused("not_a_course_kind", id=meeting_id)
+    if meeting.status != MeetingStatus.scheduled:
+        raise Refused("meeting_cancelled", id=meeting_id)
+    return meeting
+
+
+@handler(roles=SECRETARIES, button=CoursePick, refusals=views.REFUSALS)
+async def course_pick(turn: Turn[CoursePick]) -> None:
+    """A meeting chosen: the course's name is asked (a form)."""
+    meeting = await _course_meeting(turn)
+    await turn.open_form(COURSE_FORM, "name", {"meeting_id": meeting.id})
+    await turn.commit()
+    await turn.edit(setting_views.course_name_ask(turn.t, meeting))
+
+
+@form_step(roles=SECRETARIES, refusals=views.REFUSALS)
+async def course_name(turn: Turn[None], state: FormState) -> None:
+    """The name typed (the same limits as the service's): then 书记培训 or not, by button."""
+    message = turn.update.effective_message
+    name = ((message.text or "") if message else "").strip()
+    if not name:
+        raise Refused("course_name_empty")
+    if len(name) > NAME_MAX:
+        raise Refused("course_name_too_long", length=len(name), limit=NAME_MAX)
+    await turn.advance_form(state, "secretary", name=name)
+    await turn.commit()
+    meeting_id = int(state.data["meeting_id"])
+    await turn.reply(*setting_views.course_secretary_ask(turn.t, meeting_id, name))
+
+
+@form_step(roles=SECRETARIES, refusals=views.REFUSALS)
+async def course_wait(turn: Turn[None], state: FormState) -> None:
+    """Typing at the 书记培训 step: the buttons answer it."""
+    await turn.reply(setting_views.press_a_button(turn.t))
+
+
+@handler(roles=SECRETARIES, button=CourseSecretary, refusals=views.REFUSALS)
+async def course_secretary(turn: Turn[CourseSecretary]) -> None:
+    """书记培训 or not: the course set by the service /course calls."""
+    state = await forms.current(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+    pressed = turn.data.meeting_id
+    if (
+        state is None
+        or (state.form, state.step) != (COURSE_FORM, "secretary")
+        or int(state.data.get("meeting_id", 0)) != pressed
+    ):
+        raise Refused("course_form_gone")
+    async with closing_form(turn, retype=()):
+        found = await svc.set_course(
+            turn.s,
+            actor=turn.member,
+            meeting_id=pressed,
+            name=str(state.data["name"]),
+            secretary_training=turn.data.secretary == "yes",
+            now=turn.now,
+        )
+    await turn.edit(views.course_set(turn.t, found))
+
+
+TARGET = Form(TARGET_FORM, steps={"hours": target_hours})
+COURSE = Form(COURSE_FORM, steps={"name": course_name, "secretary": course_wait})

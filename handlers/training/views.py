@@ -63,6 +63,7 @@ REFUSALS = Refusals(
         "meeting_cancelled": N_("Meeting #{id} was cancelled."),
         "course_name_empty": N_("Please give the course a name."),
         "course_name_too_long": N_("The name is {length} characters; at most {limit} fit."),
+        "course_form_gone": N_("This is no longer open. Send /course to start again."),
     }
 )
 

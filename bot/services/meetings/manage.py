@@ -30,7 +30,7 @@ async def meeting_of_branch(
     return meeting
 
 
-async def _changeable(
+async def changeable(
     session: AsyncSession, actor: Member | None, meeting_id: int, now: datetime
 ) -> tuple[Member, Meeting]:
     """A meeting of the secretary's branch that is neither cancelled nor started."""
@@ -96,7 +96,7 @@ async def cancel(
     now: datetime,
 ) -> Changed:
     """Call a meeting off before it starts; every invitee is told."""
-    actor, meeting = await _changeable(session, actor, meeting_id, now)
+    actor, meeting = await changeable(session, actor, meeting_id, now)
     meeting.status, meeting.changed_at = MeetingStatus.cancelled, now
     session.add(meeting)
     return await _tell_invitees(
@@ -116,7 +116,7 @@ async def reschedule(
     now: datetime,
 ) -> Changed:
     """Move a meeting (same length); answers and leave decisions carry over."""
-    actor, meeting = await _changeable(session, actor, meeting_id, now)
+    actor, meeting = await changeable(session, actor, meeting_id, now)
     starts = drafts.starts_in_future(day, at, tz, now)
     old, length = meeting.starts_at, meeting.ends_at - meeting.starts_at
     meeting.starts_at, meeting.ends_at, meeting.changed_at = starts, starts + length, now
