@@ -11,6 +11,7 @@ per message, and a throttle lost on restart only lets someone start over at a po
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import deque
@@ -119,6 +120,8 @@ async def gate(update: Update, context: BotContext, flood: FloodGuard) -> None:
     elif not fresh:
         log.info("update %s delivered again: skipped", update.update_id)
         raise ApplicationHandlerStop
+    if user is not None and user.id == context.settings.hold_updates_from:
+        await asyncio.Event().wait()  # tests only (HOLD_UPDATES_FROM): until the process dies
 
 
 async def _prune(context: BotContext) -> None:
