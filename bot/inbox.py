@@ -6,9 +6,11 @@ right after queueing it, before any handler ran. A process killed in between los
 update: Telegram re-sends only what was not answered with 2xx or not confirmed. So the
 Updater is given an `InboxQueue`: its `put` first commits the update's JSON to
 `update_inbox` (received_by = this worker), and only then is the update queued — the
-webhook's 200 and the polling offset wait for that commit; if the write fails the webhook
-answers 500 (tornado's answer to the exception) and polling does not advance its offset,
-so Telegram delivers the update again.
+webhook's 200 and the polling offset wait for that commit. If the write fails (the
+database is away) the webhook answers 500 and polling does not advance its offset, so
+Telegram delivers the update again; the update is also handled at once, the first time,
+so that a press is answered (with the database-away apology) instead of spinning; the
+redelivery guard drops the second copy if that first handling did get through.
 
 Once the update has been handled (its handlers returned, or raised and were reported),
 its row is deleted. Rows whose receiver died are taken over by a live worker and replayed
@@ -39,6 +41,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import delete, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
+from telegram.error import NetworkError
 
 from bot.clock import Clock
 from bot.db import Sessions
@@ -197,6 +200,7 @@ class InboxQueue:
     def __init__(self, queue: asyncio.Queue[object]) -> None:
         self.queue = queue
         self.inbox: UpdateInbox | None = None  # set once the database is there (post_init)
+        self.unstored: set[int] = set()  # queued once without the inbox (it could not write)
 
     async def put(self, update: object) -> None:
         inbox = self.inbox
@@ -207,11 +211,21 @@ class InboxQueue:
         to_json = getattr(update, "to_json")  # noqa: B009 - a telegram.Update
         try:
             fresh = await inbox.receive(update_id, to_json())
-        except Exception:
-            log.exception(
-                "inbox: could not store update %s; Telegram will send it again", update_id
-            )
-            raise
+        except Exception as exc:
+            log.warning("inbox: could not store update %s; Telegram will send it again: %r",
+                        update_id, exc)  # fmt: skip
+            if update_id not in self.unstored:
+                # Handled now all the same, once: the person gets the handlers' answer
+                # (the database-away apology, or the real one if only this write failed);
+                # the redelivery guard skips the copy Telegram sends again if it went through.
+                if len(self.unstored) > 10_000:
+                    self.unstored.clear()
+                self.unstored.add(update_id)
+                await self.queue.put(update)
+            # A NetworkError: the webhook answers 500, and polling's retry loop (which ends
+            # on any other exception) asks again without confirming the offset.
+            raise NetworkError(f"the update inbox could not store update {update_id}") from exc
+        self.unstored.discard(update_id)
         if fresh:
             await self.queue.put(update)
         else:
