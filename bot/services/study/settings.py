@@ -63,12 +63,12 @@ async def update_branch_settings(
     if digest is not None:
         _set_digest(row, rules, digest)
     session.add(row)
-    await audit.record(
+    await audit.entry(
         session,
-        actor_id=actor.id,
+        by=actor,
         action="study.settings",
+        about=f"branch:{actor.branch_id}",
         now=now,
-        subject=f"branch:{actor.branch_id}",
         details={
             "study_time": hhmm(row.study_minute),
             "digest": row.digest_enabled,

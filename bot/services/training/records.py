@@ -258,14 +258,9 @@ async def decide(
     record.state = RecordState.approved if approve else RecordState.returned
     record.approved_by, record.decided_at, record.comment = leader.id, now, comment
     session.add(record)
-    await audit.record(
-        session,
-        actor_id=leader.id,
-        action="training.approved" if approve else "training.returned",
-        now=now,
-        subject=f"member:{owner.id}",
-        details={"record": record.id, "hours": record.hours_tenths},
-    )
+    action = "training.approved" if approve else "training.returned"
+    details = {"record": record.id, "hours": record.hours_tenths}
+    await audit.entry(session, by=leader, action=action, about=owner, now=now, details=details)
     await session.flush()
     card = await card_of(session, record)
     event = Event.approved if approve else Event.returned
