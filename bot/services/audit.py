@@ -9,6 +9,7 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import (
+    AnnualReview,
     Attendance,
     AuditLog,
     Branch,
@@ -19,12 +20,14 @@ from bot.models import (
     Pledge,
     Role,
     StudyFeed,
+    StudyItem,
 )
 from bot.services.errors import Refused
 
 # How an entry names the row it concerns: "kind:id" (`recent` shows branches and people
 # by name). A capability whose rows are audited adds its tables here.
 KINDS: dict[type[SQLModel], str] = {
+    AnnualReview: "review",
     Attendance: "attendance",
     Branch: "branch",
     Meeting: "meeting",
@@ -33,6 +36,7 @@ KINDS: dict[type[SQLModel], str] = {
     PartyGroup: "group",
     Pledge: "pledge",
     StudyFeed: "feed",
+    StudyItem: "study",
 }
 
 

@@ -82,12 +82,8 @@ async def create_group(
     if exists is not None:
         raise Refused("group_exists", name=name)
     group = PartyGroup(branch_id=secretary.branch_id, name=name, created_at=now)
-    session.add(group)
-    await session.flush()
-    await audit.record(
-        session, actor_id=secretary.id, action="group.created", now=now,
-        subject=f"group:{group.id}", details={"name": name},
-    )  # fmt: skip
+    named = {"name": name}
+    await audit.saved(session, group, by=secretary, action="group.created", now=now, details=named)
     return group
 
 
@@ -110,11 +106,8 @@ async def set_committee(
     person = await _own_person(session, secretary, member_id)
     if person.is_committee != on:
         person.is_committee = on
-        session.add(person)
         action = "committee.set" if on else "committee.unset"
-        await audit.record(
-            session, actor_id=secretary.id, action=action, now=now, subject=f"member:{person.id}"
-        )
+        await audit.saved(session, person, by=secretary, action=action, now=now)
     return person
 
 
@@ -134,9 +127,8 @@ async def toggle_group(
     person = await _own_person(session, secretary, member_id)
     joined = person.party_group_id != group.id
     person.party_group_id = group.id if joined else None
-    session.add(person)
-    await audit.record(
-        session, actor_id=secretary.id, action="group.assigned", now=now,
-        subject=f"member:{person.id}", details={"group": person.party_group_id},
-    )  # fmt: skip
+    details = {"group": person.party_group_id}
+    await audit.saved(
+        session, person, by=secretary, action="group.assigned", now=now, details=details
+    )
     return GroupChange(person, group, joined)

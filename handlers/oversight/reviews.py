@@ -8,7 +8,6 @@ from typing import Any
 
 from bot.delivery.message import Keyboard, OutgoingMessage
 from bot.models import FormState, MediaFile
-from bot.services import forms
 from bot.services.errors import Refused
 from bot.services.oversight import health as health_svc
 from bot.services.oversight import reviews as svc
@@ -106,15 +105,8 @@ async def rate_button(turn: Turn[RateReport]) -> None:
     _report, branch, _media = await svc.report_for_admin(
         turn.s, actor=turn.member, report_id=turn.data.report_id
     )
-    await forms.ensure_free(turn.s, telegram_user_id=turn.actor.telegram_user_id, form=RATING_FORM)
-    await forms.start(
-        turn.s,
-        telegram_user_id=turn.actor.telegram_user_id,
-        form=RATING_FORM,
-        step="comment",
-        now=turn.now,
-        data={"report_id": turn.data.report_id, "rating": turn.data.rating.value},
-    )
+    chosen = {"report_id": turn.data.report_id, "rating": turn.data.rating.value}
+    await turn.open_form(RATING_FORM, "comment", chosen)
     await turn.commit()
     await turn.reply(views.comment_ask(turn.t, branch, turn.data.rating))
 
@@ -135,7 +127,7 @@ async def rating_comment(turn: Turn[None], state: FormState) -> None:
         now=turn.now,
         compose=_compose(turn)["rated"],
     )
-    await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+    await turn.close_form()
     _r, branch, _m = await svc.report_for_admin(turn.s, actor=turn.member, report_id=report.id or 0)
     await turn.commit()
     await turn.reply(views.rated(turn.t, report, branch))
@@ -151,21 +143,15 @@ async def report(turn: Turn[None]) -> None:
     await _start_writing(turn)
 
 
-async def _start_writing(turn: Turn[Any]) -> None:
-    await forms.start(
-        turn.s,
-        telegram_user_id=turn.actor.telegram_user_id,
-        form=REPORT_FORM,
-        step="text",
-        now=turn.now,
-    )
+async def _start_writing(turn: Turn[Any], *, free: bool = False) -> None:
+    await turn.open_form(REPORT_FORM, "text", free=free)
     await turn.commit()
     await turn.reply(views.ask_text(turn.t))
 
 
 async def _saved(turn: Turn[None], text: str, media: MediaFile | None) -> None:
     own = await svc.save_draft(turn.s, actor=turn.member, text=text, media=media, now=turn.now)
-    await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+    await turn.close_form()
     review_, _own = await svc.own_report(turn.s, actor=turn.member, now=turn.now)
     await turn.commit()
     await turn.reply(*views.draft_view(turn.t, review_, own))
@@ -204,10 +190,7 @@ async def report_action(turn: Turn[ReportAction]) -> None:
         review_, own = await svc.own_report(turn.s, actor=turn.member, now=turn.now)
         if own is None or own.id != turn.data.report_id or own.status != "draft":
             raise Refused("report_submitted")
-        await forms.ensure_free(
-            turn.s, telegram_user_id=turn.actor.telegram_user_id, form=REPORT_FORM
-        )
-        await _start_writing(turn)
+        await _start_writing(turn, free=True)  # not over another half-filled form
         return
     own, members = await svc.submit(
         turn.s,

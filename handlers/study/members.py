@@ -6,13 +6,14 @@ from typing import Any
 
 from bot.delivery.message import split_text
 from bot.models import FormState
-from bot.services import forms, study
-from bot.services.errors import Refused
-from handlers.shape import EVERYONE, MEMBERS, Form, Turn, form_step, handler
+from bot.services import study
+from handlers.shape import EVERYONE, MEMBERS, Form, Turn, closing_form, form_step, handler
 from handlers.study import views
 from handlers.study.buttons import StudyPress
 
 REFLECT_FORM = "study_reflect"
+# What can be typed again at the 心得 step (an item no longer in scope ends the form).
+RETYPE = frozenset({"reflection_empty", "reflection_too_long"})
 
 
 @handler(roles=MEMBERS, refusals=views.REFUSALS)
@@ -74,23 +75,14 @@ async def reflection_text(turn: Turn[None], state: FormState) -> None:
     assert turn.update.effective_message is not None
     text = turn.update.effective_message.text or ""
     item_id = state.data.get("item_id")
-    who = turn.actor.telegram_user_id
     if not isinstance(item_id, int):
-        await forms.clear(turn.s, telegram_user_id=who)
+        await turn.close_form()
         await turn.commit()
         return
-    try:
+    async with closing_form(turn, retype=RETYPE):
         item, recorded = await study.write_reflection(
             turn.s, member=turn.actor.member, item_id=item_id, text=text, now=turn.now
         )
-    except Refused as exc:
-        if exc.code == "not_in_scope":
-            await turn.s.rollback()
-            await forms.clear(turn.s, telegram_user_id=who)
-            await turn.commit()
-        raise
-    await forms.clear(turn.s, telegram_user_id=who)
-    await turn.commit()
     t = turn.t
     await turn.reply(
         t._("Your reflection on “{title}” is recorded. Thank you!", title=item.title)

@@ -34,23 +34,16 @@ async def preview_of(turn: Turn[Any], item_id: int, page: int = 0) -> tuple[str,
 @handler(roles=LEADERS, refusals=views.REFUSALS)
 async def newstudy(turn: Turn[None]) -> None:
     """Secretary/admin: start a study item; the title and link may come with the command."""
-    t, who = turn.t, turn.actor.telegram_user_id
+    t = turn.t
     title, url = study.split_title_url(turn.args)
     if not title and url is None:
-        await forms.start(turn.s, telegram_user_id=who, form=NEW_FORM, step="title", now=turn.now)
+        await turn.open_form(NEW_FORM, "title", free=False)
         await turn.commit()
         await turn.reply(views.ask_title(t))
         return
     item = await study.start_draft(turn.s, actor=turn.member, title=title, url=url, now=turn.now)
     assert item.id is not None
-    await forms.start(
-        turn.s,
-        telegram_user_id=who,
-        form=NEW_FORM,
-        step="summary",
-        now=turn.now,
-        data={"item_id": item.id},
-    )
+    await turn.open_form(NEW_FORM, "summary", {"item_id": item.id}, free=False)
     await turn.commit()
     await turn.reply(views.ask_summary(t), views.skip(t, item.id))
 
@@ -61,7 +54,7 @@ async def _draft_step(
     """The opening every step of the form shares: still a leader, the form still open."""
     who = turn.actor.telegram_user_id
     if turn.actor.role not in LEADERS:
-        await forms.clear(turn.s, telegram_user_id=who)
+        await turn.close_form()
         await turn.commit()
         await refuse_role(turn)
         return
@@ -72,7 +65,7 @@ async def _draft_step(
     except Refused as exc:
         if exc.code in ENDS_FORM:
             await turn.s.rollback()
-            await forms.clear(turn.s, telegram_user_id=who)
+            await turn.close_form()
             await turn.commit()
         raise
 
@@ -86,7 +79,7 @@ async def title_step(turn: Turn[None], state: FormState) -> None:
             turn.s, actor=turn.member, title=text, url=None, now=turn.now
         )
         assert item.id is not None
-        await forms.advance(turn.s, state=state, step="url", now=turn.now, item_id=item.id)
+        await turn.advance_form(state, "url", item_id=item.id)
         await turn.commit()
         await turn.reply(views.ask_url(turn.t), views.skip(turn.t, item.id))
 
@@ -123,9 +116,9 @@ FIELDS: dict[str, tuple[Setter, str | None, str]] = {
 async def _move_on(turn: Turn[Any], state: FormState, then: str | None, item_id: int) -> None:
     """Go to step `then` and ask it (None: end the form and show the preview)."""
     if then is None:
-        await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+        await turn.close_form()
     else:
-        await forms.advance(turn.s, state=state, step=then, now=turn.now)
+        await turn.advance_form(state, then)
     await turn.commit()
     t = turn.t
     if then == "summary":
@@ -144,7 +137,7 @@ async def field_step(turn: Turn[None], state: FormState) -> None:
     async def step(state: FormState, text: str) -> None:
         item_id = _item_of(state)
         if item_id is None or state.step not in FIELDS:
-            await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+            await turn.close_form()
             await turn.commit()
             return
         setter, then, _skipped = FIELDS[state.step]
@@ -183,7 +176,7 @@ async def _skip(turn: Turn[DraftPress]) -> None:
 
 async def _cancel(turn: Turn[DraftPress]) -> None:
     item = await study.cancel_draft(turn.s, actor=turn.member, item_id=turn.data.item_id)
-    await forms.clear(turn.s, telegram_user_id=turn.actor.telegram_user_id)
+    await turn.close_form()
     await turn.commit()
     await turn.answer()
     await turn.edit(views.cancelled(turn.t, item))

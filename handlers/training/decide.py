@@ -5,12 +5,10 @@ from __future__ import annotations
 from bot.delivery import sender
 from bot.delivery.message import OutgoingMessage
 from bot.models import FormState, MediaFile, Member
-from bot.services import forms
 from bot.services import training as svc
 from bot.services.training.records import card_of, may_decide, visible
 from handlers.common import chat_id_of
-from handlers.requests.steps import closing_form
-from handlers.shape import JOINED, LEADERS, Form, Turn, form_step, handler
+from handlers.shape import JOINED, LEADERS, Form, Turn, closing_form, form_step, handler
 from handlers.training import news, views
 from handlers.training.buttons import Decide, OpenRecord, ShowCertificate
 
@@ -51,16 +49,7 @@ async def decide(turn: Turn[Decide]) -> None:
         await turn.reply(views.decided(turn.t, outcome))
         return
     card = await svc.check_decidable(turn.s, actor=turn.member, record_id=record_id)
-    user = turn.actor.telegram_user_id
-    await forms.ensure_free(turn.s, telegram_user_id=user, form=RETURN)
-    await forms.start(
-        turn.s,
-        telegram_user_id=user,
-        form=RETURN,
-        step="comment",
-        now=turn.now,
-        data={"record_id": record_id},
-    )
+    await turn.open_form(RETURN, "comment", {"record_id": record_id})
     await turn.commit()
     await turn.reply(views.comment_prompt(turn.t, card))
 

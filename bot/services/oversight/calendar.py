@@ -116,16 +116,10 @@ async def set_rule(
     row.period, row.min_count = period, int(count_text)
     row.updated_at, row.updated_by = now, admin.id
     session.add(row)
-    await audit.record(
-        session,
-        actor_id=admin.id,
-        action="oversight.rule",
-        now=now,
-        subject=f"rule:{kind.value}",
-        details={
-            "from": [before.period.value, before.min_count],
-            "to": [period.value, int(count_text)],
-        },
+    change = {"from": [before.period.value, before.min_count], "to": [period.value, row.min_count]}
+    about = f"rule:{kind.value}"
+    await audit.entry(
+        session, by=admin, action="oversight.rule", about=about, now=now, details=change
     )
     return before, _rule(row)
 

@@ -77,13 +77,9 @@ async def exempt(
     )
     session.add(row)
     await session.flush()
-    await audit.record(
-        session,
-        actor_id=admin.id,
-        action="oversight.exempt",
-        now=now,
-        subject=f"branch:{branch.id}",
-        details={"kind": kind.value, "period": period.label, "reason": reason},
+    details = {"kind": kind.value, "period": period.label, "reason": reason}
+    await audit.entry(
+        session, by=admin, action="oversight.exempt", about=branch, now=now, details=details
     )
     assert row.id is not None
     return ExemptionRow(row.id, branch.name, kind, period.label, reason, now)

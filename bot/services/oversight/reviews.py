@@ -81,13 +81,9 @@ async def open_review(
         await outbox.enqueue(
             session, kind="oversight.review", recipients=recipients, now=now, subject_id=review.id
         )
-    await audit.record(
-        session,
-        actor_id=admin.id,
-        action="oversight.review_opened",
-        now=now,
-        subject=f"review:{review.id}",
-        details={"year": year, "deadline": day.isoformat()},
+    details = {"year": year, "deadline": day.isoformat()}
+    await audit.entry(
+        session, by=admin, action="oversight.review_opened", about=review, now=now, details=details
     )
     return ReviewOpened(review, len(recipients))
 
@@ -310,13 +306,10 @@ async def rate(
             now=now,
             subject_id=report.id,
         )
-    await audit.record(
-        session,
-        actor_id=admin.id,
-        action="oversight.review_rated",
-        now=now,
-        subject=f"branch:{report.branch_id}",
-        details={"report": report.id, "rating": rating.value, "comment": comment},
+    about = f"branch:{report.branch_id}"
+    details = {"report": report.id, "rating": rating.value, "comment": comment}
+    await audit.entry(
+        session, by=admin, action="oversight.review_rated", about=about, now=now, details=details
     )
     return report
 

@@ -131,13 +131,9 @@ async def record_term(
     )
     session.add(term)
     await session.flush()
-    await audit.record(
-        session,
-        actor_id=actor.id,
-        action="oversight.term",
-        now=now,
-        subject=f"branch:{branch.id}",
-        details={"starts_on": starts.isoformat(), "years": years},
+    details = {"starts_on": starts.isoformat(), "years": years}
+    await audit.entry(
+        session, by=actor, action="oversight.term", about=branch, now=now, details=details
     )
     return await term_of(session, actor=actor, branch_name=branch.name, now=now, tz=tz)
 

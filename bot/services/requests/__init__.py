@@ -5,6 +5,7 @@ rates in `rates`, the escalation job's work in `escalation`. No telegram here: m
 to other people are composed by the caller's `compose` and written to the outbox.
 """
 
+from bot.services.fanout import Attachment
 from bot.services.requests.cards import Action, Card, Step, actions_for, may_handle, may_see
 from bot.services.requests.escalation import Escalated, escalate_due
 from bot.services.requests.flow import (
@@ -21,7 +22,7 @@ from bot.services.requests.flow import (
     take_over,
     validate_text,
 )
-from bot.services.requests.notify import Attachment, Change, Compose, Event
+from bot.services.requests.notify import Change, Compose, Event
 from bot.services.requests.queries import branch_open, committee_open, detail, mine
 from bot.services.requests.rates import RequestRates, rates_by_branch, total
 from bot.services.requests.workdays import add_working_days, is_working_day

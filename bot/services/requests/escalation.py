@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Request
 from bot.models.requests import OPEN_STATES
-from bot.services import once
+from bot.services import fanout, once
 from bot.services.requests import notify
 from bot.services.requests.cards import card_of
 from bot.services.requests.notify import Change, Compose, Event
@@ -76,7 +76,7 @@ async def escalate_due(
             now=now,
         )
         card = await card_of(session, request)
-        media = await notify.attachment(
+        media = await fanout.attachment(
             session, file_id=request.file_id, media_kind=request.media_kind, now=now
         )
         told = await notify.send(

@@ -28,7 +28,7 @@ from bot.models import (
     Role,
 )
 from bot.models.requests import REASON_MAX, TEXT_MAX
-from bot.services import access
+from bot.services import access, fanout
 from bot.services.errors import Refused
 from bot.services.requests import notify
 from bot.services.requests.cards import Action, Card, actions_for, card_of, may_see
@@ -177,7 +177,7 @@ async def submit(
     if not recipients:  # the member is the branch's only secretary: the committee handles it
         recipients = await notify.admins(session)
     card = await card_of(session, request)
-    media = await notify.attachment(session, file_id=file_id, media_kind=media_kind, now=now)
+    media = await fanout.attachment(session, file_id=file_id, media_kind=media_kind, now=now)
     told = await notify.send(
         session,
         recipients=recipients,
@@ -313,7 +313,7 @@ async def forward(
         session, request, actor=actor, action="forwarded", before=before, now=now, comment=reason
     )
     card = await card_of(session, request)
-    media = await notify.attachment(
+    media = await fanout.attachment(
         session, file_id=request.file_id, media_kind=request.media_kind, now=now
     )
     told = await notify.send(
@@ -438,7 +438,7 @@ async def _tell_member(
     card = await card_of(session, request)
     media = None
     if event == Event.resolved:
-        media = await notify.attachment(
+        media = await fanout.attachment(
             session, file_id=request.reply_file_id, media_kind=request.reply_media_kind, now=now
         )
     member = await _member(session, request)

@@ -106,15 +106,8 @@ async def publish(
     item.status = StudyStatus.published
     item.published_at = now
     item.due_at = now + timedelta(days=rules.due_days)
-    session.add(item)
-    await audit.record(
-        session,
-        actor_id=actor.id,
-        action="study.published",
-        now=now,
-        subject=f"study:{item.id}",
-        details={"branches": sorted(targets)},
-    )
+    branches = {"branches": sorted(targets)}
+    await audit.saved(session, item, by=actor, action="study.published", now=now, details=branches)
     await session.flush()
     batches = await push_due(
         session,

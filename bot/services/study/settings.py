@@ -63,17 +63,14 @@ async def update_branch_settings(
     if digest is not None:
         _set_digest(row, rules, digest)
     session.add(row)
-    await audit.record(
-        session,
-        actor_id=actor.id,
-        action="study.settings",
-        now=now,
-        subject=f"branch:{actor.branch_id}",
-        details={
-            "study_time": hhmm(row.study_minute),
-            "digest": row.digest_enabled,
-            "digest_weekday": row.digest_weekday,
-            "digest_time": hhmm(row.digest_minute),
-        },
+    chosen = {
+        "study_time": hhmm(row.study_minute),
+        "digest": row.digest_enabled,
+        "digest_weekday": row.digest_weekday,
+        "digest_time": hhmm(row.digest_minute),
+    }
+    about = f"branch:{actor.branch_id}"
+    await audit.entry(
+        session, by=actor, action="study.settings", about=about, now=now, details=chosen
     )
     return row

@@ -56,13 +56,9 @@ async def set_course(
     course.name, course.secretary_training = name, secretary_training
     course.set_by, course.set_at = leader.id, now
     session.add(course)
-    await audit.record(
-        session,
-        actor_id=leader.id,
-        action="training.course",
-        now=now,
-        subject=f"meeting:{meeting_id}",
-        details={"name": name, "secretary": secretary_training},
+    details = {"name": name, "secretary": secretary_training}
+    await audit.entry(
+        session, by=leader, action="training.course", about=meeting, now=now, details=details
     )
     minutes = int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
     return Course(

@@ -6,7 +6,7 @@ to the other person is written to the outbox in the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -14,14 +14,12 @@ from enum import StrEnum
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.delivery import outbox
 from bot.delivery.message import OutgoingMessage
-from bot.delivery.outbox import Recipient
 from bot.models import Branch, Member, RecordState, Role, TrainingRecord
 from bot.models.training import COMMENT_MAX, ORGANISER_MAX, TITLE_MAX
-from bot.services import access, audit, org
+from bot.services import access, audit, fanout, org
 from bot.services.errors import Refused
-from bot.services.requests.notify import Attachment, attachment
+from bot.services.fanout import attachment
 
 
 class Event(StrEnum):
@@ -51,15 +49,8 @@ class Card:
     decided_by: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class News:
-    """One message's subject: the event, the record, and the certificate to send on."""
-
-    event: Event
-    card: Card
-    attachment: Attachment | None = None
-
-
+# One message's subject: the event, the record, and the certificate to send on.
+News = fanout.Change[Event, Card]
 Compose = Callable[[Member, News], list[OutgoingMessage]]
 
 
@@ -141,35 +132,6 @@ def may_decide(actor: Member, owner: Member) -> bool:
     )
 
 
-async def _send(
-    session: AsyncSession,
-    *,
-    people: Sequence[Member],
-    news: News,
-    compose: Compose,
-    now: datetime,
-    actor_id: int | None,
-) -> int:
-    people = list({m.id: m for m in people if m.id is not None}.values())
-    if not people:
-        return 0
-    parts = {m.id: compose(m, news) for m in people}
-    for i in range(max(len(p) for p in parts.values())):
-        await outbox.enqueue(
-            session,
-            kind=f"training.{news.event}" if i == 0 else "training.file",
-            recipients=[
-                Recipient(m.telegram_user_id, parts[m.id][i], m.id)
-                for m in people
-                if i < len(parts[m.id])
-            ],
-            now=now,
-            subject_id=news.card.id,
-            created_by=actor_id,
-        )
-    return len(people)
-
-
 @dataclass(frozen=True, slots=True)
 class Draft:
     """What the /training add form collected."""
@@ -205,10 +167,11 @@ async def submit(
     await session.flush()
     card = await card_of(session, record)
     file = await attachment(session, file_id=record.file_id, media_kind=record.media_kind, now=now)
-    told = await _send(
+    told = await fanout.send(
         session,
-        people=await deciders(session, member),
-        news=News(Event.submitted, card, file),
+        capability="training",
+        recipients=await deciders(session, member),
+        change=News(Event.submitted, card, file),
         compose=compose,
         now=now,
         actor_id=member.id,
@@ -258,21 +221,17 @@ async def decide(
     record.state = RecordState.approved if approve else RecordState.returned
     record.approved_by, record.decided_at, record.comment = leader.id, now, comment
     session.add(record)
-    await audit.record(
-        session,
-        actor_id=leader.id,
-        action="training.approved" if approve else "training.returned",
-        now=now,
-        subject=f"member:{owner.id}",
-        details={"record": record.id, "hours": record.hours_tenths},
-    )
+    action = "training.approved" if approve else "training.returned"
+    details = {"record": record.id, "hours": record.hours_tenths}
+    await audit.entry(session, by=leader, action=action, about=owner, now=now, details=details)
     await session.flush()
     card = await card_of(session, record)
     event = Event.approved if approve else Event.returned
-    told = await _send(
+    told = await fanout.send(
         session,
-        people=[owner],
-        news=News(event, card),
+        capability="training",
+        recipients=[owner],
+        change=News(event, card),
         compose=compose,
         now=now,
         actor_id=leader.id,

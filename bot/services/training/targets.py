@@ -96,13 +96,10 @@ async def set_target(
         row = TrainingTarget(role=role.value, hours_tenths=tenths, changed_at=now)
     row.hours_tenths, row.changed_by, row.changed_at = tenths, admin.id, now
     session.add(row)
-    await audit.record(
-        session,
-        actor_id=admin.id,
-        action="training.target",
-        now=now,
-        subject=f"target:{role.value}",
-        details={"from": format_tenths(before), "to": format_tenths(tenths)},
+    change = {"from": format_tenths(before), "to": format_tenths(tenths)}
+    about = f"target:{role.value}"
+    await audit.entry(
+        session, by=admin, action="training.target", about=about, now=now, details=change
     )
     await session.flush()
     return await current(session)

@@ -1,0 +1,91 @@
+"""Telling other people about a change to a card (a 诉求, a training record): each person's
+messages — the text, then the file if any — written to the outbox in the caller's
+transaction, part i of everyone in batch i."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Generic, Protocol, TypeVar
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.delivery import outbox
+from bot.delivery.message import OutgoingMessage
+from bot.delivery.outbox import Recipient
+from bot.models import MediaFile, Member
+
+
+class _Card(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+EventT = TypeVar("EventT", bound=StrEnum)
+CardT = TypeVar("CardT", bound=_Card)
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file to send after the message, by Telegram's file_id (media_id is the row)."""
+
+    media_id: int
+    media_kind: str
+
+
+# No slots: made through an alias such as Change[Event, Card](...), which sets
+# __orig_class__ on the instance (with slots, Python 3.11 then fails in __setattr__).
+@dataclass(frozen=True)
+class Change(Generic[EventT, CardT]):
+    """What a recipient's message is about: the event, the card, an optional file."""
+
+    event: EventT
+    card: CardT
+    attachment: Attachment | None = None
+
+
+async def attachment(
+    session: AsyncSession, *, file_id: str | None, media_kind: str | None, now: datetime
+) -> Attachment | None:
+    """A media row carrying only the file_id: the outbox sends it on without uploading."""
+    if not file_id:
+        return None
+    media = MediaFile(filename="", content=b"", telegram_file_id=file_id, created_at=now)
+    session.add(media)
+    await session.flush()
+    assert media.id is not None
+    return Attachment(media.id, media_kind or "document")
+
+
+async def send(
+    session: AsyncSession,
+    *,
+    capability: str,
+    recipients: Sequence[Member],
+    change: Change[EventT, CardT],
+    compose: Callable[[Member, Change[EventT, CardT]], list[OutgoingMessage]],
+    now: datetime,
+    actor_id: int | None = None,
+) -> int:
+    """Enqueue each recipient's messages (outbox kind "<capability>.<event>", then
+    "<capability>.file"); how many people."""
+    people = list({m.id: m for m in recipients if m.id is not None}.values())
+    if not people:
+        return 0
+    parts = {m.id: compose(m, change) for m in people}
+    for i in range(max(len(p) for p in parts.values())):
+        await outbox.enqueue(
+            session,
+            kind=f"{capability}.{change.event}"[:32] if i == 0 else f"{capability}.file",
+            recipients=[
+                Recipient(m.telegram_user_id, parts[m.id][i], m.id)
+                for m in people
+                if i < len(parts[m.id])
+            ],
+            now=now,
+            subject_id=change.card.id,
+            created_by=actor_id,
+        )
+    return len(people)
