@@ -13,7 +13,7 @@ from handlers.home.views import back_to
 from handlers.paging import page_of
 from handlers.shape import ADMINS, Turn, handler
 from handlers.study.publish import publish_item
-from handlers.study.views import published_text
+from handlers.study.publish_views import published_text
 
 ALREADY_PUBLISHED = N_("Already published.")
 

@@ -12,7 +12,7 @@ from bot.services import forms, org, study
 from bot.services.errors import Refused
 from handlers.groups import posts as group_posts
 from handlers.shape import LEADERS, Form, Turn, form_step, handler, refuse_role, refuse_stale
-from handlers.study import views
+from handlers.study import publish_views, views
 from handlers.study.buttons import DraftPress
 
 NEW_FORM = "study_new"
@@ -28,7 +28,7 @@ async def preview_of(turn: Turn[Any], item_id: int, page: int = 0) -> tuple[str,
     """The draft's preview: an admin chooses branches, a secretary's goes to their own."""
     scope = await study.draft_scope(turn.s, actor=turn.member, item_id=item_id)
     branch = None if turn.actor.is_admin else await org.branch_of(turn.s, turn.member)
-    return views.preview(turn.t, scope, page=page, branch=branch)
+    return publish_views.preview(turn.t, scope, page=page, branch=branch)
 
 
 @handler(roles=LEADERS, refusals=views.REFUSALS)
@@ -39,13 +39,13 @@ async def newstudy(turn: Turn[None]) -> None:
     if not title and url is None:
         await turn.open_form(NEW_FORM, "title", free=False)
         await turn.commit()
-        await turn.reply(views.ask_title(t))
+        await turn.reply(publish_views.ask_title(t))
         return
     item = await study.start_draft(turn.s, actor=turn.member, title=title, url=url, now=turn.now)
     assert item.id is not None
     await turn.open_form(NEW_FORM, "summary", {"item_id": item.id}, free=False)
     await turn.commit()
-    await turn.reply(views.ask_summary(t), views.skip(t, item.id))
+    await turn.reply(publish_views.ask_summary(t), publish_views.skip(t, item.id))
 
 
 async def _draft_step(
@@ -81,7 +81,7 @@ async def title_step(turn: Turn[None], state: FormState) -> None:
         assert item.id is not None
         await turn.advance_form(state, "url", item_id=item.id)
         await turn.commit()
-        await turn.reply(views.ask_url(turn.t), views.skip(turn.t, item.id))
+        await turn.reply(publish_views.ask_url(turn.t), publish_views.skip(turn.t, item.id))
 
     await _draft_step(turn, state, step)
 
@@ -122,9 +122,9 @@ async def _move_on(turn: Turn[Any], state: FormState, then: str | None, item_id:
     await turn.commit()
     t = turn.t
     if then == "summary":
-        await turn.reply(views.ask_summary(t), views.skip(t, item_id))
+        await turn.reply(publish_views.ask_summary(t), publish_views.skip(t, item_id))
     elif then == "hours":
-        await turn.reply(views.ask_hours(t), views.skip(t, item_id))
+        await turn.reply(publish_views.ask_hours(t), publish_views.skip(t, item_id))
     else:
         await turn.reply(*await preview_of(turn, item_id))
 
@@ -179,7 +179,7 @@ async def _cancel(turn: Turn[DraftPress]) -> None:
     await turn.close_form()
     await turn.commit()
     await turn.answer()
-    await turn.edit(views.cancelled(turn.t, item))
+    await turn.edit(publish_views.cancelled(turn.t, item))
 
 
 async def publish_item(turn: Turn[Any], item_id: int) -> study.Published:
@@ -200,7 +200,7 @@ async def _publish(turn: Turn[DraftPress]) -> None:
     done = await publish_item(turn, turn.data.item_id)
     await turn.commit()
     await turn.answer()
-    await turn.edit(views.published_text(turn.t, done))
+    await turn.edit(publish_views.published_text(turn.t, done))
 
 
 async def _page(turn: Turn[DraftPress]) -> None:
@@ -220,7 +220,7 @@ async def _toggle(turn: Turn[DraftPress]) -> None:
     page = turn.data.value
     if one:
         scope = await study.draft_scope(turn.s, actor=turn.member, item_id=item_id)
-        page = views.branch_page_of(scope, branch_id)
+        page = publish_views.branch_page_of(scope, branch_id)
     await turn.answer()
     await turn.edit(*await preview_of(turn, item_id, page))
 
