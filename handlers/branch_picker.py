@@ -1,9 +1,10 @@
 """Admins choose a branch by button: a paged picker of every branch, whose buttons run a
 command with `@<id>` where a typist writes the branch's name.
 
-A command that needs a branch from an admin (/attendance, /calendar, /term) shows the
-picker when none is named; `named_args` turns the button's `@<id>` back into the name,
-so the command's own parsing, and its checks, are the typed command's.
+A command that needs a branch from an admin (/attendance, /calendar, /term) opens with
+`branch_args`: the picker when none is named, else the arguments with the button's
+`@<id>` turned back into the name, so the command's own parsing, and its checks, are the
+typed command's.
 """
 
 from __future__ import annotations
@@ -36,6 +37,17 @@ async def named_args(turn: Turn[Any], args: list[str]) -> list[str]:
         return args
     branch = await turn.s.get(Branch, int(match.group(1)))
     return [branch.name if branch is not None else args[0], *args[1:]]
+
+
+async def branch_args(turn: Turn[Any], command: str) -> list[str] | None:
+    """The arguments of `/command`, for a command an admin runs on a named branch: None
+    when an admin named none (or turned a page of the picker) and was shown the picker."""
+    if turn.actor.is_admin:
+        number = page_arg(turn.args) if turn.args else 0
+        if number is not None:
+            await show_picker(turn, command, number)
+            return None
+    return await named_args(turn, turn.args)
 
 
 def page_arg(args: list[str]) -> int | None:

@@ -151,6 +151,12 @@ class Turn(Generic[D]):
         return list(self.context.args or [])
 
     @property
+    def text(self) -> str:
+        """What the person typed ("" for a message without text)."""
+        message = self.update.effective_message
+        return (message.text or "") if message is not None else ""
+
+    @property
     def settings(self) -> Any:
         return self.context.settings
 

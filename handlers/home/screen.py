@@ -101,6 +101,5 @@ async def run_command(turn: Turn[RunCommand]) -> None:
 @handler()
 async def unknown_command(turn: Turn[None]) -> None:
     """A command no handler took: say so briefly and point to /menu."""
-    message = turn.update.effective_message
-    word = ((message.text if message else "") or "/").split(maxsplit=1)[0].split("@")[0]
+    word = (turn.text or "/").split(maxsplit=1)[0].split("@")[0]
     await turn.reply(views.unknown_command(turn.t, word))

@@ -61,13 +61,12 @@ async def vote(turn: Turn[Vote]) -> None:
 @form_step(roles=MEMBERS, refusals=REFUSALS)
 async def leave_reason(turn: Turn[None], state: FormState) -> None:
     """The reason for 请假; the request goes to the secretary through the outbox."""
-    message = turn.update.effective_message
     try:
         await svc.request_leave(
             turn.s,
             member=turn.member,
             meeting_id=int(state.data.get("meeting_id") or 0),
-            reason=(message.text if message else None) or "",
+            reason=turn.text,
             compose=views.compose_leave_request(views.texts_for(turn.context)),
             now=turn.now,
         )

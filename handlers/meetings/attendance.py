@@ -19,10 +19,8 @@ from handlers.meetings.refusals import REFUSALS
 from handlers.shape import LEADERS, SECRETARIES, Turn, handler
 
 
-async def _named_branch(turn: Turn[None]) -> tuple[Branch | None, list[str]]:
-    """An admin names the branch first (its name may have spaces, or `@<id>` from a
-    picker's button); the rest is the query."""
-    args = await picker.named_args(turn, turn.args)
+async def _named_branch(turn: Turn[None], args: list[str]) -> tuple[Branch | None, list[str]]:
+    """An admin names the branch first (its name may have spaces); the rest is the query."""
     if not turn.actor.is_admin:
         return None, args
     for k in range(len(args), 0, -1):
@@ -53,11 +51,10 @@ async def _period(turn: Turn[None], branch_id: int, what: str) -> str:
 @handler(roles=LEADERS, refusals=REFUSALS)
 async def attendance(turn: Turn[None]) -> None:
     """Secretary (own branch) or admin (named branch): one meeting or a period."""
-    number = (picker.page_arg(turn.args) if turn.args else 0) if turn.actor.is_admin else None
-    if number is not None:  # an admin who named no branch chooses one
-        await picker.show_picker(turn, "attendance", number)
+    args = await picker.branch_args(turn, "attendance")
+    if args is None:  # an admin who named no branch is choosing one
         return
-    branch, args = await _named_branch(turn)
+    branch, args = await _named_branch(turn, args)
     branch_id = svc.viewer_branch(turn.member, branch)
     what = " ".join(args).lstrip("#")
     buttons: Keyboard = []

@@ -154,8 +154,7 @@ async def _still_movable(turn: Turn[None], state: FormState) -> Meeting:
 async def move_date(turn: Turn[None], state: FormState) -> None:
     """The new date typed: a real day, not already past; then the time is asked."""
     meeting = await _still_movable(turn, state)
-    message = turn.update.effective_message
-    day = periods.parse_date((message.text or "") if message else "")
+    day = periods.parse_date(turn.text)
     if day < periods.local_today(turn.now, turn.settings.tz):
         raise Refused("in_past")
     await turn.advance_form(state, "time", day=day.isoformat())
@@ -167,12 +166,9 @@ async def move_date(turn: Turn[None], state: FormState) -> None:
 async def move_time(turn: Turn[None], state: FormState) -> None:
     """The new time typed: the meeting moved by the service /reschedule calls."""
     await _still_movable(turn, state)
-    message = turn.update.effective_message
     day = date.fromisoformat(str(state.data["day"]))
     async with closing_form(turn, retype=RETYPE_TIME):
-        await _move(
-            turn, int(state.data["meeting_id"]), day, (message.text or "") if message else ""
-        )
+        await _move(turn, int(state.data["meeting_id"]), day, turn.text)
 
 
 MOVE = Form(MOVE_FORM, steps={"date": move_date, "time": move_time})

@@ -58,12 +58,11 @@ async def _saved(turn: Turn[None], meeting: Meeting) -> None:
 @form_step(roles=SECRETARIES, refusals=REFUSALS)
 async def minutes_text(turn: Turn[None], state: FormState) -> None:
     """Minutes typed as text."""
-    message = turn.update.effective_message
     meeting = await svc.set_minutes(
         turn.s,
         actor=turn.member,
         meeting_id=int(state.data.get("meeting_id") or 0),
-        text=message.text if message else None,
+        text=turn.text,
         now=turn.now,
     )
     await _saved(turn, meeting)

@@ -97,11 +97,6 @@ Apply = Callable[[Turn[None], Draft, str], Awaitable[None]]
 Step = Callable[[Update, BotContext, FormState], Awaitable[None]]
 
 
-def _typed(turn: Turn[None]) -> str:
-    message = turn.update.effective_message
-    return (message.text if message else None) or ""
-
-
 async def _form_of(turn: Turn[Any]) -> FormState | None:
     """The person's meeting form as it is now (the router's copy may be a moment old)."""
     state = await forms.current(turn.s, telegram_user_id=turn.actor.telegram_user_id)
@@ -118,7 +113,7 @@ def typed_step(apply: Apply) -> Step:
             return
         draft = Draft.from_data(state.data)
         try:
-            await apply(turn, draft, _typed(turn))
+            await apply(turn, draft, turn.text)
         except Refused as exc:
             await turn.refused(exc)
             await ask(turn, state)

@@ -74,8 +74,7 @@ async def name_text(turn: Turn[None], state: FormState) -> None:
         await turn.close_form()
         await turn.commit()
         return
-    message = turn.update.effective_message
-    await org.set_name(turn.s, member=turn.member, name=(message.text if message else "") or "")
+    await org.set_name(turn.s, member=turn.member, name=turn.text)
     await turn.close_form()
     await turn.commit()
     await _finish_joining(turn)

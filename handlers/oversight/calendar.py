@@ -14,11 +14,9 @@ from handlers.shape import LEADERS, SECRETARIES, Turn, handler
 @handler(roles=LEADERS, refusals=REFUSALS)
 async def calendar(turn: Turn[None]) -> None:
     """Secretary (admins: with a branch name): each rule's 应召开 / 已召开 / 未召开."""
-    number = (picker.page_arg(turn.args) if turn.args else 0) if turn.actor.is_admin else None
-    if number is not None:  # an admin who named no branch chooses one
-        await picker.show_picker(turn, "calendar", number)
+    args = await picker.branch_args(turn, "calendar")
+    if args is None:  # an admin who named no branch is choosing one
         return
-    args = await picker.named_args(turn, turn.args)
     branch_name = args.pop(0) if turn.actor.is_admin and args else None
     c = await cal.calendar(
         turn.s,

@@ -97,7 +97,6 @@ async def exempt_pick(turn: Turn[ExemptPick]) -> None:
 @form_step(roles=ADMINS, refusals=REFUSALS)
 async def exempt_reason(turn: Turn[None], state: FormState) -> None:
     """The reason typed: the exemption recorded by the service /exempt calls."""
-    message = turn.update.effective_message
     branch = await turn.s.get(Branch, int(state.data["branch_id"]))
     async with closing_form(turn, retype=RETYPE):
         row = await exemptions.exempt(
@@ -106,7 +105,7 @@ async def exempt_reason(turn: Turn[None], state: FormState) -> None:
             branch_name=branch.name if branch else picker.token(int(state.data["branch_id"])),
             kind_text=str(state.data["kind"]),
             period_text=str(state.data["period"]),
-            reason=(message.text or "") if message else "",
+            reason=turn.text,
             now=turn.now,
             tz=turn.settings.tz,
         )

@@ -116,8 +116,7 @@ async def rating_comment(turn: Turn[None], state: FormState) -> None:
     """The admin's comment on a rating."""
     from bot.models import ReviewRating
 
-    text = turn.update.effective_message.text if turn.update.effective_message else ""
-    comment = "" if (text or "").strip() in ("-", "—") else (text or "")
+    comment = "" if turn.text.strip() in ("-", "—") else turn.text
     report = await svc.rate(
         turn.s,
         actor=turn.member,
@@ -160,8 +159,7 @@ async def _saved(turn: Turn[None], text: str, media: MediaFile | None) -> None:
 @form_step(roles=SECRETARIES, refusals=REFUSALS)
 async def report_text(turn: Turn[None], state: FormState) -> None:
     """The report typed as text: kept as a draft."""
-    message = turn.update.effective_message
-    await _saved(turn, (message.text if message else "") or "", None)
+    await _saved(turn, turn.text, None)
 
 
 @form_step(roles=SECRETARIES, refusals=REFUSALS)

@@ -16,11 +16,9 @@ _DATE_LIKE = re.compile(r"^\d{4}\s*[-/.年]")
 @handler(roles=LEADERS, refusals=REFUSALS)
 async def term(turn: Turn[None]) -> None:
     """Secretary: `/term [YYYY-MM-DD [years]]`; admin: `/term <branch> [YYYY-MM-DD [years]]`."""
-    number = (picker.page_arg(turn.args) if turn.args else 0) if turn.actor.is_admin else None
-    if number is not None:  # an admin who named no branch chooses one
-        await picker.show_picker(turn, "term", number)
+    args = await picker.branch_args(turn, "term")
+    if args is None:  # an admin who named no branch is choosing one
         return
-    args = await picker.named_args(turn, turn.args)
     branch_name = None
     if turn.actor.is_admin and args and not _DATE_LIKE.match(args[0]):
         branch_name = args.pop(0)

@@ -116,8 +116,7 @@ async def typed_part(turn: Turn[None], state: FormState) -> None:
     if (open_state := await _still_open(turn, state)) is None:
         return
     state, step = open_state, open_state.step
-    message = turn.update.effective_message
-    value = PARTS[step]((message.text if message else None) or "")
+    value = PARTS[step](turn.text)
     following = NEXT.get(step)
     if state.data.get("back") == "preview" or following is None:
         await turn.advance_form(state, "preview", **{step: value})

@@ -8,9 +8,8 @@ from handlers.shape import Turn
 
 async def add_note(turn: Turn[None]) -> None:
     """/pledge note followed by the text (line breaks kept)."""
-    message = turn.update.effective_message
     # The note as typed, after the "/pledge note" words.
-    pieces = ((message.text if message else None) or "").split(maxsplit=2)
+    pieces = turn.text.split(maxsplit=2)
     body = pieces[2] if len(pieces) > 2 else ""
     note, added = await svc.add_note(
         turn.s, member=turn.member, text=body, now=turn.now, tz=turn.settings.tz

@@ -77,8 +77,7 @@ async def rate_comment(turn: Turn[None], state: FormState) -> None:
         await close_form(turn)
         await refuse_role(turn)
         return
-    message = turn.update.effective_message
-    text = (message.text if message else None) or ""
+    text = turn.text
     try:
         svc.validate_comment(text, required=False)
         await svc.check_rateable(turn.s, actor=turn.member, pledge_id=pledge_id)

@@ -74,7 +74,6 @@ async def return_comment(turn: Turn[None], state: FormState) -> None:
         await close_form(turn)
         await refuse_role(turn)
         return
-    message = turn.update.effective_message
     try:
         done = await svc.review(
             turn.s,
@@ -82,7 +81,7 @@ async def return_comment(turn: Turn[None], state: FormState) -> None:
             pledge_id=pledge_id,
             version=version,
             status=PledgeStatus.returned,
-            comment=(message.text if message else None) or "",
+            comment=turn.text,
             now=turn.now,
             compose=turn.per_language(messages.outcome),
         )

@@ -49,8 +49,7 @@ async def _show_preview(turn: Turn[None], state: FormState, **data: object) -> N
 @form_step(roles=MEMBERS, refusals=views.REFUSALS)
 async def ask_text(turn: Turn[None], state: FormState) -> None:
     """The text, typed (again, to change it at the preview)."""
-    message = turn.update.effective_message
-    text = svc.validate_text(message.text or "" if message else "")
+    text = svc.validate_text(turn.text)
     await _show_preview(turn, state, text=text)
 
 

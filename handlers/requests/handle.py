@@ -62,8 +62,7 @@ async def _finish(turn: Turn[None], state: FormState, **kw: Any) -> svc.Outcome:
 @form_step(roles=LEADERS, refusals=views.REFUSALS)
 async def reply_text(turn: Turn[None], state: FormState) -> None:
     """The reply typed: 办结."""
-    message = turn.update.effective_message
-    outcome = await _finish(turn, state, reply=(message.text or "") if message else "")
+    outcome = await _finish(turn, state, reply=turn.text)
     await turn.reply(views.resolved(turn.t, outcome))
 
 
@@ -87,8 +86,7 @@ async def reply_file(turn: Turn[None], state: FormState) -> None:
 @form_step(roles=LEADERS, refusals=views.REFUSALS)
 async def forward_reason(turn: Turn[None], state: FormState) -> None:
     """The reason typed: 转交党委."""
-    message = turn.update.effective_message
-    outcome = await _finish(turn, state, reason=(message.text or "") if message else "")
+    outcome = await _finish(turn, state, reason=turn.text)
     await turn.reply(views.forwarded(turn.t, outcome))
 
 

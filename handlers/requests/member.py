@@ -125,14 +125,13 @@ async def rate(turn: Turn[Rate]) -> None:
 @form_step(roles=MEMBERS, refusals=views.REFUSALS)
 async def reopen_reason(turn: Turn[None], state: FormState) -> None:
     """Why the member is not satisfied: the request goes back (退回) to its handler."""
-    message = turn.update.effective_message
     async with closing_form(turn, retype=RETYPE):
         outcome = await svc.rate(
             turn.s,
             actor=turn.member,
             request_id=int(state.data["request_id"]),
             rating=RequestRating.dissatisfied,
-            reason=(message.text or "") if message else "",
+            reason=turn.text,
             limits=svc.Limits.from_settings(turn.settings),
             compose=news.composer_of(turn.context),
             now=turn.now,

@@ -72,8 +72,7 @@ async def study_press(turn: Turn[StudyPress]) -> None:
 @form_step(refusals=views.REFUSALS)
 async def reflection_text(turn: Turn[None], state: FormState) -> None:
     """The member typed their 心得."""
-    assert turn.update.effective_message is not None
-    text = turn.update.effective_message.text or ""
+    text = turn.text
     item_id = state.data.get("item_id")
     if not isinstance(item_id, int):
         await turn.close_form()

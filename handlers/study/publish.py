@@ -59,9 +59,8 @@ async def _draft_step(
         await refuse_role(turn)
         return
     state = await forms.current(turn.s, telegram_user_id=who) or state
-    assert turn.update.effective_message is not None
     try:
-        await step(state, turn.update.effective_message.text or "")
+        await step(state, turn.text)
     except Refused as exc:
         if exc.code in ENDS_FORM:
             await turn.s.rollback()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.delivery.message import Keyboard
 from bot.models import FormState
 from bot.services import forms
 from bot.services import training as svc
@@ -36,71 +37,67 @@ async def _start(turn: Turn[None]) -> None:
     if turn.actor.role not in MEMBERS:
         raise Refused("not_allowed")
     _ = turn.branch_id
-    user = turn.actor.telegram_user_id
-    await forms.ensure_free(turn.s, telegram_user_id=user, form=ADD)
-    await forms.start(turn.s, telegram_user_id=user, form=ADD, step="title", now=turn.now, data={})
+    await turn.open_form(ADD, "title", {})
     await turn.commit()
     await turn.reply(views.add_prompt(turn.t))
 
 
-def _text(turn: Turn[None]) -> str:
-    message = turn.update.effective_message
-    return (message.text or "") if message is not None else ""
-
-
 async def _preview(turn: Turn[None], state: FormState, **data: object) -> None:
-    state = await forms.advance(turn.s, state=state, step="preview", now=turn.now, **data)
+    state = await turn.advance_form(state, "preview", **data)
     await turn.commit()
-    text, keyboard = views.preview(turn.t, state.data)
-    await turn.reply(text, keyboard)
+    await turn.reply(*views.preview(turn.t, state.data))
+
+
+async def _ask(
+    turn: Turn[None],
+    state: FormState,
+    step: str,
+    prompt: str,
+    buttons: Keyboard | None = None,
+    **data: object,
+) -> None:
+    """Keep what was typed and ask for `step` (committed first: a lost reply loses no answer)."""
+    await turn.advance_form(state, step, **data)
+    await turn.commit()
+    await turn.reply(prompt, buttons)
 
 
 @form_step(roles=MEMBERS, refusals=views.REFUSALS)
 async def title_step(turn: Turn[None], state: FormState) -> None:
     """The title (typed again at the preview, it changes the title)."""
-    title = svc.validate_title(_text(turn))
+    title = svc.validate_title(turn.text)
     if state.step == "preview":
         await _preview(turn, state, title=title)
         return
-    await forms.advance(turn.s, state=state, step="date", now=turn.now, title=title)
-    await turn.commit()
-    await turn.reply(views.date_prompt(turn.t))
+    await _ask(turn, state, "date", views.date_prompt(turn.t), title=title)
 
 
 @form_step(roles=MEMBERS, refusals=views.REFUSALS)
 async def date_step(turn: Turn[None], state: FormState) -> None:
     """The day it was held: not in the future, this year or last."""
     today = local_today(turn.now, turn.settings.tz)
-    day = svc.validate_held_on(parse_date(_text(turn)), today)
-    await forms.advance(turn.s, state=state, step="hours", now=turn.now, held_on=day.isoformat())
-    await turn.commit()
-    await turn.reply(views.hours_prompt(turn.t))
+    day = svc.validate_held_on(parse_date(turn.text), today)
+    await _ask(turn, state, "hours", views.hours_prompt(turn.t), held_on=day.isoformat())
 
 
 @form_step(roles=MEMBERS, refusals=views.REFUSALS)
 async def hours_step(turn: Turn[None], state: FormState) -> None:
     """The hours, stored in tenths."""
-    tenths = svc.parse_hours(_text(turn))
-    await forms.advance(turn.s, state=state, step="organiser", now=turn.now, hours_tenths=tenths)
-    await turn.commit()
-    await turn.reply(views.organiser_prompt(turn.t))
+    tenths = svc.parse_hours(turn.text)
+    await _ask(turn, state, "organiser", views.organiser_prompt(turn.t), hours_tenths=tenths)
 
 
 @form_step(roles=MEMBERS, refusals=views.REFUSALS)
 async def organiser_step(turn: Turn[None], state: FormState) -> None:
     """Who organised it; then the certificate (or Skip)."""
-    organiser = svc.validate_organiser(_text(turn))
-    await forms.advance(turn.s, state=state, step="file", now=turn.now, organiser=organiser)
-    await turn.commit()
-    text, keyboard = views.file_prompt(turn.t)
-    await turn.reply(text, keyboard)
+    organiser = svc.validate_organiser(turn.text)
+    await _ask(turn, state, "file", *views.file_prompt(turn.t), organiser=organiser)
 
 
 @form_step(roles=MEMBERS, refusals=views.REFUSALS)
 async def file_text(turn: Turn[None], state: FormState) -> None:
     """Text where the certificate is asked for: say what to do."""
-    text, keyboard = views.file_prompt(turn.t)
-    await turn.reply(text, keyboard)
+    await turn.reply(*views.file_prompt(turn.t))
 
 
 @form_step(roles=MEMBERS, refusals=views.REFUSALS)
@@ -120,7 +117,7 @@ async def add_step(turn: Turn[AddStep]) -> None:
         raise Refused("form_gone")
     action = turn.data.action
     if action == "cancel":
-        await forms.clear(turn.s, telegram_user_id=user)
+        await turn.close_form()
         await turn.commit()
         await turn.edit(turn.t._("Cancelled. Nothing was recorded."))
         return
@@ -128,10 +125,9 @@ async def add_step(turn: Turn[AddStep]) -> None:
         data: dict[str, object] = {}
         if action == "secretary":
             data["secretary_training"] = not state.data.get("secretary_training")
-        state = await forms.advance(turn.s, state=state, step="preview", now=turn.now, **data)
+        state = await turn.advance_form(state, "preview", **data)
         await turn.commit()
-        text, keyboard = views.preview(turn.t, state.data)
-        await turn.edit(text, keyboard)
+        await turn.edit(*views.preview(turn.t, state.data))
         return
     if state.step != "preview":
         raise Refused("form_gone")
@@ -151,7 +147,7 @@ async def add_step(turn: Turn[AddStep]) -> None:
         compose=news.record_news_of(turn.context),
         now=turn.now,
     )
-    await forms.clear(turn.s, telegram_user_id=user)
+    await turn.close_form()
     await turn.commit()
     await turn.edit(views.submitted(turn.t, outcome))
 

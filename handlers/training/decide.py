@@ -57,14 +57,13 @@ async def decide(turn: Turn[Decide]) -> None:
 @form_step(roles=LEADERS, refusals=views.REFUSALS)
 async def return_comment(turn: Turn[None], state: FormState) -> None:
     """The comment typed: 退回."""
-    message = turn.update.effective_message
     async with closing_form(turn, retype=RETYPE):
         outcome = await svc.decide(
             turn.s,
             actor=turn.member,
             record_id=int(state.data["record_id"]),
             approve=False,
-            comment=(message.text or "") if message else "",
+            comment=turn.text,
             compose=news.record_news_of(turn.context),
             now=turn.now,
         )

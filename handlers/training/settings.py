@@ -58,14 +58,13 @@ async def target_pick(turn: Turn[TargetPick]) -> None:
 @form_step(roles=ADMINS, refusals=views.REFUSALS)
 async def target_hours(turn: Turn[None], state: FormState) -> None:
     """The hours typed: the target changed by the service /targets calls."""
-    message = turn.update.effective_message
     role = svc.TargetRole(str(state.data["role"]))
     async with closing_form(turn, retype={"hours_invalid", "hours_too_many"}):
         found = await svc.set_target(
             turn.s,
             actor=turn.member,
             role=role,
-            hours=(message.text or "") if message else "",
+            hours=turn.text,
             now=turn.now,
         )
     await turn.reply(views.targets(turn.t, found, changed=True))
@@ -127,8 +126,7 @@ async def course_pick(turn: Turn[CoursePick]) -> None:
 @form_step(roles=SECRETARIES, refusals=views.REFUSALS)
 async def course_name(turn: Turn[None], state: FormState) -> None:
     """The name typed (the same limits as the service's): then 书记培训 or not, by button."""
-    message = turn.update.effective_message
-    name = ((message.text or "") if message else "").strip()
+    name = turn.text.strip()
     if not name:
         raise Refused("course_name_empty")
     if len(name) > NAME_MAX:
