@@ -7,6 +7,7 @@ from bot.models.requests import TEXT_MAX
 from bot.services import forms
 from bot.services import requests as svc
 from bot.services.errors import Refused
+from handlers.common import attached_file
 from handlers.requests import news, views
 from handlers.requests.buttons import AskStep, ChooseKind
 from handlers.shape import MEMBERS, Form, Turn, form_step, handler
@@ -56,15 +57,10 @@ async def ask_text(turn: Turn[None], state: FormState) -> None:
 @form_step(roles=MEMBERS, refusals=views.REFUSALS)
 async def ask_file(turn: Turn[None], state: FormState) -> None:
     """A photo or document, kept by file_id; its caption (if any) is the text."""
-    message = turn.update.effective_message
-    assert message is not None
-    if message.photo:
-        file_id, kind = message.photo[-1].file_id, "photo"
-    elif message.document is not None:
-        file_id, kind = message.document.file_id, "document"
-    else:
+    message, found = turn.update.effective_message, attached_file(turn.update)
+    if message is None or found is None:
         return
-    data: dict[str, object] = {"file_id": file_id, "media_kind": kind}
+    data: dict[str, object] = {"file_id": found[0], "media_kind": found[1]}
     if message.caption:
         data["text"] = svc.validate_text(message.caption)
     if data.get("text") or state.data.get("text"):

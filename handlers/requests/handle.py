@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.models import FormState
 from bot.services import requests as svc
+from handlers.common import attached_file
 from handlers.requests import news, views
 from handlers.requests.buttons import Act
 from handlers.shape import LEADERS, Form, Turn, closing_form, form_step, handler
@@ -69,16 +70,11 @@ async def reply_text(turn: Turn[None], state: FormState) -> None:
 @form_step(roles=LEADERS, refusals=views.REFUSALS)
 async def reply_file(turn: Turn[None], state: FormState) -> None:
     """A document (or photo) with the reply as its caption: 办结 with the file."""
-    message = turn.update.effective_message
-    assert message is not None
-    if message.document is not None:
-        file_id, kind = message.document.file_id, "document"
-    elif message.photo:
-        file_id, kind = message.photo[-1].file_id, "photo"
-    else:
+    message, found = turn.update.effective_message, attached_file(turn.update)
+    if message is None or found is None:
         return
     outcome = await _finish(
-        turn, state, reply=message.caption or "", file_id=file_id, media_kind=kind
+        turn, state, reply=message.caption or "", file_id=found[0], media_kind=found[1]
     )
     await turn.reply(views.resolved(turn.t, outcome))
 
