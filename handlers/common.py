@@ -11,10 +11,11 @@ from telegram.error import BadRequest
 
 from bot.context import GUEST, BotContext
 from bot.delivery import sender
-from bot.delivery.message import Keyboard, OutgoingMessage
+from bot.delivery.message import Button, Keyboard, OutgoingMessage
 from bot.i18n import Translator, locale_from_telegram
 from bot.models import MediaFile, Member, MemberStatus, Role
 from bot.services import org
+from handlers.callbacks import CallbackData
 
 
 @dataclass(slots=True)
@@ -86,6 +87,11 @@ def attached_file(update: Update) -> tuple[str, str] | None:
     if message.document is not None:
         return message.document.file_id, "document"
     return None
+
+
+def confirm_row(t: Translator, yes: CallbackData, no: CallbackData) -> list[Button]:
+    """Confirm / Cancel under a question whose answer cannot be undone."""
+    return [yes.button(t.label("Confirm")), no.button(t.label("Cancel"))]
 
 
 def chat_id_of(update: Update) -> int:

@@ -9,6 +9,7 @@ from bot.delivery.message import Button, Keyboard, OutgoingMessage
 from bot.i18n import N_, Catalogs, Translator
 from bot.models import StudyFeed, StudyItem
 from bot.services import feeds
+from handlers.common import confirm_row
 from handlers.feeds.buttons import DiscardDraft, FeedRemove, PublishDraft
 from handlers.home.buttons import RunCommand
 from handlers.paging import Page, paged_keyboard
@@ -132,12 +133,7 @@ def remove_question(t: Translator, feed: StudyFeed) -> str:
 
 
 def remove_confirm(t: Translator, feed_id: int) -> Keyboard:
-    return [
-        [
-            FeedRemove(feed_id, "yes").button(t.label("Confirm")),
-            FeedRemove(feed_id, "no").button(t.label("Cancel")),
-        ]
-    ]
+    return [confirm_row(t, FeedRemove(feed_id, "yes"), FeedRemove(feed_id, "no"))]
 
 
 def added(t: Translator, feed: StudyFeed) -> str:

@@ -12,7 +12,7 @@ from bot.services.errors import Refused
 from bot.services.meetings import manage as svc
 from bot.services.meetings.announce import group_of
 from handlers import branch_picker as picker
-from handlers.common import parse_id
+from handlers.common import confirm_row, parse_id
 from handlers.meetings import report_views, views
 from handlers.meetings.buttons import CancelPress, ReschedulePick
 from handlers.meetings.refusals import REFUSALS
@@ -63,10 +63,7 @@ async def cancelmeeting(turn: Turn[None]) -> None:
     if meeting_id is None:
         return
     meeting = await svc.meeting_of_branch(turn.s, actor=turn.member, meeting_id=meeting_id)
-    confirm = [
-        CancelPress(meeting_id, "yes").button(t.label("Confirm")),
-        CancelPress(meeting_id, "no").button(t.label("Cancel")),
-    ]
+    confirm = confirm_row(t, CancelPress(meeting_id, "yes"), CancelPress(meeting_id, "no"))
     group = await group_of(turn.s, meeting)
     await turn.reply(views.cancel_question(t, meeting, group), [confirm])
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.delivery.message import Keyboard
 from bot.i18n import N_, Translator, escape
 from bot.services.privacy import REASON_MAX, Departure, Erasure
+from handlers.common import confirm_row
 from handlers.privacy.buttons import EraseChoice, LeaveChoice
 from handlers.shape import Refusals
 
@@ -38,13 +39,7 @@ def leave_question(t: Translator, branch: str) -> tuple[str, Keyboard]:
         "your past records stay, shown as a former member.",
         branch=branch,
     )
-    buttons = [
-        [
-            LeaveChoice(choice="yes").button(t.label("Confirm")),
-            LeaveChoice(choice="no").button(t.label("Cancel")),
-        ]
-    ]
-    return text, buttons
+    return text, [confirm_row(t, LeaveChoice(choice="yes"), LeaveChoice(choice="no"))]
 
 
 def left(t: Translator, d: Departure, branch: str) -> str:
@@ -92,13 +87,11 @@ def erase_question(t: Translator, member_id: int, name: str) -> tuple[str, Keybo
         name=name,
         id=member_id,
     )
-    buttons = [
-        [
-            EraseChoice(member_id=member_id, choice="yes").button(t.label("Confirm")),
-            EraseChoice(member_id=member_id, choice="no").button(t.label("Cancel")),
-        ]
-    ]
-    return text, buttons
+    yes, no = (
+        EraseChoice(member_id=member_id, choice="yes"),
+        EraseChoice(member_id=member_id, choice="no"),
+    )
+    return text, [confirm_row(t, yes, no)]
 
 
 def erased(t: Translator, e: Erasure) -> str:
