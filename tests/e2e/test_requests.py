@@ -295,3 +295,20 @@ async def test_admin_takes_over_an_overdue_request(h: Harness) -> None:
     stats = await h.send(h.admin, "/asks stats 2026-Q4")
     assert "收到 1 条" in stats.text
     assert "响应率 100%" in stats.text
+
+
+async def test_resolved_with_a_document_keeps_its_file_and_caption(h: Harness) -> None:
+    branch = await h.setup_branch(members=1)
+    member, secretary = branch.members[0], branch.secretary
+    await ask(h, member, "活动室的投影仪坏了。")
+    await h.deliver()
+    await h.press(secretary, "受理", secretary.last)
+    await h.press(secretary, "办结")
+    await secretary.send_document("维修单.pdf", b"%PDF-1.4", caption="已报修，见维修单。")
+    await h.settle()
+    assert "办结" in secretary.last.text
+    request = await only_request(h)
+    assert request.state == RequestState.resolved
+    assert request.reply_media_kind == "document"
+    assert request.reply_file_id
+    assert request.reply == "已报修，见维修单。"
