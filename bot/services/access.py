@@ -21,3 +21,10 @@ def require_leader(actor: Member | None) -> Member:
     if leader.role == Role.secretary and leader.branch_id is None:
         raise Refused("not_allowed")
     return leader
+
+
+def leads(actor: Member, branch_id: int | None) -> bool:
+    """Whether `actor` leads that branch: an admin leads every one, a secretary their own."""
+    if actor.role == Role.admin:
+        return True
+    return actor.role == Role.secretary and branch_id is not None and actor.branch_id == branch_id

@@ -74,18 +74,36 @@ async def send(
     people = list({m.id: m for m in recipients if m.id is not None}.values())
     if not people:
         return 0
-    parts = {m.id: compose(m, change) for m in people}
-    for i in range(max(len(p) for p in parts.values())):
+    await enqueue_parts(
+        session,
+        parts=[(m, compose(m, change)) for m in people],
+        kind=f"{capability}.{change.event}"[:32],
+        later_kind=f"{capability}.file",
+        now=now,
+        subject_id=change.card.id,
+        created_by=actor_id,
+    )
+    return len(people)
+
+
+async def enqueue_parts(
+    session: AsyncSession,
+    *,
+    parts: Sequence[tuple[Member, Sequence[OutgoingMessage]]],
+    kind: str,
+    later_kind: str | None = None,
+    now: datetime,
+    subject_id: int | None,
+    created_by: int | None,
+) -> None:
+    """Each person's messages, part i of everyone in batch i (a batch holds one delivery
+    per chat); the parts after the first go as `later_kind` when given."""
+    for i in range(max((len(p) for _, p in parts), default=0)):
         await outbox.enqueue(
             session,
-            kind=f"{capability}.{change.event}"[:32] if i == 0 else f"{capability}.file",
-            recipients=[
-                Recipient(m.telegram_user_id, parts[m.id][i], m.id)
-                for m in people
-                if i < len(parts[m.id])
-            ],
+            kind=kind if i == 0 or later_kind is None else later_kind,
+            recipients=[Recipient(m.telegram_user_id, p[i], m.id) for m, p in parts if i < len(p)],
             now=now,
-            subject_id=change.card.id,
-            created_by=actor_id,
+            subject_id=subject_id,
+            created_by=created_by,
         )
-    return len(people)

@@ -127,7 +127,7 @@ class BranchRow:
 async def branch_overview(session: AsyncSession, *, actor: Member | None) -> list[BranchRow]:
     """Every branch with its secretaries and the count of its active members (admins only)."""
     access.require(actor, Role.admin)
-    branches = list(await session.exec(select(Branch).order_by(col(Branch.name))))
+    branches = await all_branches(session)
     people = people_query().order_by(None).subquery()
     counts = dict(
         (
@@ -325,6 +325,11 @@ async def roster(session: AsyncSession, *, actor: Member | None) -> tuple[Branch
     if branch is None:
         raise Refused("no_branch")
     return branch, await active_members(session, branch.id)
+
+
+async def all_branches(session: AsyncSession) -> list[Branch]:
+    """Every branch, by name: the order every list of branches is shown in."""
+    return list(await session.exec(select(Branch).order_by(col(Branch.name))))
 
 
 async def branch_of(session: AsyncSession, member: Member) -> Branch | None:

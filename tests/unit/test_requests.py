@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,10 +10,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
 
 from bot.db import make_sessions
 from bot.delivery.message import OutgoingMessage
-from bot.models import Branch, Member, Request, RequestKind, RequestRating, RequestState, Role
+from bot.models import (
+    Branch,
+    Delivery,
+    DeliveryBatch,
+    Member,
+    Request,
+    RequestKind,
+    RequestRating,
+    RequestState,
+    Role,
+)
+from bot.services import access, fanout
 from bot.services import requests as svc
 from bot.services.errors import Refused
 from bot.services.requests.rates import rates_of
@@ -334,3 +347,59 @@ def test_longest_request_fits_one_message() -> None:
     )
     text, _keyboard = views.detail(t, card, frozenset())
     assert len(text) <= 4096
+
+
+def test_who_leads_a_branch() -> None:
+    admin = Member(telegram_user_id=1, name="管理员", role=Role.admin, joined_at=START)
+    secretary = Member(
+        telegram_user_id=2, name="书记", role=Role.secretary, branch_id=1, joined_at=START
+    )
+    member = Member(telegram_user_id=3, name="党员", role=Role.member, branch_id=1, joined_at=START)
+    unplaced = Member(telegram_user_id=4, name="书记二", role=Role.secretary, joined_at=START)
+    assert access.leads(admin, 1)
+    assert access.leads(admin, None)
+    assert access.leads(secretary, 1)
+    assert not access.leads(secretary, 2)
+    assert not access.leads(secretary, None)
+    assert not access.leads(member, 1)
+    assert not access.leads(unplaced, None)
+
+
+@dataclass(frozen=True)
+class CardStub:
+    id: int
+
+
+async def test_later_parts_go_as_the_capabilitys_file(engine: AsyncEngine) -> None:
+    member, secretary, _, admin, _, _ = await people(engine)
+
+    def two_for_the_member(
+        person: Member, change: fanout.Change[svc.Event, CardStub]
+    ) -> list[OutgoingMessage]:
+        text = OutgoingMessage(text="text")
+        return [text, OutgoingMessage(text="file")] if person.id == member.id else [text]
+
+    sessions = make_sessions(engine)
+    async with sessions() as s:
+        card = CardStub(id=7)
+        told = await fanout.send(
+            s,
+            capability="requests",
+            recipients=[member, secretary, member],
+            change=fanout.Change[svc.Event, CardStub](svc.Event.resolved, card),
+            compose=two_for_the_member,
+            now=START,
+            actor_id=admin.id,
+        )
+        await s.commit()
+        batches = list(await s.exec(select(DeliveryBatch).order_by(col(DeliveryBatch.id))))
+        counts = [
+            len(list(await s.exec(select(Delivery).where(Delivery.batch_id == b.id))))
+            for b in batches
+        ]
+    assert told == 2
+    assert [(b.kind, b.subject_id, b.created_by) for b in batches] == [
+        ("requests.resolved", 7, admin.id),
+        ("requests.file", 7, admin.id),
+    ]
+    assert counts == [2, 1]

@@ -206,10 +206,6 @@ async def branch_names(session: AsyncSession, ids: Sequence[int]) -> list[str]:
     return sorted(b.name for b in rows)
 
 
-async def all_branches(session: AsyncSession) -> list[Branch]:
-    return list(await session.exec(select(Branch).order_by(col(Branch.name))))
-
-
 # ---------------------------------------------------------------- what the author sees
 @dataclass(frozen=True, slots=True)
 class Essentials:
@@ -270,4 +266,4 @@ class Picker:
 
 async def picker(session: AsyncSession, *, actor: Member | None, notice_id: int) -> Picker:
     notice = await admin_draft(session, actor, notice_id)
-    return Picker(notice_id, await all_branches(session), list(notice.branch_ids))
+    return Picker(notice_id, await org.all_branches(session), list(notice.branch_ids))

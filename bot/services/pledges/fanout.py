@@ -15,10 +15,9 @@ from typing import TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.delivery import outbox
 from bot.delivery.message import OutgoingMessage
-from bot.delivery.outbox import Recipient
 from bot.models import Member
+from bot.services import fanout
 
 About = TypeVar("About")
 
@@ -63,21 +62,9 @@ async def tell_in_parts(
     subject_id: int | None,
     created_by: int | None,
 ) -> int:
-    """Each person's message in parts; how many people were queued.
-
-    Part i of everyone goes in batch i, since a batch holds one delivery per chat.
-    """
+    """Each person's message in parts (see fanout.enqueue_parts); how many people."""
     parts = [(m, compose(m, about)) for m in people]
-    most = max((len(p) for _, p in parts), default=0)
-    for index in range(most):
-        await outbox.enqueue(
-            session,
-            kind=kind,
-            recipients=[
-                Recipient(m.telegram_user_id, p[index], m.id) for m, p in parts if len(p) > index
-            ],
-            now=now,
-            subject_id=subject_id,
-            created_by=created_by,
-        )
+    await fanout.enqueue_parts(
+        session, parts=parts, kind=kind, now=now, subject_id=subject_id, created_by=created_by
+    )
     return len(parts)

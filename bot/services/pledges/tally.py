@@ -91,7 +91,7 @@ async def overview(
     """Admins: coverage and ratings of every branch, this year or the year asked for."""
     access.require(actor, Role.admin)
     year = year or rules.pledge_year(now, tz)
-    branches = list(await session.exec(select(Branch).order_by(col(Branch.name))))
+    branches = await org.all_branches(session)
     return await coverages(session, branches, year)
 
 

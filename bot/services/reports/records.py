@@ -151,10 +151,6 @@ def outcome(
     return "absent" if ended else "no_answer"
 
 
-def _scoped(column: Any, scope: Scope) -> Any:
-    return column == scope.branch_id if scope.branch_id is not None else True
-
-
 async def _stream(
     session: AsyncSession, query: Select[Any, *tuple[Any, ...]]
 ) -> AsyncIterator[list[Any]]:
@@ -166,12 +162,7 @@ async def _stream(
 
 
 def _meetings_in(scope: Scope, period: Period, tz: ZoneInfo) -> list[Any]:
-    start, end = period.bounds(tz)
-    return [
-        _scoped(col(Meeting.branch_id), scope),
-        col(Meeting.starts_at) >= start,
-        col(Meeting.starts_at) < end,
-    ]
+    return scope.during(col(Meeting.branch_id), col(Meeting.starts_at), period, tz)
 
 
 async def meetings(
@@ -272,7 +263,6 @@ async def study(
     session: AsyncSession, *, scope: Scope, period: Period, tz: ZoneInfo
 ) -> AsyncIterator[list[StudyRow]]:
     """Who marked 已学习 (and what they wrote) for items published in the period."""
-    start, end = period.bounds(tz)
     query = (
         sa_select(
             col(Branch.name),
@@ -286,9 +276,7 @@ async def study(
         .join(Member, col(Member.id) == col(StudyRecord.member_id))
         .join(Branch, col(Branch.id) == col(Member.branch_id))
         .where(
-            _scoped(col(Member.branch_id), scope),
-            col(StudyItem.published_at) >= start,
-            col(StudyItem.published_at) < end,
+            *scope.during(col(Member.branch_id), col(StudyItem.published_at), period, tz),
             or_(
                 col(StudyRecord.completed_at).is_not(None),
                 col(StudyRecord.reflection).is_not(None),
@@ -340,12 +328,7 @@ async def pledges(
 
 
 def _receipts_in(scope: Scope, period: Period, tz: ZoneInfo) -> list[Any]:
-    start, end = period.bounds(tz)
-    return [
-        _scoped(col(NoticeReceipt.branch_id), scope),
-        col(Notice.created_at) >= start,
-        col(Notice.created_at) < end,
-    ]
+    return scope.during(col(NoticeReceipt.branch_id), col(Notice.created_at), period, tz)
 
 
 async def notices(

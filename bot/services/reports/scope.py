@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.models import Branch, Member, Role
 from bot.services import access
 from bot.services.errors import Refused
+from bot.services.periods import Period
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +30,17 @@ class Scope:
     @property
     def branch_ids(self) -> list[int] | None:
         return None if self.branch_id is None else [self.branch_id]
+
+    def of(self, branch_column: Any) -> Any:
+        """The condition that a row's branch (`branch_column`) is in the scope."""
+        return branch_column == self.branch_id if self.branch_id is not None else True
+
+    def during(
+        self, branch_column: Any, time_column: Any, period: Period, tz: ZoneInfo
+    ) -> list[Any]:
+        """The conditions that a row is in the scope and its time in the period."""
+        start, end = period.bounds(tz)
+        return [self.of(branch_column), time_column >= start, time_column < end]
 
 
 async def _branch_named(session: AsyncSession, words: Sequence[str]) -> tuple[Branch | None, int]:

@@ -27,7 +27,6 @@ from bot.models import (
     MemberStatus,
     Pledge,
     PledgeStatus,
-    Role,
     StudyItem,
     StudyRecord,
     StudyStatus,
@@ -35,13 +34,10 @@ from bot.models import (
 )
 from bot.services.oversight.indicators import Thresholds
 from bot.services.periods import Period
+from bot.services.pledges.writing import PLEDGERS
 from bot.services.reports import oversight_glue
 from bot.services.reports.oversight_glue import OversightSection
 from bot.services.reports.scope import Scope
-
-# Who counts as a member in every report: bot.services.pledges.PLEDGERS (that module still
-# imports telegram, so it is not imported here).
-PLEDGERS = (Role.member, Role.secretary)
 
 
 @dataclass(slots=True)
@@ -110,15 +106,10 @@ class Report:
         return sum(km.meetings for km in self.attendance)
 
 
-def _in_scope(column: Any, scope: Scope) -> Any:
-    return column == scope.branch_id if scope.branch_id is not None else True
-
-
 async def attendance_by_kind_month(
     session: AsyncSession, *, scope: Scope, period: Period, tz: ZoneInfo, now: datetime
 ) -> list[KindMonth]:
     """One grouped query (per meeting), folded into kind × local month."""
-    start, end = period.bounds(tz)
     present = func.sum(case((col(Attendance.checked_in_at).is_not(None), 1), else_=0))
     rows = (
         await session.execute(
@@ -130,10 +121,8 @@ async def attendance_by_kind_month(
             )
             .join(Attendance, col(Attendance.meeting_id) == col(Meeting.id))
             .where(
-                _in_scope(col(Meeting.branch_id), scope),
+                *scope.during(col(Meeting.branch_id), col(Meeting.starts_at), period, tz),
                 col(Meeting.status) == MeetingStatus.scheduled,
-                col(Meeting.starts_at) >= start,
-                col(Meeting.starts_at) < end,
                 col(Meeting.starts_at) <= now,
             )
             .group_by(col(Meeting.id), col(Meeting.kind), col(Meeting.starts_at))
@@ -160,7 +149,7 @@ def _members_filter(scope: Scope) -> list[Any]:
     return [
         col(Member.status) != MemberStatus.left,
         col(Member.role).in_(list(PLEDGERS)),
-        _in_scope(col(Member.branch_id), scope),
+        scope.of(col(Member.branch_id)),
     ]
 
 
@@ -172,7 +161,6 @@ async def study_completion(
     Three simple grouped queries (members per branch, pushes, 已学习 per item and branch)
     folded here: one three-way join let SQLite pick a slow plan on a big committee.
     """
-    start, end = period.bounds(tz)
     members = dict(
         (
             await session.execute(
@@ -187,9 +175,7 @@ async def study_completion(
             sa_select(col(StudyItem.id), col(StudyItem.title), col(StudyTarget.branch_id))
             .join(StudyTarget, col(StudyTarget.item_id) == col(StudyItem.id))
             .where(
-                col(StudyTarget.pushed_at) >= start,
-                col(StudyTarget.pushed_at) < end,
-                _in_scope(col(StudyTarget.branch_id), scope),
+                *scope.during(col(StudyTarget.branch_id), col(StudyTarget.pushed_at), period, tz),
                 col(StudyItem.status) == StudyStatus.published,
             )
         )

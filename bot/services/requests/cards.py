@@ -21,6 +21,7 @@ from bot.models import (
     Role,
 )
 from bot.models.requests import OPEN_STATES
+from bot.services import access
 
 
 class Action(StrEnum):
@@ -141,9 +142,7 @@ def may_see(actor: Member, request: Request | Card) -> bool:
     """Only the member, the branch's secretaries and the admins see a request."""
     if actor.status == MemberStatus.left:
         return False
-    if actor.role == Role.admin or actor.id == request.member_id:
-        return True
-    return actor.role == Role.secretary and actor.branch_id == request.branch_id
+    return actor.id == request.member_id or access.leads(actor, request.branch_id)
 
 
 def may_handle(actor: Member, request: Request | Card) -> bool:
@@ -152,11 +151,7 @@ def may_handle(actor: Member, request: Request | Card) -> bool:
         return False
     if actor.role == Role.admin:
         return True
-    return (
-        actor.role == Role.secretary
-        and actor.branch_id == request.branch_id
-        and actor.id != request.member_id
-    )
+    return access.leads(actor, request.branch_id) and actor.id != request.member_id
 
 
 def actions_for(actor: Member, request: Request | Card) -> frozenset[Action]:

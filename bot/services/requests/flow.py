@@ -30,6 +30,7 @@ from bot.models import (
 from bot.models.requests import REASON_MAX, TEXT_MAX
 from bot.services import access, fanout
 from bot.services.errors import Refused
+from bot.services.fanout import Attachment
 from bot.services.requests import notify
 from bot.services.requests.cards import Action, Card, actions_for, card_of, may_see
 from bot.services.requests.notify import Change, Compose, Event
@@ -176,17 +177,8 @@ async def submit(
     ]
     if not recipients:  # the member is the branch's only secretary: the committee handles it
         recipients = await notify.admins(session)
-    card = await card_of(session, request)
     media = await fanout.attachment(session, file_id=file_id, media_kind=media_kind, now=now)
-    told = await notify.send(
-        session,
-        recipients=recipients,
-        change=Change(Event.new, card, media),
-        compose=compose,
-        now=now,
-        actor_id=member.id,
-    )
-    return Outcome(card, told)
+    return await _tell(session, request, Event.new, recipients, media, compose, now, member)
 
 
 async def load(
@@ -278,18 +270,9 @@ async def take_over(
     request.accepted_at = request.accepted_at or now
     request.responded_at = request.responded_at or now
     _event(session, request, actor=actor, action="taken_over", before=before, now=now)
-    card = await card_of(session, request)
     people = [await _member(session, request)]
     people += [s for s in await notify.secretaries(session, request.branch_id) if s.id != actor.id]
-    told = await notify.send(
-        session,
-        recipients=people,
-        change=Change(Event.taken, card),
-        compose=compose,
-        now=now,
-        actor_id=actor.id,
-    )
-    return Outcome(card, told)
+    return await _tell(session, request, Event.taken, people, None, compose, now, actor)
 
 
 async def forward(
@@ -312,20 +295,13 @@ async def forward(
     _event(
         session, request, actor=actor, action="forwarded", before=before, now=now, comment=reason
     )
-    card = await card_of(session, request)
     media = await fanout.attachment(
         session, file_id=request.file_id, media_kind=request.media_kind, now=now
     )
-    told = await notify.send(
-        session,
-        recipients=await notify.admins(session),
-        change=Change(Event.forwarded, card, media),
-        compose=compose,
-        now=now,
-        actor_id=actor.id,
-    )
+    admins = await notify.admins(session)
+    outcome = await _tell(session, request, Event.forwarded, admins, media, compose, now, actor)
     await _tell_member(session, request, Event.forwarded, actor, compose, now)
-    return Outcome(card, told)
+    return outcome
 
 
 async def resolve(
@@ -399,17 +375,9 @@ async def rate(
             comment=str(rating),
         )
         event = Event.rated
-    card = await card_of(session, request)
     people = await _handlers(session, request)
-    told = await notify.send(
-        session,
-        recipients=people,
-        change=Change(event, card),
-        compose=compose,
-        now=now,
-        actor_id=actor.id if actor else None,
-    )
-    return Outcome(card, told, rating)
+    outcome = await _tell(session, request, event, people, None, compose, now, actor)
+    return Outcome(outcome.card, outcome.told, rating)
 
 
 async def _member(session: AsyncSession, request: Request) -> Member:
@@ -435,21 +403,34 @@ async def _tell_member(
     compose: Compose,
     now: datetime,
 ) -> Outcome:
-    card = await card_of(session, request)
     media = None
     if event == Event.resolved:
         media = await fanout.attachment(
             session, file_id=request.reply_file_id, media_kind=request.reply_media_kind, now=now
         )
     member = await _member(session, request)
-    told = 0
-    if member.id != actor.id:
-        told = await notify.send(
-            session,
-            recipients=[member],
-            change=Change(event, card, media),
-            compose=compose,
-            now=now,
-            actor_id=actor.id,
-        )
+    people = [member] if member.id != actor.id else []
+    return await _tell(session, request, event, people, media, compose, now, actor)
+
+
+async def _tell(
+    session: AsyncSession,
+    request: Request,
+    event: Event,
+    people: list[Member],
+    media: Attachment | None,
+    compose: Compose,
+    now: datetime,
+    actor: Member | None,
+) -> Outcome:
+    """The request's card now, and `people` told of `event` through the outbox."""
+    card = await card_of(session, request)
+    told = await notify.send(
+        session,
+        recipients=people,
+        change=Change(event, card, media),
+        compose=compose,
+        now=now,
+        actor_id=actor.id if actor else None,
+    )
     return Outcome(card, told)

@@ -11,7 +11,7 @@ from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Branch, Member, Role, StudyItem, StudyStatus, StudyTarget
-from bot.services import access
+from bot.services import access, org
 from bot.services.errors import Refused
 from bot.services.study.rules import HOURS_MAX_TENTHS, SUMMARY_MAX, TITLE_MAX, URL_MAX
 from bot.services.training.arithmetic import HOURS_TEXT
@@ -155,7 +155,7 @@ class DraftScope:
 async def draft_scope(session: AsyncSession, *, actor: Member | None, item_id: int) -> DraftScope:
     """The draft, every branch, and the branches chosen so far."""
     item = await own_draft(session, actor, item_id)
-    branches = list(await session.exec(select(Branch).order_by(col(Branch.name))))
+    branches = await org.all_branches(session)
     chosen = set(
         await session.exec(select(StudyTarget.branch_id).where(StudyTarget.item_id == item_id))
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Meeting, MeetingStatus, Member, Role, TrainingCourse
+from bot.models import Meeting, MeetingStatus, Member, TrainingCourse
 from bot.services import access, audit
 from bot.services.errors import Refused
 from bot.services.training.arithmetic import tenths_of_minutes
@@ -39,7 +39,7 @@ async def set_course(
     """Name a 培训/党课 meeting of one's branch as a course (again to change it)."""
     leader = access.require_leader(actor)
     meeting = await session.get(Meeting, meeting_id)
-    if meeting is None or (leader.role == Role.secretary and meeting.branch_id != leader.branch_id):
+    if meeting is None or not access.leads(leader, meeting.branch_id):
         raise Refused("unknown_meeting", id=meeting_id)
     if meeting.kind not in COURSE_KINDS:
         raise Refused("not_a_course_kind", id=meeting_id)

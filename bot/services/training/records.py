@@ -122,14 +122,9 @@ async def deciders(session: AsyncSession, owner: Member) -> list[Member]:
 def may_decide(actor: Member, owner: Member) -> bool:
     if actor.id == owner.id:
         return False
-    if actor.role == Role.admin:
-        return True
-    return (
-        actor.role == Role.secretary
-        and owner.role != Role.secretary
-        and actor.branch_id is not None
-        and actor.branch_id == owner.branch_id
-    )
+    if owner.role == Role.secretary:  # a secretary's record is the committee's to decide
+        return actor.role == Role.admin
+    return access.leads(actor, owner.branch_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,20 +197,12 @@ async def decide(
 ) -> Outcome:
     """通过 or 退回 (with a comment); refuses one's own record and a decided one."""
     leader = access.require_leader(actor)
-    record = (
+    found = (
         await session.exec(
             select(TrainingRecord).where(TrainingRecord.id == record_id).with_for_update()
         )
     ).first()
-    owner = await session.get(Member, record.member_id) if record is not None else None
-    if record is None or owner is None:
-        raise Refused("unknown_record")
-    if owner.id == leader.id:
-        raise Refused("own_record")
-    if not may_decide(leader, owner):
-        raise Refused("not_yours_to_decide")
-    if record.state != RecordState.pending:
-        raise Refused("already_decided", state=str(record.state))
+    record, owner = await _decidable(session, leader, found)
     if not approve:
         comment = validate_text(comment or "", code="comment", limit=COMMENT_MAX)
     record.state = RecordState.approved if approve else RecordState.returned
@@ -242,7 +229,14 @@ async def decide(
 async def check_decidable(session: AsyncSession, *, actor: Member | None, record_id: int) -> Card:
     """Before asking for a comment: the record exists, is pending and this person may."""
     leader = access.require_leader(actor)
-    record = await session.get(TrainingRecord, record_id)
+    record, _ = await _decidable(session, leader, await session.get(TrainingRecord, record_id))
+    return await card_of(session, record)
+
+
+async def _decidable(
+    session: AsyncSession, leader: Member, record: TrainingRecord | None
+) -> tuple[TrainingRecord, Member]:
+    """The record and its owner, if it is pending and `leader` may decide it."""
     owner = await session.get(Member, record.member_id) if record is not None else None
     if record is None or owner is None:
         raise Refused("unknown_record")
@@ -252,7 +246,7 @@ async def check_decidable(session: AsyncSession, *, actor: Member | None, record
         raise Refused("not_yours_to_decide")
     if record.state != RecordState.pending:
         raise Refused("already_decided", state=str(record.state))
-    return await card_of(session, record)
+    return record, owner
 
 
 @dataclass(frozen=True, slots=True)
