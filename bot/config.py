@@ -15,6 +15,9 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/dangjian.db"
 PUBLIC_BOT_API = "https://api.telegram.org/bot"
 
 Locale = Literal["zh_CN", "en"]
+ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]  # HH:MM, local
+MonthDay = Annotated[str, Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")]  # MM-DD
+Proportion = Annotated[float, Field(ge=0, le=1)]
 
 
 class Settings(BaseSettings):
@@ -79,9 +82,9 @@ class Settings(BaseSettings):
     # 第一议题 study: default due date, nudge, quiet hours (local), default push time.
     study_due_days: int = Field(default=7, ge=1, le=365)
     study_nudge_hours_before: int = Field(default=24, ge=1, le=24 * 30)
-    study_quiet_start: str = Field(default="22:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    study_quiet_end: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    study_default_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    study_quiet_start: ClockTime = "22:00"
+    study_quiet_end: ClockTime = "08:00"
+    study_default_time: ClockTime = "09:00"
     study_job_interval_seconds: int = Field(default=60, ge=5, le=3600)
     # RSS/Atom feeds of study material.
     feed_interval_minutes: int = Field(default=60, ge=1, le=24 * 60)
@@ -103,21 +106,17 @@ class Settings(BaseSettings):
     health_committee_min: int = Field(default=3, ge=1, le=50)
     health_committee_branch_size: int = Field(default=7, ge=1, le=1000)
     health_idle_days: int = Field(default=60, ge=1, le=366)
-    health_attendance_min: float = Field(default=0.6, ge=0, le=1)
-    health_study_min: float = Field(default=0.5, ge=0, le=1)
-    health_pledge_min: float = Field(default=0.8, ge=0, le=1)
-    health_pledge_after: str = Field(
-        default="03-31", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
-    )
+    health_attendance_min: Proportion = 0.6
+    health_study_min: Proportion = 0.5
+    health_pledge_min: Proportion = 0.8
+    health_pledge_after: MonthDay = "03-31"
     health_secretary_idle_days: int = Field(default=30, ge=1, le=366)
-    health_satisfaction_min: float = Field(default=0.6, ge=0, le=1)
+    health_satisfaction_min: Proportion = 0.6
     health_satisfaction_min_rated: int = Field(default=5, ge=1, le=1000)
-    health_training_min: float = Field(default=0.5, ge=0, le=1)
-    health_training_after: str = Field(
-        default="03-31", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
-    )
+    health_training_min: Proportion = 0.5
+    health_training_after: MonthDay = "03-31"
     digest_weekday: int = Field(default=0, ge=0, le=6)  # 0 = Monday
-    digest_time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    digest_time: ClockTime = "09:00"
     term_years: int = Field(default=3, ge=1, le=10)
     # 教育培训: how often the job looks for behind-target members and the 6-month rule.
     training_job_interval_seconds: int = Field(default=900, ge=5, le=24 * 3600)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
+from enum import StrEnum, auto
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint
@@ -13,18 +13,18 @@ from bot.models.base import UtcDateTime
 
 
 class DeliveryStatus(StrEnum):
-    pending = "pending"
-    sending = "sending"
-    sent = "sent"
-    failed = "failed"
-    blocked = "blocked"
-    cancelled = "cancelled"
+    pending = auto()
+    sending = auto()
+    sent = auto()
+    failed = auto()
+    blocked = auto()
+    cancelled = auto()
 
 
 class BatchState(StrEnum):
-    active = "active"
-    paused = "paused"
-    cancelled = "cancelled"
+    active = auto()
+    paused = auto()
+    cancelled = auto()
 
 
 class DeliveryBatch(SQLModel, table=True):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
+from enum import StrEnum, auto
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -14,43 +14,43 @@ from bot.models.base import UtcDateTime
 class MeetingKind(StrEnum):
     """支部党员大会 / 支委会 / 党小组会 / 党课, and 主题党日 / 组织生活会 / 民主评议党员 / 培训."""
 
-    assembly = "assembly"
-    committee = "committee"
-    group = "group"
-    lecture = "lecture"
-    theme_day = "theme_day"
-    life_meeting = "life_meeting"
-    member_review = "member_review"
-    training = "training"
+    assembly = auto()
+    committee = auto()
+    group = auto()
+    lecture = auto()
+    theme_day = auto()
+    life_meeting = auto()
+    member_review = auto()
+    training = auto()
 
 
 class MeetingStatus(StrEnum):
-    scheduled = "scheduled"
-    cancelled = "cancelled"
+    scheduled = auto()
+    cancelled = auto()
 
 
 class CheckinBy(StrEnum):
     """How invitees check in: a 签到 button, or `/checkin <code>` given at the meeting."""
 
-    button = "button"
-    code = "code"
+    button = auto()
+    code = auto()
 
 
 class Rsvp(StrEnum):
-    attend = "attend"
-    leave = "leave"
+    attend = auto()
+    leave = auto()
 
 
 class LeaveStatus(StrEnum):
-    pending = "pending"
-    approved = "approved"
-    rejected = "rejected"
+    pending = auto()
+    approved = auto()
+    rejected = auto()
 
 
 class CheckinMethod(StrEnum):
-    button = "button"
-    code = "code"
-    manual = "manual"
+    button = auto()
+    code = auto()
+    manual = auto()
 
 
 class PartyGroup(SQLModel, table=True):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
+from enum import StrEnum, auto
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
@@ -13,18 +13,18 @@ from bot.models.base import UtcDateTime
 
 
 class NoticeTarget(StrEnum):
-    all = "all"  # every member and secretary of every branch
-    branches = "branches"  # the members of the chosen branches
-    secretaries = "secretaries"  # branch secretaries only
+    all = auto()  # every member and secretary of every branch
+    branches = auto()  # the members of the chosen branches
+    secretaries = auto()  # branch secretaries only
 
 
 class NoticeStatus(StrEnum):
-    draft = "draft"
-    scheduled = "scheduled"
-    sending = "sending"
-    paused = "paused"
-    cancelled = "cancelled"
-    done = "done"
+    draft = auto()
+    scheduled = auto()
+    sending = auto()
+    paused = auto()
+    cancelled = auto()
+    done = auto()
 
 
 class Notice(SQLModel, table=True):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
+from enum import StrEnum, auto
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
@@ -15,21 +15,21 @@ from bot.models.base import UtcDateTime
 class BranchKind(StrEnum):
     """单独组建 / 联合党支部 / 临时党支部."""
 
-    single = "single"
-    joint = "joint"
-    temporary = "temporary"
+    single = auto()
+    joint = auto()
+    temporary = auto()
 
 
 class Role(StrEnum):
-    member = "member"
-    secretary = "secretary"
-    admin = "admin"
+    member = auto()
+    secretary = auto()
+    admin = auto()
 
 
 class MemberStatus(StrEnum):
-    active = "active"
-    left = "left"
-    blocked = "blocked"
+    active = auto()
+    left = auto()
+    blocked = auto()
 
 
 class Branch(SQLModel, table=True):

@@ -4,7 +4,7 @@ snapshots, the yearly 述职评议, and when each person last used the bot."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
+from enum import StrEnum, auto
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
@@ -14,6 +14,7 @@ from bot.models.base import UtcDateTime
 
 
 class RulePeriod(StrEnum):
+    # Spelt out, not auto(): mypy then knows each value is one of periods.PeriodKind.
     month = "month"
     quarter = "quarter"
     year = "year"
@@ -22,31 +23,31 @@ class RulePeriod(StrEnum):
 class HealthLevel(StrEnum):
     """正常 / 关注 / 预警."""
 
-    green = "green"
-    yellow = "yellow"
-    red = "red"
+    green = auto()
+    yellow = auto()
+    red = auto()
 
 
 class ReportStatus(StrEnum):
-    draft = "draft"
-    submitted = "submitted"
+    draft = auto()
+    submitted = auto()
 
 
 class ReviewRating(StrEnum):
     """述职评议: 好 / 较好 / 一般 / 差."""
 
-    good = "good"
-    fairly_good = "fairly_good"
-    average = "average"
-    poor = "poor"
+    good = auto()
+    fairly_good = auto()
+    average = auto()
+    poor = auto()
 
 
 class Satisfaction(StrEnum):
     """满意 / 基本满意 / 不满意."""
 
-    satisfied = "satisfied"
-    fairly = "fairly"
-    dissatisfied = "dissatisfied"
+    satisfied = auto()
+    fairly = auto()
+    dissatisfied = auto()
 
 
 class ComplianceRule(SQLModel, table=True):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
+from enum import StrEnum, auto
 from typing import Any
 
 from sqlalchemy import JSON, Column, UniqueConstraint
@@ -15,19 +15,19 @@ from bot.models.base import UtcDateTime
 class PledgeStatus(StrEnum):
     """draft → submitted → approved | returned (a returned pledge is fixed and resubmitted)."""
 
-    draft = "draft"
-    submitted = "submitted"
-    approved = "approved"
-    returned = "returned"
+    draft = auto()
+    submitted = auto()
+    approved = auto()
+    returned = auto()
 
 
 class PledgeRating(StrEnum):
     """评诺: 优秀 / 合格 / 基本合格 / 不合格."""
 
-    excellent = "excellent"
-    satisfactory = "satisfactory"
-    basic = "basic"
-    unsatisfactory = "unsatisfactory"
+    excellent = auto()
+    satisfactory = auto()
+    basic = auto()
+    unsatisfactory = auto()
 
 
 class Pledge(SQLModel, table=True):

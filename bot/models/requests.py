@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
+from enum import StrEnum, auto
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -17,9 +17,9 @@ REASON_MAX = 500
 class RequestKind(StrEnum):
     """诉求 / 建议 / 困难求助."""
 
-    issue = "issue"
-    suggestion = "suggestion"
-    help = "help"
+    issue = auto()
+    suggestion = auto()
+    help = auto()
 
 
 class RequestState(StrEnum):
@@ -29,12 +29,12 @@ class RequestState(StrEnum):
     was not satisfied with, back with its handler (once).
     """
 
-    submitted = "submitted"
-    accepted = "accepted"
-    forwarded = "forwarded"
-    resolved = "resolved"
-    reopened = "reopened"
-    closed = "closed"
+    submitted = auto()
+    accepted = auto()
+    forwarded = auto()
+    resolved = auto()
+    reopened = auto()
+    closed = auto()
 
 
 OPEN_STATES = (
@@ -48,9 +48,9 @@ OPEN_STATES = (
 class RequestRating(StrEnum):
     """满意 / 基本满意 / 不满意."""
 
-    satisfied = "satisfied"
-    fair = "fair"
-    dissatisfied = "dissatisfied"
+    satisfied = auto()
+    fair = auto()
+    dissatisfied = auto()
 
 
 class Request(SQLModel, table=True):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
+from enum import StrEnum, auto
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -12,9 +12,9 @@ from bot.models.base import UtcDateTime
 
 
 class StudyStatus(StrEnum):
-    draft = "draft"  # being written, or imported from a feed and not yet published
-    published = "published"
-    cancelled = "cancelled"
+    draft = auto()  # being written, or imported from a feed and not yet published
+    published = auto()
+    cancelled = auto()
 
 
 class StudyItem(SQLModel, table=True):

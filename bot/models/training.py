@@ -6,7 +6,7 @@ Hours are kept in tenths of an hour (3.5 学时 is 35) so sums are exact on ever
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
+from enum import StrEnum, auto
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
@@ -21,17 +21,17 @@ COMMENT_MAX = 500
 class TrainingSource(StrEnum):
     """Where hours come from: a 党课/培训 meeting, a study item, or outside (外部培训)."""
 
-    meeting = "meeting"
-    study = "study"
-    external = "external"
+    meeting = auto()
+    study = auto()
+    external = auto()
 
 
 class RecordState(StrEnum):
     """An external record: 待审核 → 已通过, or 已退回 with a comment."""
 
-    pending = "pending"
-    approved = "approved"
-    returned = "returned"
+    pending = auto()
+    approved = auto()
+    returned = auto()
 
 
 class TrainingRecord(SQLModel, table=True):

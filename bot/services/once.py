@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.models import Member
 from bot.models.once import ReminderLog
 
 
@@ -44,6 +45,27 @@ async def claim_many(
         )
         claimed.update((await session.execute(stmt)).scalars())
     return claimed
+
+
+async def claim_members(
+    session: AsyncSession,
+    people: Sequence[Member],
+    *,
+    kind: str,
+    subject: str,
+    slot: str,
+    now: datetime,
+) -> list[Member]:
+    """Those of `people` newly claimed (the others were claimed before), in their order."""
+    claimed = await claim_many(
+        session,
+        kind=kind,
+        subject=subject,
+        slot=slot,
+        member_ids=[m.id for m in people if m.id is not None],
+        now=now,
+    )
+    return [m for m in people if m.id in claimed]
 
 
 async def claim(

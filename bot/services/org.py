@@ -136,12 +136,9 @@ async def branch_overview(session: AsyncSession, *, actor: Member | None) -> lis
             )
         ).all()
     )
-    secretaries: dict[int, list[str]] = {}
-    for m in await active_members(session, roles=(Role.secretary,)):
-        if m.branch_id is not None:
-            secretaries.setdefault(m.branch_id, []).append(m.name)
+    secretaries = await secretaries_by_branch(session)
     return [
-        BranchRow(b.id, b.name, secretaries.get(b.id, []), counts.get(b.id, 0))
+        BranchRow(b.id, b.name, [m.name for m in secretaries.get(b.id, [])], counts.get(b.id, 0))
         for b in branches
         if b.id is not None
     ]
@@ -370,3 +367,12 @@ async def active_members(
 ) -> list[Member]:
     """The active members of a branch (or branches, or every branch); see people_query."""
     return list(await session.exec(people_query(branch_ids, roles=roles, reachable=reachable)))
+
+
+async def secretaries_by_branch(session: AsyncSession) -> dict[int, list[Member]]:
+    """Every branch's active secretaries (a branch without one is not a key)."""
+    secretaries: dict[int, list[Member]] = {}
+    for m in await active_members(session, roles=(Role.secretary,)):
+        if m.branch_id is not None:
+            secretaries.setdefault(m.branch_id, []).append(m)
+    return secretaries

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import make_sessions
+from bot.models import Member, Role
 from bot.services import once
 from tests.harness import START
 
@@ -25,3 +26,23 @@ async def test_claims_are_exactly_once(engine: AsyncEngine) -> None:
         await s.commit()
     assert first == {1, 2, 3}
     assert second == {4}
+
+
+async def test_claim_members_gives_only_those_newly_claimed_in_their_order(
+    engine: AsyncEngine,
+) -> None:
+    sessions = make_sessions(engine)
+    async with sessions() as s:
+        people = [
+            Member(telegram_user_id=n, name=f"党员{n}", role=Role.member, joined_at=START)
+            for n in (3, 1, 2)
+        ]
+        s.add_all(people)
+        await s.flush()
+        first = await once.claim_members(s, people[1:], kind="r", subject="x", slot="1h", now=START)
+        again = await once.claim_members(s, people, kind="r", subject="x", slot="1h", now=START)
+        unsaved = Member(telegram_user_id=9, name="新人", role=Role.member, joined_at=START)
+        none = await once.claim_members(s, [unsaved], kind="r", subject="x", slot="1h", now=START)
+    assert [m.telegram_user_id for m in first] == [1, 2]
+    assert [m.telegram_user_id for m in again] == [3]  # 1 and 2 were claimed before
+    assert none == []

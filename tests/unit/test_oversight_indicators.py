@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 
+import pytest
+
+from bot.config import load_settings
 from bot.models import HealthLevel
 from bot.services.oversight.calendar import reminder_slot
 from bot.services.oversight.digest import due_week, week_label
@@ -119,3 +124,18 @@ def test_digest_week_and_time() -> None:
     assert due_week(datetime(2026, 12, 6, 15, 59, tzinfo=UTC), tz, weekday=0, at=nine) == "2026-W49"
     assert due_week(datetime(2026, 12, 6, 16, 30, tzinfo=UTC), tz, weekday=0, at=nine) is None
     assert week_label(date(2027, 1, 1)) == "2026-W53"
+
+
+def test_thresholds_are_the_health_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    for key in [k for k in os.environ if k.upper().startswith("HEALTH_")]:
+        monkeypatch.delenv(key)
+    assert Thresholds.from_settings(load_settings()) == Thresholds()  # the same defaults
+    settings = load_settings(
+        health_committee_min=5, health_pledge_after="04-30", health_training_min=0.7
+    )
+    got = Thresholds.from_settings(settings)
+    assert (got.committee_min, got.pledge_after, got.training_min) == (5, "04-30", 0.7)
+    assert got.idle_days == settings.health_idle_days == 60

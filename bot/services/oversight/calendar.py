@@ -13,9 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.delivery import outbox
 from bot.delivery.message import OutgoingMessage
-from bot.delivery.outbox import Recipient
 from bot.models import Branch, ComplianceRule, MeetingKind, Member, Role, RulePeriod
 from bot.services import access, audit, once, org
 from bot.services.errors import Refused
@@ -26,6 +24,7 @@ from bot.services.oversight.facts import (
     exempt_keys,
     meeting_facts,
 )
+from bot.services.oversight.sending import PerPerson
 from bot.services.periods import Period, local_today, parse_period, period_of, year_period
 
 # (period, at least, only branches with party groups): the work plan's defaults.
@@ -154,6 +153,27 @@ async def branch_named(session: AsyncSession, name: str) -> Branch:
     return branch
 
 
+async def leader_branch(
+    session: AsyncSession,
+    actor: Member | None,
+    branch_name: str | None,
+    *,
+    needed: str = "branch_needed",
+) -> Branch:
+    """The branch an admin names (refused with `needed` if none), or a secretary's own."""
+    leader = access.require_leader(actor)
+    if leader.role == Role.admin:
+        if not branch_name:
+            raise Refused(needed)
+        return await branch_named(session, branch_name)
+    if branch_name:
+        raise Refused("own_branch_only")
+    branch = await session.get(Branch, leader.branch_id)
+    if branch is None:
+        raise Refused("no_branch")
+    return branch
+
+
 # --------------------------------------------------------------------------- evaluation
 @dataclass(slots=True)
 class RulePeriodStatus:
@@ -249,22 +269,6 @@ class Calendar:
     exempt_count: int
 
 
-async def _branch_for(
-    session: AsyncSession, actor: Member | None, branch_name: str | None
-) -> Branch:
-    leader = access.require_leader(actor)
-    if leader.role == Role.admin:
-        if not branch_name:
-            raise Refused("branch_needed")
-        return await branch_named(session, branch_name)
-    if branch_name:
-        raise Refused("own_branch_only")
-    branch = await session.get(Branch, leader.branch_id)
-    if branch is None:
-        raise Refused("no_branch")
-    return branch
-
-
 def year_statuses(
     rules_: Sequence[Rule],
     branch_id: int,
@@ -303,7 +307,7 @@ async def calendar(
     tz: ZoneInfo,
 ) -> Calendar:
     """/calendar: each rule in the period shown, and the year's 规范执行率 so far."""
-    branch = await _branch_for(session, actor, branch_name)
+    branch = await leader_branch(session, actor, branch_name)
     assert branch.id is not None
     today = local_today(now, tz)
     try:
@@ -391,11 +395,8 @@ async def send_reminders(
         by_branch[f.branch_id].append(f)
     exempt = await exempt_keys(session)
     with_groups = await branches_with_groups(session)
-    secretaries: dict[int, list[Member]] = defaultdict(list)
-    for m in await org.active_members(session, roles=(Role.secretary,)):
-        if m.branch_id is not None:
-            secretaries[m.branch_id].append(m)
-    missing: dict[int, list[Missing]] = defaultdict(list)
+    secretaries = await org.secretaries_by_branch(session)
+    missing: PerPerson[Missing] = PerPerson()
     for branch_id, people in secretaries.items():
         for rule, period, slot, end_at in due:
             if not rule.applies_to(branch_id, with_groups):
@@ -403,24 +404,11 @@ async def send_reminders(
             st = evaluate(rule, period, branch_id, by_branch[branch_id], exempt, now=now, tz=tz)
             if not st.uncovered:
                 continue
-            claimed = await once.claim_many(
-                session,
-                kind="oversight.calendar",
-                subject=f"{branch_id}:{rule.kind.value}:{period.label}",
-                slot=slot,
-                member_ids=[m.id for m in people if m.id is not None],
-                now=now,
-            )
             short = st.required - len(st.held) - len(st.scheduled)
             days_left = (end_at - now + timedelta(hours=23, minutes=59)).days
-            for m in people:
-                if m.id in claimed:
-                    missing[m.id].append(Missing(rule.kind, period, period.last, days_left, short))
-    people_by_id = {m.id: m for ms in secretaries.values() for m in ms}
-    recipients = [
-        Recipient(people_by_id[mid].telegram_user_id, compose(people_by_id[mid], items), mid)
-        for mid, items in missing.items()
-    ]
-    if recipients:
-        await outbox.enqueue(session, kind="oversight.calendar", recipients=recipients, now=now)
-    return len(recipients)
+            subject = f"{branch_id}:{rule.kind.value}:{period.label}"
+            for m in await once.claim_members(
+                session, people, kind="oversight.calendar", subject=subject, slot=slot, now=now
+            ):
+                missing.add(m, Missing(rule.kind, period, period.last, days_left, short))
+    return await missing.send(session, kind="oversight.calendar", compose=compose, now=now)

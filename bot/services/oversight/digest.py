@@ -12,13 +12,12 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.delivery import outbox
 from bot.delivery.message import OutgoingMessage
-from bot.delivery.outbox import Recipient
 from bot.models import HealthLevel, HealthSnapshot, Member, Role
 from bot.services import once, org
 from bot.services.oversight.health import BranchHealth, evaluate_all
 from bot.services.oversight.indicators import Thresholds
+from bot.services.oversight.sending import send_each
 from bot.services.periods import local_today
 
 
@@ -152,16 +151,20 @@ async def run_weekly(
     digest, escalations = compare(week, healths, history)
     result = WeeklyResult(week, digest, escalations)
     admins = await org.active_members(session, roles=(Role.admin,), reachable=True)
-    result.messages += await _send(
-        session, "oversight.digest", admins, lambda m: compose_digest(m, digest), now
+    result.messages += await send_each(
+        session,
+        kind="oversight.digest",
+        people=admins,
+        compose=lambda m: compose_digest(m, digest),
+        now=now,
     )
     for esc in escalations:
-        result.messages += await _send(
+        result.messages += await send_each(
             session,
-            "oversight.escalation",
-            admins,
-            lambda m, e=esc: compose_escalation(m, e),  # type: ignore[misc]
-            now,
+            kind="oversight.escalation",
+            people=admins,
+            compose=lambda m, e=esc: compose_escalation(m, e),  # type: ignore[misc]
+            now=now,
             subject_id=esc.branch.branch_id,
         )
     result.messages += await _send_todos(session, healths, compose_todos, now=now)
@@ -182,21 +185,10 @@ async def _send_todos(
         for m in await org.active_members(session, list(todos), roles=(Role.secretary,))
         if m.branch_id in todos
     ]
-    return await _send(
-        session, "oversight.todos", secretaries, lambda m: compose(m, todos[m.branch_id or 0]), now
+    return await send_each(
+        session,
+        kind="oversight.todos",
+        people=secretaries,
+        compose=lambda m: compose(m, todos[m.branch_id or 0]),
+        now=now,
     )
-
-
-async def _send(
-    session: AsyncSession,
-    kind: str,
-    people: list[Member],
-    compose: Callable[[Member], OutgoingMessage],
-    now: datetime,
-    subject_id: int | None = None,
-) -> int:
-    if not people:
-        return 0
-    recipients = [Recipient(m.telegram_user_id, compose(m), m.id) for m in people]
-    await outbox.enqueue(session, kind=kind, recipients=recipients, now=now, subject_id=subject_id)
-    return len(recipients)

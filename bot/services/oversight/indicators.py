@@ -5,7 +5,7 @@ Kept apart from the queries (health.py) so each rule is tested on its own.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
@@ -42,20 +42,8 @@ class Thresholds:
 
     @classmethod
     def from_settings(cls, settings: Any) -> Thresholds:
-        return cls(
-            committee_min=settings.health_committee_min,
-            committee_branch_size=settings.health_committee_branch_size,
-            idle_days=settings.health_idle_days,
-            attendance_min=settings.health_attendance_min,
-            study_min=settings.health_study_min,
-            pledge_min=settings.health_pledge_min,
-            pledge_after=settings.health_pledge_after,
-            secretary_idle_days=settings.health_secretary_idle_days,
-            satisfaction_min=settings.health_satisfaction_min,
-            satisfaction_min_rated=settings.health_satisfaction_min_rated,
-            training_min=settings.health_training_min,
-            training_after=settings.health_training_after,
-        )
+        """Each threshold is the setting of its name with `health_` before it."""
+        return cls(**{f.name: getattr(settings, f"health_{f.name}") for f in fields(cls)})
 
     def pledges_due(self, today: date) -> bool:
         return _after(self.pledge_after, today)

@@ -29,6 +29,7 @@ from bot.models import (
 )
 from bot.services import access, audit, once, org
 from bot.services.errors import Refused
+from bot.services.oversight.sending import send_each
 from bot.services.periods import local_to_utc, parse_date
 
 TEXT_MAX = 8000
@@ -76,16 +77,19 @@ async def open_review(
     session.add(review)
     await session.flush()
     secretaries = await org.active_members(session, roles=(Role.secretary,))
-    recipients = [Recipient(m.telegram_user_id, compose(m, review), m.id) for m in secretaries]
-    if recipients:
-        await outbox.enqueue(
-            session, kind="oversight.review", recipients=recipients, now=now, subject_id=review.id
-        )
+    asked = await send_each(
+        session,
+        kind="oversight.review",
+        people=secretaries,
+        compose=lambda m: compose(m, review),
+        now=now,
+        subject_id=review.id,
+    )
     details = {"year": year, "deadline": day.isoformat()}
     await audit.entry(
         session, by=admin, action="oversight.review_opened", about=review, now=now, details=details
     )
-    return ReviewOpened(review, len(recipients))
+    return ReviewOpened(review, asked)
 
 
 async def current_review(session: AsyncSession) -> AnnualReview | None:
@@ -183,16 +187,15 @@ async def submit(
     branch = await session.get(Branch, report.branch_id)
     name = branch.name if branch else ""
     members = await org.active_members(session, report.branch_id, roles=(Role.member,))
-    recipients = [Recipient(m.telegram_user_id, compose(m, report, name), m.id) for m in members]
-    if recipients:
-        await outbox.enqueue(
-            session,
-            kind="oversight.satisfaction",
-            recipients=recipients,
-            now=now,
-            subject_id=report.id,
-        )
-    return report, len(recipients)
+    asked = await send_each(
+        session,
+        kind="oversight.satisfaction",
+        people=members,
+        compose=lambda m: compose(m, report, name),
+        now=now,
+        subject_id=report.id,
+    )
+    return report, asked
 
 
 async def rate_satisfaction(
@@ -341,20 +344,14 @@ async def send_reminders(
         for m in await org.active_members(session, roles=(Role.secretary,))
         if m.branch_id is not None and m.branch_id not in submitted
     ]
-    claimed = await once.claim_many(
-        session,
-        kind="oversight.review_due",
-        subject=str(review.id),
-        slot=slot,
-        member_ids=[m.id for m in waiting if m.id is not None],
-        now=now,
+    claimed = await once.claim_members(
+        session, waiting, kind="oversight.review_due", subject=str(review.id), slot=slot, now=now
     )
     days = max(1, -(-int(left.total_seconds()) // 86400))
-    recipients = [
-        Recipient(m.telegram_user_id, compose(m, review, days), m.id)
-        for m in waiting
-        if m.id in claimed
-    ]
-    if recipients:
-        await outbox.enqueue(session, kind="oversight.review_due", recipients=recipients, now=now)
-    return len(recipients)
+    return await send_each(
+        session,
+        kind="oversight.review_due",
+        people=claimed,
+        compose=lambda m: compose(m, review, days),
+        now=now,
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,13 +11,13 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.delivery import outbox
 from bot.delivery.message import OutgoingMessage
-from bot.delivery.outbox import Recipient
 from bot.models import Branch, BranchTerm, Member, Role
-from bot.services import access, audit, once, org
+from bot.services import audit, once, org
 from bot.services.errors import Refused
+from bot.services.oversight.calendar import leader_branch
 from bot.services.oversight.health import current_terms
+from bot.services.oversight.sending import PerPerson
 from bot.services.periods import local_today, parse_date
 
 YEARS_MAX = 10
@@ -60,21 +59,6 @@ class TermView:
         return self.current is not None and self.current.ends_on < self.today
 
 
-async def _branch(session: AsyncSession, actor: Member | None, name: str | None) -> Branch:
-    leader = access.require_leader(actor)
-    if leader.role == Role.admin:
-        if not name:
-            raise Refused("term_branch_needed")
-        branch = (await session.exec(select(Branch).where(Branch.name == name.strip()))).first()
-        if branch is None:
-            raise Refused("unknown_branch", name=name.strip()[:40])
-        return branch
-    branch = await session.get(Branch, leader.branch_id)
-    if branch is None:
-        raise Refused("no_branch")
-    return branch
-
-
 async def term_of(
     session: AsyncSession,
     *,
@@ -84,7 +68,11 @@ async def term_of(
     tz: ZoneInfo,
 ) -> TermView:
     """The branch's current term and every earlier one, newest first."""
-    branch = await _branch(session, actor, branch_name)
+    branch = await leader_branch(session, actor, branch_name, needed="term_branch_needed")
+    return await _view(session, branch, now=now, tz=tz)
+
+
+async def _view(session: AsyncSession, branch: Branch, *, now: datetime, tz: ZoneInfo) -> TermView:
     assert branch.id is not None
     history = list(
         await session.exec(
@@ -109,7 +97,7 @@ async def record_term(
     tz: ZoneInfo,
 ) -> TermView:
     """Record the term that began with an election (the earlier terms stay). Audited."""
-    branch = await _branch(session, actor, branch_name)
+    branch = await leader_branch(session, actor, branch_name, needed="term_branch_needed")
     assert actor is not None
     assert branch.id is not None
     starts = parse_date(starts_text)
@@ -135,7 +123,7 @@ async def record_term(
     await audit.entry(
         session, by=actor, action="oversight.term", about=branch, now=now, details=details
     )
-    return await term_of(session, actor=actor, branch_name=branch.name, now=now, tz=tz)
+    return await _view(session, branch, now=now, tz=tz)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,12 +162,9 @@ async def send_reminders(
     today = local_today(now, tz)
     terms = await current_terms(session)
     names = {b.id: b.name for b in await session.exec(select(Branch)) if b.id is not None}
-    secretaries: dict[int, list[Member]] = defaultdict(list)
-    for m in await org.active_members(session, roles=(Role.secretary,)):
-        if m.branch_id is not None:
-            secretaries[m.branch_id].append(m)
+    secretaries = await org.secretaries_by_branch(session)
     admins = await org.active_members(session, roles=(Role.admin,))
-    items: dict[int, list[TermReminder]] = defaultdict(list)
+    items: PerPerson[TermReminder] = PerPerson()
     for branch_id, name in names.items():
         term = terms.get(branch_id)
         due = slot_for(term.ends_on if term else None, today)
@@ -189,24 +174,9 @@ async def send_reminders(
         people = list(secretaries.get(branch_id, []))
         if slot != "unknown":
             people += admins
-        claimed = await once.claim_many(
-            session,
-            kind="oversight.term",
-            subject=f"{branch_id}:{term.ends_on.isoformat() if term else '-'}",
-            slot=claim_slot,
-            member_ids=[m.id for m in people if m.id is not None],
-            now=now,
-        )
-        for m in people:
-            if m.id in claimed:
-                items[m.id].append(
-                    TermReminder(branch_id, name, slot, term.ends_on if term else None, today)
-                )
-    by_id = {m.id: m for m in [*admins, *(x for ms in secretaries.values() for x in ms)]}
-    recipients = [
-        Recipient(by_id[mid].telegram_user_id, compose(by_id[mid], found), mid)
-        for mid, found in items.items()
-    ]
-    if recipients:
-        await outbox.enqueue(session, kind="oversight.term", recipients=recipients, now=now)
-    return len(recipients)
+        subject = f"{branch_id}:{term.ends_on.isoformat() if term else '-'}"
+        for m in await once.claim_members(
+            session, people, kind="oversight.term", subject=subject, slot=claim_slot, now=now
+        ):
+            items.add(m, TermReminder(branch_id, name, slot, term.ends_on if term else None, today))
+    return await items.send(session, kind="oversight.term", compose=compose, now=now)
