@@ -67,13 +67,8 @@ async def escalate_due(
         session.add(request)
         if admins is None:
             admins = await notify.admins(session)
-        claimed = await once.claim_many(
-            session,
-            kind=CLAIM_KIND,
-            subject=subject,
-            slot=slot,
-            member_ids=[a.id for a in admins if a.id is not None],
-            now=now,
+        newly = await once.claim_members(
+            session, admins, kind=CLAIM_KIND, subject=subject, slot=slot, now=now
         )
         card = await card_of(session, request)
         media = await fanout.attachment(
@@ -81,7 +76,7 @@ async def escalate_due(
         )
         told = await notify.send(
             session,
-            recipients=[a for a in admins if a.id in claimed],
+            recipients=newly,
             change=Change(event, card, media),
             compose=compose,
             now=now,
