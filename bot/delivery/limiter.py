@@ -4,7 +4,15 @@ python-telegram-bot's AIORateLimiter queues interactive replies behind a broadca
 halts every request on a single 429. Here a reply (interactive lane) always takes the next
 free slot before any fan-out message (bulk lane); each chat is spaced on its own; and a
 429 pauses only what it concerns: that chat, or the overall budget when several chats
-are refused at once.
+are refused at once while we send near our share of it.
+
+The overall budget is counted where Telegram counts it, on arrival. A send arrives at some
+moment between its slot and its answer, so a send counts against the last second from its
+slot until one second after its answer: then no second of arrivals can hold more than the
+limit, however the network or Telegram's intake bunches them (counted from the slot only,
+a 0.17 s stall of the simulator's intake followed by the queued requests stamped together
+made it count 1,000 in a second and answer 429; honoured, each such 429 paused every send
+for a whole second, ~3% of a 50 s broadcast).
 """
 
 from __future__ import annotations
@@ -44,10 +52,18 @@ PACED_METHODS = frozenset(
     }
 )
 
-# Below this share of the limit we pace, so that network jitter never crosses it.
+# Below this share of a chat's or group's limit we pace, so that jitter never crosses it.
 HEADROOM = 0.97
-# 429s from this many different chats within one second mean the overall budget is spent.
+# The same for the overall budget, which is counted until the answers (see above): the
+# arrival jitter is covered by that, this margin is only for the edge of the second.
+GLOBAL_HEADROOM = 0.99
+# 429s from this many different chats within one second mean the overall budget is spent …
 GLOBAL_429_CHATS = 3
+# … if we were using at least this share of it. A process that has just started (or sends
+# little) cannot have spent it; its 429s are per chat: people another process answered
+# meanwhile (every worker spaces only its own sends into a chat). Taken for global, three
+# of them at the start of a broadcast paused the second process twice for a second.
+GLOBAL_429_BUSY = 0.5
 # Extra wait after a group's per-minute window, so arrival jitter never crosses it.
 GROUP_WINDOW_MARGIN = 1.0
 # How late a wake-up may be and still be made up by the following slots. At 300/s a slot
@@ -109,18 +125,23 @@ class Pacer:
     def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits
         self._clock = clock
-        self._interval = 1.0 / (limits.per_second * HEADROOM)
+        self._interval = 1.0 / (limits.per_second * GLOBAL_HEADROOM)
         self._chat_interval = 1.0 / (limits.per_chat_per_second * HEADROOM)
         self._tat = 0.0  # theoretical arrival time of the next global slot (GCRA)
         self._credit = max(self._interval / 2, CATCH_UP)
-        # Telegram counts sends per second: never more than this in any second we grant.
-        self._per_window = max(1, math.floor(limits.per_second * HEADROOM))
+        # Telegram counts sends per second: never more than this in any second of arrivals.
+        self._per_window = max(1, math.floor(limits.per_second * GLOBAL_HEADROOM))
+        # When each send stopped possibly arriving: its slot, or its answer for sends
+        # granted `until_answered` (answered()); appended as it happens, so in order. Plus
+        # those still waiting for their answer: they may arrive any time.
         self._recent: deque[float] = deque()
+        self._unanswered = 0
+        self._waiting_for_answers = False
         self._chat_next: dict[int, float] = {}
         self._group_sends: dict[int, deque[float]] = {}
         self._global_paused_until = 0.0
         self._recent_429: deque[tuple[float, int | None]] = deque()
-        self._waiters: tuple[deque[tuple[int | None, asyncio.Future[None]]], ...] = (
+        self._waiters: tuple[deque[tuple[int | None, asyncio.Future[None], bool]], ...] = (
             deque(),
             deque(),
         )
@@ -132,12 +153,19 @@ class Pacer:
     def queued(self, lane: Lane) -> int:
         return len(self._waiters[lane])
 
-    async def acquire(self, chat_id: int | None, lane: Lane = Lane.interactive) -> None:
-        """Wait for a slot to send into `chat_id` on `lane`."""
+    async def acquire(
+        self, chat_id: int | None, lane: Lane = Lane.interactive, *, until_answered: bool = False
+    ) -> None:
+        """Wait for a slot to send into `chat_id` on `lane`.
+
+        With `until_answered` the send counts against the overall budget until
+        `answered()` is called (after its answer or failure: it may arrive until then);
+        without, it counts as arriving at once (the caller sends nothing that can lag).
+        """
         if self._closed:
             raise NetworkError(SHUT_DOWN)
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        entry = (chat_id, fut)
+        entry = (chat_id, fut, until_answered)
         self._waiters[lane].append(entry)
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="delivery-pacer")
@@ -147,7 +175,17 @@ class Pacer:
         except asyncio.CancelledError:
             if not fut.done():
                 self._waiters[lane].remove(entry)
+            elif until_answered and not fut.cancelled():
+                self.answered()  # granted, but the send never left
             raise
+
+    def answered(self) -> None:
+        """A send granted `until_answered` has its answer (or failed): it arrived by now."""
+        self._unanswered -= 1
+        self._recent.append(self._clock())
+        if self._waiting_for_answers:
+            self._waiting_for_answers = False
+            self._kick()
 
     def on_retry_after(self, chat_id: int | None, seconds: float) -> None:
         """Pause the scope a 429 concerns: the chat, or everything when it is global."""
@@ -157,7 +195,8 @@ class Pacer:
         while self._recent_429 and self._recent_429[0][0] < now - 1.0:
             self._recent_429.popleft()
         chats = {c for _, c in self._recent_429}
-        if chat_id is None or len(chats) >= GLOBAL_429_CHATS:
+        busy = self._in_window(now) >= self._per_window * GLOBAL_429_BUSY
+        if chat_id is None or (len(chats) >= GLOBAL_429_CHATS and busy):
             self._global_paused_until = max(self._global_paused_until, now + seconds)
             self.stats.global_pauses += 1
         else:
@@ -180,7 +219,7 @@ class Pacer:
         # Left waiting, these sends would hang for ever: no slot is granted after this.
         for waiters in self._waiters:
             while waiters:
-                _, fut = waiters.popleft()
+                _, fut, _ = waiters.popleft()
                 if not fut.done():
                     fut.set_exception(NetworkError(SHUT_DOWN))
 
@@ -197,12 +236,15 @@ class Pacer:
                     ready = max(ready, sends[0] + 60.0 + GROUP_WINDOW_MARGIN)
         return ready
 
-    def _grant(self, chat_id: int | None, now: float) -> None:
+    def _grant(self, chat_id: int | None, now: float, *, until_answered: bool = False) -> None:
         # GCRA with CATCH_UP seconds of credit: a late wake-up (timer overshoot, a busy
         # loop) is made up by the next slots, so the rate holds; _global_ready_at caps any
-        # second at _per_window grants, so the catch-up can never exceed the limit.
+        # second of arrivals at _per_window, so the catch-up can never exceed the limit.
         self._tat = max(self._tat, now - self._credit) + self._interval
-        self._recent.append(now)
+        if until_answered:
+            self._unanswered += 1
+        else:
+            self._recent.append(now)
         if chat_id is not None:
             self._chat_next[chat_id] = now + self._chat_interval
             if chat_id < 0:
@@ -210,13 +252,22 @@ class Pacer:
             if len(self._chat_next) > 50_000:
                 self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
 
-    def _global_ready_at(self, now: float) -> float:
+    def _in_window(self, now: float) -> int:
+        """Sends that may have arrived within the last second or may still arrive."""
         recent = self._recent
         while recent and recent[0] <= now - 1.0:
             recent.popleft()
+        return len(recent) + self._unanswered
+
+    def _global_ready_at(self, now: float) -> float:
+        """When the next send may go; math.inf: not before an answer (answered() wakes us)."""
         ready = max(self._tat, self._global_paused_until)
-        if len(recent) >= self._per_window:
-            ready = max(ready, recent[len(recent) - self._per_window] + 1.0)
+        excess = self._in_window(now) - self._per_window
+        if excess >= 0:
+            recent = self._recent
+            # The oldest `excess + 1` of them must leave the second; unanswered ones
+            # leave only a second after their answer.
+            ready = max(ready, recent[excess] + 1.0 if excess < len(recent) else math.inf)
         return ready
 
     async def _run(self) -> None:
@@ -225,20 +276,22 @@ class Pacer:
             now = self._clock()
             wait: float | None = None
             global_ready = self._global_ready_at(now)
-            if now < global_ready:
+            if global_ready == math.inf:
+                self._waiting_for_answers = True
+            elif now < global_ready:
                 wait = global_ready - now
             else:
                 granted = False
                 for lane in (Lane.interactive, Lane.bulk):
                     waiters = self._waiters[lane]
                     for entry in waiters:
-                        chat_id, fut = entry
+                        chat_id, fut, until_answered = entry
                         if fut.done():
                             continue
                         ready = self._ready_at(chat_id, now)
                         if ready <= now:
                             waiters.remove(entry)
-                            self._grant(chat_id, now)
+                            self._grant(chat_id, now, until_answered=until_answered)
                             self.stats.granted[lane] += 1
                             fut.set_result(None)
                             granted = True
@@ -314,9 +367,12 @@ class DeliveryRateLimiter(BaseRateLimiter[dict[str, Any]]):
         )
         floods = transient = 0
         while True:
-            await pacer.acquire(chat_id, lane)
+            await pacer.acquire(chat_id, lane, until_answered=True)
             try:
-                return await callback(*args, **kwargs)
+                try:
+                    return await callback(*args, **kwargs)
+                finally:
+                    pacer.answered()
             except RetryAfter as exc:
                 floods += 1
                 pacer.on_retry_after(chat_id, retry_after_seconds(exc))

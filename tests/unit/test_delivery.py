@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import math
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 import httpx
@@ -12,7 +14,14 @@ from aiohttp.client_reqrep import ConnectionKey
 from telegram.error import BadRequest, NetworkError, TimedOut
 
 from bot.delivery.http import POOL_TIMEOUT
-from bot.delivery.limiter import HEADROOM, Lane, Limits, Pacer, maybe_delivered
+from bot.delivery.limiter import (
+    GLOBAL_HEADROOM,
+    HEADROOM,
+    Lane,
+    Limits,
+    Pacer,
+    maybe_delivered,
+)
 from bot.delivery.message import Button, OutgoingMessage
 from bot.delivery.outbox import BatchProgress, backoff, eta_seconds
 from bot.models import BatchState
@@ -33,9 +42,11 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
     drives the real acquire()/_run() code through seconds of sending in milliseconds.
     """
 
+    START = 1000.0
+
     def __init__(self) -> None:
         super().__init__()
-        self._now = 1000.0
+        self._now = self.START
         select = self._selector.select  # type: ignore[attr-defined]
 
         def jump(timeout: float | None = None) -> list[object]:
@@ -49,25 +60,33 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         return self._now
 
 
-def granted_times(limits: Limits, chats: int, *, lane: Lane = Lane.bulk) -> list[float]:
-    """Times at which the real pacer let each of `chats` sends (one per chat) go."""
+def paced(
+    limits: Limits, chats: int, send: Callable[[Pacer, VirtualTimeLoop, int], Awaitable[float]]
+) -> list[float]:
+    """`send(pacer, loop, chat)` for each of `chats` chats at once, on virtual time, through
+    the real pacer; the times they return."""
     loop = VirtualTimeLoop()
     try:
         pacer = Pacer(limits, clock=loop.time)
-        times: list[float] = []
 
-        async def one(chat_id: int) -> None:
-            await pacer.acquire(chat_id, lane)
-            times.append(loop.time())
-
-        async def main() -> None:
-            await asyncio.gather(*(one(c) for c in range(1, chats + 1)))
+        async def main() -> list[float]:
+            times = await asyncio.gather(*(send(pacer, loop, c) for c in range(1, chats + 1)))
             await pacer.close()
+            return list(times)
 
-        loop.run_until_complete(main())
-        return times
+        return loop.run_until_complete(main())
     finally:
         loop.close()
+
+
+def granted_times(limits: Limits, chats: int, *, lane: Lane = Lane.bulk) -> list[float]:
+    """Times at which the real pacer let each of `chats` sends (one per chat) go."""
+
+    async def one(pacer: Pacer, loop: VirtualTimeLoop, chat_id: int) -> float:
+        await pacer.acquire(chat_id, lane)
+        return loop.time()
+
+    return paced(limits, chats, one)
 
 
 def busiest_second(times: list[float]) -> int:
@@ -115,6 +134,8 @@ def test_private_chat_and_group_windows() -> None:
 def test_429_scope_is_the_chat_unless_many_chats_are_refused_at_once() -> None:
     clock = FakeClock()
     pacer = Pacer(Limits(), clock=clock)
+    for chat in range(100, 115):  # sending at half the limit: the budget may be spent
+        pacer._grant(chat, clock.t)
     pacer.on_retry_after(1, 5)
     pacer.on_retry_after(2, 5)
     assert pacer._global_paused_until == 0.0
@@ -123,6 +144,85 @@ def test_429_scope_is_the_chat_unless_many_chats_are_refused_at_once() -> None:
     pacer.on_retry_after(3, 5)  # three chats within a second: the overall budget is spent
     assert pacer._global_paused_until == pytest.approx(105.0)
     assert pacer.stats.global_pauses == 1
+
+
+def test_429s_of_a_pacer_that_barely_sends_are_per_chat() -> None:
+    """A process just started (or nearly idle) cannot have spent the overall budget: its
+    429s come from chats another process has just answered, and pause only those."""
+    clock = FakeClock()
+    pacer = Pacer(Limits(), clock=clock)
+    pacer._grant(100, clock.t)
+    for chat in (1, 2, 3, 4):
+        pacer.on_retry_after(chat, 1)
+    assert pacer._global_paused_until == 0.0
+    assert pacer.stats.chat_pauses == 4
+    assert pacer._ready_at(4, clock.t) == pytest.approx(101.0)
+    assert pacer._ready_at(5, clock.t) <= clock.t
+
+
+def test_an_unanswered_send_counts_until_a_second_after_its_answer() -> None:
+    clock = FakeClock()
+    pacer = Pacer(Limits(per_second=10), clock=clock)
+    full = pacer._per_window
+    for chat in range(full):
+        pacer._grant(chat, clock.t, until_answered=True)
+    clock.t = 101.5  # a second and a half later, none answered yet: all may still arrive
+    assert pacer._global_ready_at(clock.t) == math.inf
+    pacer.answered()
+    assert pacer._global_ready_at(clock.t) == pytest.approx(102.5)
+    clock.t = 102.6
+    assert pacer._global_ready_at(clock.t) <= clock.t
+
+
+def arrival_times(
+    limits: Limits, chats: int, stall: tuple[float, float], *, answers: bool
+) -> list[float]:
+    """When `chats` sends paced by the real pacer reach an intake that stalls
+    (`stall`: start and length, in seconds of virtual time) and then takes the queued
+    requests at once; each is answered 5 ms after it arrives. `answers`: the pacer hears
+    of the answers (acquire(until_answered=True) … answered()), as the rate limiter does;
+    without, each send counts from its slot only."""
+    begin = VirtualTimeLoop.START
+
+    async def one(pacer: Pacer, loop: VirtualTimeLoop, chat_id: int) -> float:
+        await pacer.acquire(chat_id, Lane.bulk, until_answered=answers)
+        t = loop.time() - begin
+        if stall[0] <= t < stall[0] + stall[1]:
+            t = stall[0] + stall[1]
+        await asyncio.sleep(t + 0.005 - (loop.time() - begin))
+        if answers:
+            pacer.answered()
+        return t
+
+    return paced(limits, chats, one)
+
+
+@pytest.mark.parametrize("per_second", [30, 1000])
+def test_a_stalled_intake_never_sees_more_than_the_limit_in_a_second(per_second: int) -> None:
+    limits = Limits(per_second=per_second)
+    stall = (1.5, 0.2)
+    arrivals = arrival_times(limits, per_second * 4, stall, answers=True)
+    assert len(arrivals) == per_second * 4
+    assert busiest_second(arrivals) <= per_second
+    # the stall costs about its own length, not more
+    assert max(arrivals) <= 4 / GLOBAL_HEADROOM + stall[1] + 0.1
+    # Counted from the slot only, the requests queued in the stall arrive together with
+    # the next second's: the intake sees more than the limit (Telegram answers 429).
+    assert busiest_second(arrival_times(limits, per_second * 4, stall, answers=False)) > per_second
+
+
+async def test_a_send_cancelled_after_its_slot_is_not_left_unanswered() -> None:
+    pacer = Pacer(Limits(per_second=30))
+    waiting = asyncio.create_task(pacer.acquire(7, Lane.bulk, until_answered=True))
+    await asyncio.sleep(0)  # it queues and starts the pacer
+    await asyncio.sleep(0)  # the pacer grants it; it has not resumed yet
+    assert sum(pacer.stats.granted) == 1
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert pacer._in_window(pacer._clock()) == 1  # counted as arrived now, not in flight
+    assert pacer._unanswered == 0
+    await pacer.close()
 
 
 def test_which_failures_may_have_reached_the_person() -> None:
