@@ -59,4 +59,5 @@ class RunCommand(CallbackData):
             cls(command="cancelmeeting", arg=str(LARGEST_ID), back="attendance"),
             cls(command="attendance", arg="last quarter", back="attendance"),
             cls(command="attendance", arg=f"@{LARGEST_ID} last quarter", back="attendance"),
+            cls(command="course", arg=f"@{LARGEST_ID} page 9999", back="course"),
         ]

@@ -29,6 +29,7 @@ def register(app: BotApplication) -> None:
         calendar.schedule_kind,
         exemptions.exempt_pick,
         rules.rule_pick,
+        rules.rule_count_ask,
         health.warnings_page,
         health.branch_details,
         reviews.review_page,
@@ -37,5 +38,5 @@ def register(app: BotApplication) -> None:
         reviews.report_action,
         reviews.satisfaction,
     )
-    add_form(app, *reviews.FORMS, exemptions.FORM)
+    add_form(app, *reviews.FORMS, exemptions.FORM, rules.FORM)
     activity.register(app)

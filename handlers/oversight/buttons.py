@@ -90,3 +90,11 @@ class RulePick(CallbackData):
     kind: MeetingKind
     period: RulePeriod | None = None
     count: int | None = None
+
+
+@family("ovn")
+class RuleCountAsk(CallbackData):
+    """/rules by buttons, 其他数目…: the count for this kind and period is typed next."""
+
+    kind: MeetingKind
+    period: RulePeriod

@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.delivery.message import Button, Keyboard
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.models import MeetingKind, RulePeriod
 from bot.services.oversight import calendar as cal
 from bot.services.oversight.exemptions import REASON_MAX
 from bot.services.periods import Period
 from handlers.home.views import back_to, command_button
 from handlers.meetings.views import kind_name
-from handlers.oversight.buttons import ExemptPick, RulePick
+from handlers.oversight.buttons import ExemptPick, RuleCountAsk, RulePick
 from handlers.oversight.views import PERIOD_NAMES, rule_line
 
-# The counts a rule offers as buttons; more (up to cal.MIN_COUNT_MAX) can be typed.
+# The counts a rule offers as buttons; more (up to cal.MIN_COUNT_MAX) are typed after
+# OTHER_COUNT.
 COUNTS = (0, 1, 2, 3, 4, 5, 6)
+OTHER_COUNT = N_("Other number…")
 
 
 def _rows(buttons: Sequence[Button], columns: int) -> Keyboard:
@@ -24,8 +26,11 @@ def _rows(buttons: Sequence[Button], columns: int) -> Keyboard:
 
 
 def rules_buttons(t: Translator, rules: Sequence[cal.Rule]) -> Keyboard:
-    """Under /rules: a button per kind, to change its rule."""
-    return _rows([RulePick(kind=r.kind).button(kind_name(t, r.kind)) for r in rules], 2)
+    """Under /rules: a button per kind, to change its rule (培训 too, which has no rule
+    until one is set)."""
+    kinds = [r.kind for r in rules]
+    kinds += [k for k in MeetingKind if k not in kinds]
+    return _rows([RulePick(kind=k).button(kind_name(t, k)) for k in kinds], 2)
 
 
 def rule_period_ask(t: Translator, rule: cal.Rule) -> tuple[str, Keyboard]:
@@ -43,13 +48,25 @@ def rule_period_ask(t: Translator, rule: cal.Rule) -> tuple[str, Keyboard]:
 def rule_count_ask(t: Translator, kind: MeetingKind, period: RulePeriod) -> tuple[str, Keyboard]:
     text = t._(
         "<b>{kind}</b>, {period}: at least how many? 0 means not required; "
-        "for more than {most}, type /rules.",
+        "for more than {most}, press “{other}”.",
         kind=kind_name(t, kind),
         period=t.label(PERIOD_NAMES[period]),
         most=COUNTS[-1],
+        other=t.label(OTHER_COUNT),
     )
     buttons = [RulePick(kind=kind, period=period, count=n).button(str(n)) for n in COUNTS]
-    return text, [*_rows(buttons, 4), back_to(t, "rules")]
+    other = RuleCountAsk(kind=kind, period=period).button(t.label(OTHER_COUNT))
+    return text, [*_rows(buttons, 4), [other], back_to(t, "rules")]
+
+
+def rule_count_typed_ask(t: Translator, kind: MeetingKind, period: RulePeriod) -> str:
+    return t._(
+        "<b>{kind}</b>, {period}: type at least how many, a number from 0 to {limit} "
+        "(e.g. 10), or send /cancel.",
+        kind=kind_name(t, kind),
+        period=t.label(PERIOD_NAMES[period]),
+        limit=cal.MIN_COUNT_MAX,
+    )
 
 
 def exempt_add(t: Translator) -> Keyboard:

@@ -27,6 +27,10 @@ REFUSALS = {
     ),
     "bad_rule_period": N_("“{text}” is not a period. Use month, quarter or year (月 / 季度 / 年)."),
     "bad_count": N_("“{text}” is not a number of meetings from 0 to {limit}."),
+    "count_again": N_(
+        "“{text}” is not a number of meetings from 0 to {limit}. Please type the number "
+        "again, e.g. 10, or send /cancel."
+    ),
     "unknown_branch": N_("There is no branch called “{name}”. /warnings lists every branch."),
     "no_rule": N_("There is no rule for this kind of meeting; set one with /rules first."),
     "period_kind_month": N_("“{text}” is not a month: this rule counts per month, e.g. 2026-03."),

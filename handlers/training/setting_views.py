@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from bot.delivery.message import Button, Keyboard
 from bot.i18n import Translator
 from bot.models import Meeting
 from bot.services import training as svc
 from bot.services.training.courses import NAME_MAX
+from handlers.branch_picker import token
+from handlers.home.buttons import RunCommand
 from handlers.meetings.report_views import meeting_label, meeting_words
+from handlers.paging import Page, paged_keyboard
 from handlers.training.buttons import CoursePick, CourseSecretary, TargetPick
 from handlers.training.views import ROLES, hours_word
 
@@ -28,16 +29,34 @@ def target_ask(t: Translator, role: svc.TargetRole, found: svc.Targets) -> str:
     )
 
 
-def course_list(t: Translator, meetings: Sequence[Meeting]) -> tuple[str, Keyboard]:
-    """/course without arguments (a secretary): the branch's 党课 / 培训 meetings."""
-    if not meetings:
-        return t._("Your branch has no 党课 or 培训 meeting to name as a course."), []
+def course_list(
+    t: Translator, page: Page[Meeting], branch: tuple[int, str] | None = None
+) -> tuple[str, Keyboard]:
+    """/course without arguments: a page of the 党课 / 培训 meetings, a button each; the
+    secretary's branch's, or the admin's chosen `branch` (id, name)."""
+    if not page.items:
+        if branch is None:
+            return t._("Your branch has no 党课 or 培训 meeting to name as a course."), []
+        text = t._("{branch} has no 党课 or 培训 meeting to name as a course.", branch=branch[1])
+        return text, []
 
     def item(m: Meeting) -> Button:
         label = meeting_label(t, m, t.datetime(m.starts_at, "short"))
         return CoursePick(meeting_id=m.id or 0).button(label)
 
-    return t._("Which meeting do you want to name as a course?"), [[item(m)] for m in meetings]
+    def to(n: int) -> RunCommand:
+        if branch is None:
+            return RunCommand(command="course", arg=f"page {n}")
+        return RunCommand(command="course", arg=f"{token(branch[0])} page {n}", back="course")
+
+    if branch is None:
+        text = t._("Which meeting do you want to name as a course?")
+    else:
+        text = t._(
+            "<b>{branch}</b>: which meeting do you want to name as a course?", branch=branch[1]
+        )
+    caption = page.caption(t)
+    return (text + "\n" + caption if caption else text), paged_keyboard(page, item, to)
 
 
 def course_name_ask(t: Translator, m: Meeting) -> str:

@@ -1,21 +1,24 @@
 """/targets (admins: the yearly targets) and /course (a 培训 or 党课 meeting as a course),
-typed or by buttons: /targets role → hours typed; /course meeting → name typed → 书记培训."""
+typed or by buttons: /targets role → hours typed; /course (an admin: branch →) meeting →
+name typed → 书记培训."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.models import FormState, Meeting, MeetingStatus
+from bot.models import Branch, FormState, Meeting, MeetingStatus
 from bot.services import forms
 from bot.services import training as svc
 from bot.services.errors import Refused
 from bot.services.meetings import manage as meetings
+from bot.services.meetings.attendance import branch_by_name
 from bot.services.training.courses import NAME_MAX
 from bot.services.training.hours import COURSE_KINDS
+from handlers import branch_picker as picker
+from handlers.paging import page_of
 from handlers.shape import (
     ADMINS,
     LEADERS,
-    SECRETARIES,
     Form,
     Turn,
     closing_form,
@@ -72,15 +75,15 @@ async def target_hours(turn: Turn[None], state: FormState) -> None:
 
 @handler(roles=LEADERS, refusals=views.REFUSALS)
 async def course(turn: Turn[None]) -> None:
-    """/course <meeting id> <name> [secretary]: name a 培训/党课 meeting as a course;
-    a secretary's /course alone offers the branch's 党课 / 培训 meetings as buttons."""
-    args = turn.args
-    if not args and turn.actor.is_secretary:
-        rows = await meetings.branch_meetings(
-            turn.s, branch_id=turn.branch_id, since=turn.now - RECENT, now=turn.now
-        )
-        rows = [m for m in rows if m.kind in COURSE_KINDS and m.status == MeetingStatus.scheduled]
-        await turn.reply(*setting_views.course_list(turn.t, rows))
+    """/course <meeting id> <name> [secretary]: name a 培训/党课 meeting as a course.
+    Without them, the 党课 / 培训 meetings as buttons, paged: the secretary's branch's,
+    or (an admin) those of the branch chosen with the picker or named."""
+    args = await picker.branch_args(turn, "course")
+    if args is None:  # an admin who named no branch is choosing one
+        return
+    listing = await _listing(turn, args)
+    if listing is not None:
+        await _course_list(turn, *listing)
         return
     if len(args) < 2 or not args[0].lstrip("#").isdigit():
         await turn.reply(views.course_usage(turn.t))
@@ -101,11 +104,50 @@ async def course(turn: Turn[None]) -> None:
     await turn.reply(views.course_set(turn.t, found))
 
 
+async def _listing(turn: Turn[None], args: list[str]) -> tuple[Branch | None, int] | None:
+    """Which list of meetings `/course args` asks for: (the admin's branch, the page), or
+    None for a course being named. A secretary's list is `/course [page N]`; an admin's
+    `/course <branch> [page N]` (the picker's buttons write `@<id>` for the branch)."""
+    number = 0
+    if len(args) >= 2 and picker.page_arg(args[-2:]) is not None:
+        number = picker.page_arg(args[-2:]) or 0
+        args = args[:-2]
+    if turn.actor.is_secretary:
+        return (None, number) if not args else None
+    pressed = bool(turn.args) and picker.TOKEN.match(turn.args[0]) is not None
+    if not args or (not pressed and args[0].lstrip("#").isdigit()):
+        return None
+    name = " ".join(args)
+    branch = await branch_by_name(turn.s, name)
+    if branch is None:
+        raise Refused("unknown_branch", name=name[:40])
+    return branch, number
+
+
+async def _course_list(turn: Turn[None], branch: Branch | None, number: int) -> None:
+    """A page of the branch's scheduled 党课 / 培训 meetings, upcoming and recent."""
+    branch_id = turn.branch_id if branch is None else branch.id
+    assert branch_id is not None
+    rows = await meetings.branch_meetings(
+        turn.s,
+        branch_id=branch_id,
+        since=turn.now - RECENT,
+        now=turn.now,
+        limit=None,
+        kinds=COURSE_KINDS,
+    )
+    rows = [m for m in rows if m.status == MeetingStatus.scheduled]
+    named = None if branch is None else (branch_id, branch.name)
+    await turn.reply(*setting_views.course_list(turn.t, page_of(rows, number), named))
+
+
 async def _course_meeting(turn: Turn[CoursePick]) -> Meeting:
-    """The pressed meeting as it is now: the secretary's branch, 党课 / 培训, scheduled."""
+    """The pressed meeting as it is now: 党课 / 培训, scheduled, and of the secretary's
+    branch (an admin's: of any branch)."""
     meeting_id = turn.data.meeting_id
     meeting = await turn.s.get(Meeting, meeting_id)
-    if meeting is None or meeting.branch_id != turn.member.branch_id:
+    theirs = meeting is not None and meeting.branch_id != turn.member.branch_id
+    if meeting is None or (theirs and not turn.actor.is_admin):
         raise Refused("unknown_meeting", id=meeting_id)
     if meeting.kind not in COURSE_KINDS:
         raise Refused("not_a_course_kind", id=meeting_id)
@@ -114,7 +156,7 @@ async def _course_meeting(turn: Turn[CoursePick]) -> Meeting:
     return meeting
 
 
-@handler(roles=SECRETARIES, button=CoursePick, refusals=views.REFUSALS)
+@handler(roles=LEADERS, button=CoursePick, refusals=views.REFUSALS)
 async def course_pick(turn: Turn[CoursePick]) -> None:
     """A meeting chosen: the course's name is asked (a form)."""
     meeting = await _course_meeting(turn)
@@ -123,7 +165,7 @@ async def course_pick(turn: Turn[CoursePick]) -> None:
     await turn.edit(setting_views.course_name_ask(turn.t, meeting))
 
 
-@form_step(roles=SECRETARIES, refusals=views.REFUSALS)
+@form_step(roles=LEADERS, refusals=views.REFUSALS)
 async def course_name(turn: Turn[None], state: FormState) -> None:
     """The name typed (the same limits as the service's): then 书记培训 or not, by button."""
     name = turn.text.strip()
@@ -137,13 +179,13 @@ async def course_name(turn: Turn[None], state: FormState) -> None:
     await turn.reply(*setting_views.course_secretary_ask(turn.t, meeting_id, name))
 
 
-@form_step(roles=SECRETARIES, refusals=views.REFUSALS)
+@form_step(roles=LEADERS, refusals=views.REFUSALS)
 async def course_wait(turn: Turn[None], state: FormState) -> None:
     """Typing at the 书记培训 step: the buttons answer it."""
     await turn.reply(setting_views.press_a_button(turn.t))
 
 
-@handler(roles=SECRETARIES, button=CourseSecretary, refusals=views.REFUSALS)
+@handler(roles=LEADERS, button=CourseSecretary, refusals=views.REFUSALS)
 async def course_secretary(turn: Turn[CourseSecretary]) -> None:
     """书记培训 or not: the course set by the service /course calls."""
     state = await forms.current(turn.s, telegram_user_id=turn.actor.telegram_user_id)

@@ -64,6 +64,7 @@ REFUSALS = Refusals(
         "course_name_empty": N_("Please give the course a name."),
         "course_name_too_long": N_("The name is {length} characters; at most {limit} fit."),
         "course_form_gone": N_("This is no longer open. Send /course to start again."),
+        "unknown_branch": N_("There is no branch called “{name}”. /course lists every branch."),
     }
 )
 

@@ -12,7 +12,16 @@ from sqlalchemy import func
 from sqlmodel import col, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import Attendance, Meeting, MeetingStatus, Member, PartyGroup, Role, Rsvp
+from bot.models import (
+    Attendance,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    Member,
+    PartyGroup,
+    Role,
+    Rsvp,
+)
 from bot.services import access, audit, org
 from bot.services.errors import Refused
 from bot.services.meetings import drafts
@@ -132,10 +141,11 @@ async def reschedule(
 
 
 async def _around(
-    session: AsyncSession, base: Any, *, since: datetime, now: datetime, limit: int
+    session: AsyncSession, base: Any, *, since: datetime, now: datetime, limit: int | None
 ) -> list[Any]:
     """The next `limit` meetings of `base` not yet ended, after up to `limit` ended since
-    `since`: two queries, so a busy month of past meetings never pushes the upcoming out."""
+    `since` (None: all of them): two queries, so a busy month of past meetings never
+    pushes the upcoming out."""
     upcoming = await session.exec(
         base.where(col(Meeting.ends_at) >= now).order_by(col(Meeting.starts_at)).limit(limit)
     )
@@ -148,10 +158,19 @@ async def _around(
 
 
 async def branch_meetings(
-    session: AsyncSession, *, branch_id: int, since: datetime, now: datetime, limit: int = 20
+    session: AsyncSession,
+    *,
+    branch_id: int,
+    since: datetime,
+    now: datetime,
+    limit: int | None = 20,
+    kinds: Sequence[MeetingKind] | None = None,
 ) -> list[Meeting]:
-    """The branch's meetings: upcoming, and those ended since `since`."""
+    """The branch's meetings (of `kinds`, when given): upcoming, and those ended since
+    `since`."""
     base = select(Meeting).where(Meeting.branch_id == branch_id)
+    if kinds is not None:
+        base = base.where(col(Meeting.kind).in_(kinds))
     return await _around(session, base, since=since, now=now, limit=limit)
 
 
