@@ -29,7 +29,7 @@ from tests.e2e.workers_play import Cast, play
 from tests.e2e.workers_scene import ADMIN, ADMIN_KINDS, MEMBER_KINDS, SECRETARY, SECRETARY_KINDS
 from tests.procs import unstamp
 
-CAST = Cast(members=120, pressers=50, twice=10, askers=24, rate_per_process=30)
+CAST = Cast(members=120, pressers=50, twice=10, askers=24, rate_per_process=15)
 
 
 async def test_three_webhook_workers_handle_and_send_everything_once(

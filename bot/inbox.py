@@ -1,0 +1,267 @@
+"""The update inbox: an update Telegram delivered is committed before Telegram is told so.
+
+python-telegram-bot answers a webhook POST with 200 as soon as the update is on
+`application.update_queue`, and in polling mode confirms it (the next getUpdates offset)
+right after queueing it, before any handler ran. A process killed in between lost the
+update: Telegram re-sends only what was not answered with 2xx or not confirmed. So the
+Updater is given an `InboxQueue`: its `put` first commits the update's JSON to
+`update_inbox` (received_by = this worker), and only then is the update queued — the
+webhook's 200 and the polling offset wait for that commit. If the write fails (the
+database is away) the webhook answers 500 and polling does not advance its offset, so
+Telegram delivers the update again; the update is also handled at once, the first time,
+so that a press is answered (with the database-away apology) instead of spinning; the
+redelivery guard drops the second copy if that first handling did get through.
+
+Once the update has been handled (its handlers returned, or raised and were reported),
+its row is deleted. Rows whose receiver died are taken over by a live worker and replayed
+on its own queue: at start-up (a restarted single process takes back everything on
+SQLite) and, on PostgreSQL, once a second (the receiver holds no liveness lock,
+bot/delivery/liveness.py).
+
+Replay and the redelivery guard (handlers/guard.py): the dead worker may have claimed
+the update id before its handler got to commit, so a replayed update passes the guard
+even when its id is claimed. The choice is to replay rather than lose: an update whose
+handler had committed but whose row was not yet deleted (the few milliseconds of the
+delete) is handled twice.
+
+Both writes are group commits: updates arriving while a write is in flight go together
+in the next one statement (webhook requests come concurrently; handled updates finish
+concurrently).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import delete, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
+from telegram.error import NetworkError
+
+from bot.clock import Clock
+from bot.db import Sessions
+from bot.delivery.liveness import LOCK_SPACE
+from bot.models import InboxUpdate
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Rows of receivers that hold no liveness lock (on PostgreSQL), taken with SKIP LOCKED so
+# that two survivors taking over at once do not both replay a row.
+_TAKE_OVER_POSTGRESQL = text(
+    """
+    WITH taken AS (
+        SELECT i.update_id FROM update_inbox i
+        WHERE i.received_by <> :me AND NOT EXISTS (
+            SELECT 1 FROM worker_process w JOIN pg_locks l
+              ON l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+             AND l.classid = CAST(:space AS oid) AND l.objid = CAST(w.id AS oid)
+            WHERE w.name = i.received_by)
+        FOR UPDATE OF i SKIP LOCKED)
+    UPDATE update_inbox u SET received_by = :me FROM taken
+    WHERE u.update_id = taken.update_id
+    RETURNING u.update_id, u.body
+    """
+)
+_TAKE_OVER_SQLITE = text(
+    "UPDATE update_inbox SET received_by = :me WHERE received_by <> :me RETURNING update_id, body"
+)
+
+
+class GroupWrite(Generic[T, R]):
+    """Items submitted while a write is in flight go together in the next write.
+
+    Written here because it is ten lines: a queue-and-timer batcher would add latency to
+    every update, this one adds none when the writes keep up.
+    """
+
+    def __init__(self, write: Callable[[list[T]], Awaitable[R]]) -> None:
+        self.write = write
+        self.pending: list[tuple[T, asyncio.Future[R]]] = []
+        self.task: asyncio.Task[None] | None = None
+
+    def submit(self, item: T) -> asyncio.Future[R]:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self.pending.append((item, future))
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._run(), name="inbox.write")
+        return future
+
+    async def _run(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending, []
+            try:
+                result = await self.write([item for item, _ in batch])
+            except Exception as exc:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for _, future in batch:
+                if not future.done():
+                    future.set_result(result)
+
+    async def idle(self) -> None:
+        """Wait for the writes submitted so far."""
+        while self.task is not None and not self.task.done():
+            await asyncio.shield(self.task)
+
+
+class UpdateInbox:
+    """The `update_inbox` rows of one worker (`worker`, its worker_process name)."""
+
+    def __init__(self, sessions: Sessions, clock: Clock, worker: str) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.worker = worker
+        bind = sessions.kw.get("bind")
+        self.postgresql = bind is not None and bind.dialect.name == "postgresql"
+        self._received: GroupWrite[tuple[int, str], set[int]] = GroupWrite(self._insert)
+        self._handled: GroupWrite[int, None] = GroupWrite(self._delete)
+        # Taken over from a dead worker and not yet handled: the guard lets these through.
+        self.replaying: set[int] = set()
+
+    async def receive(self, update_id: int, body: str) -> bool:
+        """Commit the update's row; False when it was in the inbox already (redelivered)."""
+        return update_id in await self._received.submit((update_id, body))
+
+    def handled(self, update_id: int) -> None:
+        """The update is through: delete its row (soon, with others finishing meanwhile)."""
+        self.replaying.discard(update_id)
+        future = self._handled.submit(update_id)
+        future.add_done_callback(self._log_failed_delete)
+
+    @staticmethod
+    def _log_failed_delete(future: asyncio.Future[None]) -> None:
+        if not future.cancelled() and future.exception() is not None:
+            # The row stays ours while we live; after a restart it is replayed and the
+            # guard's claim does not stop a replay: handled twice, never lost.
+            log.error("inbox: could not delete handled updates", exc_info=future.exception())
+
+    async def flush(self) -> None:
+        """Wait for the pending deletes (before this worker says it is gone)."""
+        await self._handled.idle()
+
+    async def _insert(self, rows: list[tuple[int, str]]) -> set[int]:
+        now = self.clock.now()
+        table = InboxUpdate.__table__  # type: ignore[attr-defined]
+        insert = postgresql.insert if self.postgresql else sqlite.insert
+        values = [
+            {"update_id": u, "body": b, "received_by": self.worker, "received_at": now}
+            for u, b in rows
+        ]
+        stmt = (
+            insert(table)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(table.c.update_id)
+        )
+        async with self.sessions() as s:
+            inserted = {int(u) for u in (await s.execute(stmt)).scalars()}
+            await s.commit()
+        return inserted
+
+    async def _delete(self, ids: list[int]) -> None:
+        async with self.sessions() as s:
+            await s.execute(delete(InboxUpdate).where(col(InboxUpdate.update_id).in_(ids)))
+            await s.commit()
+
+    async def take_over(self) -> list[tuple[int, str]]:
+        """Make the rows of dead receivers ours; their (update_id, body), oldest first.
+
+        On SQLite there is one process: at its start every row not its own is a dead
+        one's. On PostgreSQL a receiver is dead when it holds no liveness lock.
+        """
+        stmt = _TAKE_OVER_POSTGRESQL if self.postgresql else _TAKE_OVER_SQLITE
+        async with self.sessions() as s:
+            result: Any = await s.execute(stmt, {"me": self.worker, "space": LOCK_SPACE})
+            rows = sorted((int(u), str(b)) for u, b in result.all())
+            await s.commit()
+        self.replaying.update(u for u, _ in rows)
+        if rows:
+            log.warning("inbox: %d updates a dead worker had received are handled here", len(rows))
+        return rows
+
+
+class InboxQueue:
+    """What the Updater puts received updates on: the inbox (committed), then `queue`.
+
+    python-telegram-bot's webhook handler and polling loop only call `put`.
+    """
+
+    def __init__(self, queue: asyncio.Queue[object]) -> None:
+        self.queue = queue
+        self.inbox: UpdateInbox | None = None  # set once the database is there (post_init)
+        self.unstored: set[int] = set()  # queued once without the inbox (it could not write)
+
+    async def put(self, update: object) -> None:
+        inbox = self.inbox
+        update_id = getattr(update, "update_id", None)
+        if inbox is None or not isinstance(update_id, int):
+            await self.queue.put(update)
+            return
+        to_json = getattr(update, "to_json")  # noqa: B009 - a telegram.Update
+        try:
+            fresh = await inbox.receive(update_id, to_json())
+        except Exception as exc:
+            log.warning("inbox: could not store update %s; Telegram will send it again: %r",
+                        update_id, exc)  # fmt: skip
+            if update_id not in self.unstored:
+                # Handled now all the same, once: the person gets the handlers' answer
+                # (the database-away apology, or the real one if only this write failed);
+                # the redelivery guard skips the copy Telegram sends again if it went through.
+                if len(self.unstored) > 10_000:
+                    self.unstored.clear()
+                self.unstored.add(update_id)
+                await self.queue.put(update)
+            # A NetworkError: the webhook answers 500, and polling's retry loop (which ends
+            # on any other exception) asks again without confirming the offset.
+            raise NetworkError(f"the update inbox could not store update {update_id}") from exc
+        self.unstored.discard(update_id)
+        if fresh:
+            await self.queue.put(update)
+        else:
+            log.info("update %s is in the inbox already: not queued again", update_id)
+
+
+async def replay(
+    inbox: UpdateInbox, queue: asyncio.Queue[object], decode: Callable[[dict[str, Any]], object]
+) -> int:
+    """Take over dead receivers' rows and put their updates on `queue`; how many."""
+    rows: Sequence[tuple[int, str]] = await inbox.take_over()
+    for update_id, body in rows:
+        try:
+            update = decode(json.loads(body))
+        except Exception:
+            log.exception("inbox: update %s could not be read back; dropped", update_id)
+            inbox.handled(update_id)
+            continue
+        await queue.put(update)
+    return len(rows)
+
+
+async def keep_taking_over(
+    inbox: UpdateInbox,
+    queue: asyncio.Queue[object],
+    decode: Callable[[dict[str, Any]], object],
+    stop: asyncio.Event,
+    every: float,
+) -> None:
+    """On PostgreSQL, every `every` seconds: replay what dead workers had received."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)
+        if stop.is_set():
+            return
+        try:
+            await replay(inbox, queue, decode)
+        except Exception:
+            log.exception("inbox: taking over dead workers' updates failed")
