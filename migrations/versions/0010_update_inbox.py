@@ -1,7 +1,7 @@
 """update inbox: updates received and not yet handled (issue 17)
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 10:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import bot.models.base
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
