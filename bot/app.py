@@ -236,7 +236,7 @@ def build_application(
     app: BotApplication = builder.build()  # type: ignore[assignment]
     app.bot_data.settings = settings
     # Received updates go to the inbox (committed) before they are queued: bot/inbox.py.
-    life.inbox_queue = InboxQueue(app.update_queue)
+    life.inbox_queue = InboxQueue(app.update_queue, refuse_unstored=bool(settings.webhook_url))
     received = cast("asyncio.Queue[object]", life.inbox_queue)
     if settings.webhook_url:
         app.updater = WebhookUpdater(
