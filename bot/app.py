@@ -12,7 +12,7 @@ from typing import Any, cast
 from apscheduler.events import EVENT_JOB_ADDED, EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import BotCommand, BotCommandScopeDefault, Update
-from telegram.ext import Application, ContextTypes, Defaults, ExtBot, Updater
+from telegram.ext import Application, ContextTypes, Defaults, ExtBot
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -23,7 +23,7 @@ from bot.delivery.limiter import DeliveryRateLimiter, Limits
 from bot.delivery.worker import OutboxWorker
 from bot.health import HealthServer
 from bot.i18n import LOCALES, Catalogs
-from bot.inbox import InboxQueue, UpdateInbox, keep_taking_over, replay
+from bot.inbox import InboxQueue, InboxUpdater, UpdateInbox, keep_taking_over, replay
 from bot.migrate import upgrade
 from bot.shutdown import GracefulShutdown
 from bot.updates import PerUserUpdateProcessor
@@ -236,14 +236,14 @@ def build_application(
     app: BotApplication = builder.build()  # type: ignore[assignment]
     app.bot_data.settings = settings
     # Received updates go to the inbox (committed) before they are queued: bot/inbox.py.
-    life.inbox_queue = InboxQueue(app.update_queue, refuse_unstored=bool(settings.webhook_url))
+    life.inbox_queue = InboxQueue(app.update_queue)
     received = cast("asyncio.Queue[object]", life.inbox_queue)
     if settings.webhook_url:
         app.updater = WebhookUpdater(
             bot=app.bot, update_queue=received, register=settings.webhook_register
         )
     else:
-        app.updater = Updater(bot=app.bot, update_queue=received)
+        app.updater = InboxUpdater(bot=app.bot, update_queue=received)
     processor.observer = app.bot_data.metrics.observe_update
 
     def handled(update: Update) -> None:  # its handlers are through: its inbox row goes

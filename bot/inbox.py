@@ -44,6 +44,7 @@ from sqlalchemy import delete, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 from telegram.error import NetworkError
+from telegram.ext import Updater
 
 from bot.clock import Clock
 from bot.db import Sessions
@@ -199,7 +200,7 @@ class InboxQueue:
     python-telegram-bot's webhook handler and polling loop only call `put`.
     """
 
-    def __init__(self, queue: asyncio.Queue[object], *, refuse_unstored: bool = True) -> None:
+    def __init__(self, queue: asyncio.Queue[object]) -> None:
         self.queue = queue
         # Webhook: an update the inbox could not store is refused (500), so Telegram sends
         # it again. Polling must not refuse: python-telegram-bot's poll loop would stop at
@@ -207,8 +208,8 @@ class InboxQueue:
         # during a database outage the rest of the batch got no answer at all and, after
         # it, waited out the back-off (bench.chaos outage: 102 of 600 presses lost, 345
         # never answered). There the update is handled at once, as before the inbox: the
-        # person gets the database-away apology and presses again.
-        self.refuse_unstored = refuse_unstored
+        # person gets the database-away apology and presses again. InboxUpdater says which.
+        self.refuse_unstored = True
         self.inbox: UpdateInbox | None = None  # set once the database is there (post_init)
         self.unstored: set[int] = set()  # queued once without the inbox (it could not write)
 
@@ -242,6 +243,17 @@ class InboxQueue:
             await self.queue.put(update)
         else:
             log.info("update %s is in the inbox already: not queued again", update_id)
+
+
+class InboxUpdater(Updater):
+    """An Updater that tells its InboxQueue, when polling starts, not to refuse updates."""
+
+    __slots__ = ()
+
+    async def start_polling(self, *args: Any, **kwargs: Any) -> asyncio.Queue[object]:
+        if isinstance(self.update_queue, InboxQueue):
+            self.update_queue.refuse_unstored = False
+        return await super().start_polling(*args, **kwargs)
 
 
 async def replay(
