@@ -23,7 +23,14 @@ from bot.delivery.limiter import DeliveryRateLimiter, Limits
 from bot.delivery.worker import OutboxWorker
 from bot.health import HealthServer
 from bot.i18n import LOCALES, Catalogs
-from bot.inbox import InboxQueue, InboxUpdater, UpdateInbox, keep_taking_over, replay
+from bot.inbox import (
+    InboxPollRequest,
+    InboxQueue,
+    InboxUpdater,
+    UpdateInbox,
+    keep_taking_over,
+    replay,
+)
 from bot.migrate import upgrade
 from bot.shutdown import GracefulShutdown
 from bot.updates import PerUserUpdateProcessor
@@ -128,7 +135,9 @@ class Lifecycle:
         data = app.bot_data
         assert data.sessions is not None
         assert data.outbox is not None
-        data.inbox = UpdateInbox(data.sessions, data.clock, data.outbox.worker_id)
+        data.inbox = UpdateInbox(
+            data.sessions, data.clock, data.outbox.worker_id, self.settings.inbox_write_seconds
+        )
 
         def decode(raw: dict[str, Any]) -> object:
             update = Update.de_json(raw, app.bot)
@@ -217,6 +226,7 @@ def build_application(
     )
     life = Lifecycle(settings, engine, migrate, run_outbox, graceful, serve_health)
     processor = PerUserUpdateProcessor(concurrent_updates)
+    polls = InboxPollRequest(connection_pool_size=1)  # PTB's default for getUpdates
     builder = (
         Application.builder()
         .token(settings.bot_token.get_secret_value())
@@ -224,6 +234,7 @@ def build_application(
         .rate_limiter(DeliveryRateLimiter(limits))
         # Every call but getUpdates: httpx's per-call CPU capped a process below 300 msg/s.
         .request(AiohttpRequest(connection_pool_size=max(256, settings.delivery_concurrency * 2)))
+        .get_updates_request(polls)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .defaults(Defaults(parse_mode="HTML", tzinfo=settings.tz))
         .concurrent_updates(processor)
@@ -236,7 +247,8 @@ def build_application(
     app: BotApplication = builder.build()  # type: ignore[assignment]
     app.bot_data.settings = settings
     # Received updates go to the inbox (committed) before they are queued: bot/inbox.py.
-    life.inbox_queue = InboxQueue(app.update_queue)
+    life.inbox_queue = InboxQueue(app.update_queue, settings.inbox_write_seconds)
+    polls.inbox_queue = life.inbox_queue
     received = cast("asyncio.Queue[object]", life.inbox_queue)
     if settings.webhook_url:
         app.updater = WebhookUpdater(

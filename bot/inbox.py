@@ -45,6 +45,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 from telegram.error import NetworkError
 from telegram.ext import Updater
+from telegram.request import HTTPXRequest
 
 from bot.clock import Clock
 from bot.db import Sessions
@@ -86,8 +87,11 @@ class GroupWrite(Generic[T, R]):
     every update, this one adds none when the writes keep up.
     """
 
-    def __init__(self, write: Callable[[list[T]], Awaitable[R]]) -> None:
+    def __init__(self, write: Callable[[list[T]], Awaitable[R]], timeout: float) -> None:
         self.write = write
+        # A write that hangs (a connection to a database that went away without a word, a
+        # pool with no connection to give) would hold every later one: it is given up.
+        self.timeout = timeout
         self.pending: list[tuple[T, asyncio.Future[R]]] = []
         self.task: asyncio.Task[None] | None = None
 
@@ -102,7 +106,9 @@ class GroupWrite(Generic[T, R]):
         while self.pending:
             batch, self.pending = self.pending, []
             try:
-                result = await self.write([item for item, _ in batch])
+                result = await asyncio.wait_for(
+                    self.write([item for item, _ in batch]), self.timeout
+                )
             except Exception as exc:
                 for _, future in batch:
                     if not future.done():
@@ -121,24 +127,44 @@ class GroupWrite(Generic[T, R]):
 class UpdateInbox:
     """The `update_inbox` rows of one worker (`worker`, its worker_process name)."""
 
-    def __init__(self, sessions: Sessions, clock: Clock, worker: str) -> None:
+    def __init__(self, sessions: Sessions, clock: Clock, worker: str, timeout: float = 2.0) -> None:
         self.sessions = sessions
         self.clock = clock
         self.worker = worker
         bind = sessions.kw.get("bind")
         self.postgresql = bind is not None and bind.dialect.name == "postgresql"
-        self._received: GroupWrite[tuple[int, str], set[int]] = GroupWrite(self._insert)
-        self._handled: GroupWrite[int, None] = GroupWrite(self._delete)
+        self._received: GroupWrite[tuple[int, str], set[int]] = GroupWrite(self._insert, timeout)
+        self._handled: GroupWrite[int, None] = GroupWrite(self._delete, timeout)
         # Taken over from a dead worker and not yet handled: the guard lets these through.
         self.replaying: set[int] = set()
+        # Inserts not answered yet: an update handled meanwhile (its write was given up)
+        # has its row deleted only after the insert ended, or a late commit would leave a
+        # row that a restart replays.
+        self._storing: dict[int, asyncio.Future[set[int]]] = {}
+
+    def store(self, update_id: int, body: str) -> asyncio.Future[set[int]]:
+        """Start committing the update's row: the ids inserted by its write (not it when
+        it was in the inbox already: redelivered)."""
+        future = self._received.submit((update_id, body))
+        self._storing[update_id] = future
+        future.add_done_callback(lambda _: self._stored(update_id, future))
+        return future
+
+    def _stored(self, update_id: int, future: asyncio.Future[set[int]]) -> None:
+        if self._storing.get(update_id) is future:
+            del self._storing[update_id]
 
     async def receive(self, update_id: int, body: str) -> bool:
         """Commit the update's row; False when it was in the inbox already (redelivered)."""
-        return update_id in await self._received.submit((update_id, body))
+        return update_id in await self.store(update_id, body)
 
     def handled(self, update_id: int) -> None:
         """The update is through: delete its row (soon, with others finishing meanwhile)."""
         self.replaying.discard(update_id)
+        storing = self._storing.get(update_id)
+        if storing is not None and not storing.done():
+            storing.add_done_callback(lambda _: self.handled(update_id))
+            return
         future = self._handled.submit(update_id)
         future.add_done_callback(self._log_failed_delete)
 
@@ -198,20 +224,31 @@ class InboxQueue:
     """What the Updater puts received updates on: the inbox (committed), then `queue`.
 
     python-telegram-bot's webhook handler and polling loop only call `put`.
+
+    Webhook: each request waits for its update's commit (they come concurrently, so the
+    commits are grouped). An update the inbox could not store in time is handled at once
+    and refused (500), so Telegram sends it again.
+
+    Polling: python-telegram-bot puts a batch one update after the other and confirms it
+    with its next getUpdates. Waiting for each commit in turn made the poll loop as slow
+    as one round trip per update: with the database just back and 300 people pressing,
+    presses waited in Telegram until people's tries ran out (bench.chaos outage: 175 of
+    600 presses lost, 641 never answered). So `put` only starts the commit, and
+    `confirm` — called by the getUpdates request (InboxPollRequest) before it goes out —
+    waits for the batch's commits (one statement) and queues it. Polling must not refuse
+    either: python-telegram-bot's poll loop would stop at the first such update of every
+    batch and back off up to 30 s. An update the inbox could not store in time is handled
+    at once there, as before the inbox: the person gets the database-away apology and
+    presses again, without the inbox's crash safety for that update.
     """
 
-    def __init__(self, queue: asyncio.Queue[object]) -> None:
+    def __init__(self, queue: asyncio.Queue[object], timeout: float = 2.0) -> None:
         self.queue = queue
-        # Webhook: an update the inbox could not store is refused (500), so Telegram sends
-        # it again. Polling must not refuse: python-telegram-bot's poll loop would stop at
-        # the first such update of every batch and back off up to 30 s between tries, so
-        # during a database outage the rest of the batch got no answer at all and, after
-        # it, waited out the back-off (bench.chaos outage: 102 of 600 presses lost, 345
-        # never answered). There the update is handled at once, as before the inbox: the
-        # person gets the database-away apology and presses again. InboxUpdater says which.
-        self.refuse_unstored = True
+        self.timeout = timeout  # how long a commit is waited for before it is given up
+        self.polling = False  # set by InboxUpdater.start_polling
         self.inbox: UpdateInbox | None = None  # set once the database is there (post_init)
-        self.unstored: set[int] = set()  # queued once without the inbox (it could not write)
+        self.unstored: set[int] = set()  # webhook: queued once without the inbox
+        self.polled: list[tuple[object, int, asyncio.Future[set[int]]]] = []
 
     async def put(self, update: object) -> None:
         inbox = self.inbox
@@ -220,11 +257,13 @@ class InboxQueue:
             await self.queue.put(update)
             return
         to_json = getattr(update, "to_json")  # noqa: B009 - a telegram.Update
-        try:
-            fresh = await inbox.receive(update_id, to_json())
-        except Exception as exc:
-            log.warning("inbox: could not store update %s; Telegram will send it again: %r",
-                        update_id, exc)  # fmt: skip
+        stored = inbox.store(update_id, to_json())
+        if self.polling:
+            self.polled.append((update, update_id, stored))
+            return
+        await asyncio.wait([stored], timeout=self.timeout)
+        fresh = self._fresh(update_id, stored)
+        if fresh is None:
             if update_id not in self.unstored:
                 # Handled now all the same, once: the person gets the handlers' answer
                 # (the database-away apology, or the real one if only this write failed);
@@ -233,26 +272,64 @@ class InboxQueue:
                     self.unstored.clear()
                 self.unstored.add(update_id)
                 await self.queue.put(update)
-            if not self.refuse_unstored:
-                return
             # A NetworkError: the webhook answers 500 (any other exception would end
             # python-telegram-bot's loops).
-            raise NetworkError(f"the update inbox could not store update {update_id}") from exc
+            raise NetworkError(f"the update inbox could not store update {update_id}")
         self.unstored.discard(update_id)
         if fresh:
             await self.queue.put(update)
-        else:
+
+    async def confirm(self) -> None:
+        """Polling, before getUpdates confirms the batch: its commits, then its queueing."""
+        polled, self.polled = self.polled, []
+        if not polled:
+            return
+        await asyncio.wait([stored for _, _, stored in polled], timeout=self.timeout)
+        for update, update_id, stored in polled:
+            if self._fresh(update_id, stored) is not False:  # stored, or handled at once
+                await self.queue.put(update)
+
+    def _fresh(self, update_id: int, stored: asyncio.Future[set[int]]) -> bool | None:
+        """True: committed now; False: in the inbox already; None: not stored in time."""
+        if stored.done() and stored.exception() is None:
+            if update_id in stored.result():
+                return True
             log.info("update %s is in the inbox already: not queued again", update_id)
+            return False
+        if stored.done():
+            problem: object = stored.exception()
+        else:
+            problem = f"no answer within {self.timeout:g} s"
+            # Still running: its outcome is the inbox's business (UpdateInbox.handled).
+            stored.add_done_callback(lambda f: f.cancelled() or f.exception())
+        log.warning("inbox: could not store update %s, handled at once: %s", update_id, problem)
+        return None
+
+
+class InboxPollRequest(HTTPXRequest):
+    """The getUpdates request: before a getUpdates confirms the batch before it, that
+    batch is committed to the inbox and queued (InboxQueue.confirm)."""
+
+    __slots__ = ("inbox_queue",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.inbox_queue: InboxQueue | None = None
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        if self.inbox_queue is not None:
+            await self.inbox_queue.confirm()
+        return await super().do_request(*args, **kwargs)
 
 
 class InboxUpdater(Updater):
-    """An Updater that tells its InboxQueue, when polling starts, not to refuse updates."""
+    """An Updater that tells its InboxQueue, when polling starts, that it polls."""
 
     __slots__ = ()
 
     async def start_polling(self, *args: Any, **kwargs: Any) -> asyncio.Queue[object]:
         if isinstance(self.update_queue, InboxQueue):
-            self.update_queue.refuse_unstored = False
+            self.update_queue.polling = True
         return await super().start_polling(*args, **kwargs)
 
 
