@@ -4,15 +4,16 @@ python-telegram-bot answers a webhook POST with 200 as soon as the update is on
 `application.update_queue`, and in polling mode confirms it (the next getUpdates offset)
 right after queueing it, before any handler ran. A process killed in between lost the
 update: Telegram re-sends only what was not answered with 2xx or not confirmed. So the
-Updater is given an `InboxQueue`: its `put` first commits the update's JSON to
-`update_inbox` (received_by = this worker), and only then is the update queued — the
-webhook's 200 and the polling offset wait for that commit. If the write fails (the
-database is away) the update is handled at once all the same, so that a press is answered
-(with the database-away apology) instead of spinning; a webhook then answers 500, so
-Telegram delivers the update again and the redelivery guard drops that copy if the first
-handling did get through. Polling does not refuse it (see InboxQueue): there it is
-handled as it was before the inbox, without the inbox's crash safety while the database
-is away.
+Updater is given an `InboxQueue`: the update's JSON is committed to `update_inbox`
+(received_by = this worker) and only then is the update queued — the webhook's 200 waits
+for that commit, and in polling mode the next getUpdates (which confirms the batch) waits
+for the batch's commit (InboxPollRequest). A write is given up after INBOX_WRITE_SECONDS:
+while the database is away one can hang far longer. An update the inbox could not store
+is handled at once all the same, so that a press is answered (with the database-away
+apology) instead of spinning; a webhook then answers 500, so Telegram delivers the update
+again and the redelivery guard drops that copy if the first handling did get through.
+Polling does not refuse it (see InboxQueue): there it is handled as it was before the
+inbox, without the inbox's crash safety while the database is away.
 
 Once the update has been handled (its handlers returned, or raised and were reported),
 its row is deleted. Rows whose receiver died are taken over by a live worker and replayed
