@@ -33,6 +33,7 @@ from bench.chaos import (
 from bot.db import make_engine
 from bot.models import InboxUpdate
 from simulator import BotAPISimulator, Chaos, SimUser
+from tests.e2e.test_inbox_api import counting
 from tests.harness import Harness, start_bot
 
 MEMBERS = 200
@@ -282,14 +283,7 @@ async def test_presses_polled_while_the_database_is_away_are_answered_and_record
         buttons = [button_on(p, "收到", BODY) for p in people]
         inbox = h.app.bot_data.inbox
         assert inbox is not None
-        writes: list[int] = []
-        insert = inbox._received.write
-
-        async def counted(items: list[tuple[int, str]]) -> set[int]:
-            writes.append(len(items))
-            return await insert(items)
-
-        inbox._received.write = counted
+        writes = counting(inbox)
         await proxy.cut()
         for person, button in zip(people, buttons, strict=True):
             assert button is not None

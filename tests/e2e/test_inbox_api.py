@@ -1,6 +1,7 @@
 """The update inbox (bot/inbox.py) on SQLite and PostgreSQL: stored once per update in one
 statement for many, deleted once handled, taken over from dead receivers only, a webhook
-update it cannot store answered 500 (and handled once), a dead worker's updates handled at start-up."""
+update it cannot store answered 500 (and handled once), a dead worker's updates handled at start-up,
+a polled batch stored in one statement, polling going on when the inbox cannot write."""
 
 from __future__ import annotations
 
@@ -31,9 +32,8 @@ async def rows(sessions: Sessions) -> dict[int, str]:
         return {r.update_id: r.received_by for r in found}
 
 
-async def test_each_update_is_stored_once_and_deleted_once_handled(engine: AsyncEngine) -> None:
-    sessions = make_sessions(engine)
-    inbox = UpdateInbox(sessions, FixedClock(START), "w1")
+def counting(inbox: UpdateInbox) -> list[int]:
+    """The number of updates in each insert the inbox makes from now on."""
     writes: list[int] = []
     insert = inbox._received.write
 
@@ -42,6 +42,13 @@ async def test_each_update_is_stored_once_and_deleted_once_handled(engine: Async
         return await insert(items)
 
     inbox._received.write = counted
+    return writes
+
+
+async def test_each_update_is_stored_once_and_deleted_once_handled(engine: AsyncEngine) -> None:
+    sessions = make_sessions(engine)
+    inbox = UpdateInbox(sessions, FixedClock(START), "w1")
+    writes = counting(inbox)
     # Twenty webhook requests at once: stored in a few statements, not twenty.
     fresh = await asyncio.gather(
         *(inbox.receive(i, json.dumps({"update_id": i})) for i in range(20))
@@ -157,29 +164,41 @@ async def test_updates_a_dead_worker_received_are_handled_at_start_up(
             assert claims.one() == 1
 
 
+async def _raises(rows: list[tuple[int, str]]) -> set[int]:
+    raise ConnectionError("the database went away")
+
+
+async def _hangs(rows: list[tuple[int, str]]) -> set[int]:
+    await asyncio.Event().wait()
+    return set()
+
+
+@pytest.mark.parametrize("write", [_raises, _hangs], ids=["fails", "hangs"])
 async def test_polled_updates_the_inbox_cannot_store_are_all_answered(
-    sim: BotAPISimulator, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+    sim: BotAPISimulator, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, write: Any
 ) -> None:
     """Polling with the database away: every update of a batch is handled at once (and
     answered), none stalls the poll loop behind the first (bench.chaos outage lost 102 of
-    600 presses that way), and the loop goes on once the inbox can write again."""
-    async with running_bot(sim, engine, register_everything) as h:
+    600 presses that way), and the loop goes on once the inbox can write again. A write
+    that never answers (a connection to a database gone without a word, a pool with
+    nothing to give) is given up after INBOX_WRITE_SECONDS, and later ones are not held
+    behind it."""
+    async with running_bot(sim, engine, register_everything, inbox_write_seconds=0.05) as h:
         inbox = h.app.bot_data.inbox
         assert inbox is not None
         people = [sim.user(4400 + i, f"访客{i}") for i in range(3)]
-
-        async def broken(rows: list[tuple[int, str]]) -> set[int]:
-            raise ConnectionError("the database went away")
-
         with monkeypatch.context() as m:
-            m.setattr(inbox._received, "write", broken)
+            m.setattr(inbox._received, "write", write)
             for person in people:
                 await person.send("/help")
             await h.settle()
             assert [len(p.bot_messages) for p in people] == [1, 1, 1]
+            await people[1].send("/help")
+            await h.settle()
+            assert [len(p.bot_messages) for p in people] == [1, 2, 1]
         await people[0].send("/help")
         await h.settle()
-        assert [len(p.bot_messages) for p in people] == [2, 1, 1]
+        assert [len(p.bot_messages) for p in people] == [2, 2, 1]
         assert await rows(h.sessions) == {}
 
 
@@ -192,14 +211,7 @@ async def test_a_polled_batch_is_stored_in_one_statement(
     async with running_bot(sim, engine, register_everything) as h:
         inbox = h.app.bot_data.inbox
         assert inbox is not None
-        writes: list[int] = []
-        insert = inbox._received.write
-
-        async def counted(items: list[tuple[int, str]]) -> set[int]:
-            writes.append(len(items))
-            return await insert(items)
-
-        inbox._received.write = counted
+        writes = counting(inbox)
         people = [sim.user(4500 + i, f"访客{i}") for i in range(20)]
         for person in people:
             await person.send("/help")
@@ -207,34 +219,4 @@ async def test_a_polled_batch_is_stored_in_one_statement(
         assert [len(p.bot_messages) for p in people] == [1] * 20
         assert sum(writes) == 20
         assert len(writes) <= 2, writes  # the batch, and perhaps the first on its own
-        assert await rows(h.sessions) == {}
-
-
-async def test_a_hanging_inbox_write_does_not_stop_polling(
-    sim: BotAPISimulator, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A write that never answers (a connection to a database gone without a word, a pool
-    with nothing to give) is given up after INBOX_WRITE_SECONDS: the updates are handled
-    at once and the poll loop goes on; later writes are not held behind it."""
-    async with running_bot(sim, engine, register_everything, inbox_write_seconds=0.05) as h:
-        inbox = h.app.bot_data.inbox
-        assert inbox is not None
-        people = [sim.user(4600 + i, f"访客{i}") for i in range(3)]
-
-        async def hangs(rows: list[tuple[int, str]]) -> set[int]:
-            await asyncio.Event().wait()
-            return set()
-
-        with monkeypatch.context() as m:
-            m.setattr(inbox._received, "write", hangs)
-            for person in people:
-                await person.send("/help")
-            await h.settle()
-            assert [len(p.bot_messages) for p in people] == [1, 1, 1]
-            await people[1].send("/help")
-            await h.settle()
-            assert [len(p.bot_messages) for p in people] == [1, 2, 1]
-        await people[0].send("/help")
-        await h.settle()
-        assert [len(p.bot_messages) for p in people] == [2, 2, 1]
         assert await rows(h.sessions) == {}
