@@ -68,6 +68,10 @@ def report(fig: Figures) -> None:
     )
     print(f"  updates per worker                    {sorted(fig.forwarded.values())}")
     print(
+        f"  accepted by the killed one, handled   {fig.held_answers:6d}   (goal 1, by a survivor;"
+        f" inbox rows left {fig.inbox_left})"
+    )
+    print(
         f"  job messages enqueued once            {once:6d} of {len(fig.rows)}"
         f"   ({members_right} of {CAST.members} members got each of {sum(every.values())} once)"
     )

@@ -7,12 +7,12 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from apscheduler.events import EVENT_JOB_ADDED, EVENT_JOB_ERROR, EVENT_JOB_EXECUTED
 from sqlalchemy.ext.asyncio import AsyncEngine
-from telegram import BotCommand, BotCommandScopeDefault
-from telegram.ext import Application, ContextTypes, Defaults
+from telegram import BotCommand, BotCommandScopeDefault, Update
+from telegram.ext import Application, ContextTypes, Defaults, ExtBot
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -23,6 +23,14 @@ from bot.delivery.limiter import DeliveryRateLimiter, Limits
 from bot.delivery.worker import OutboxWorker
 from bot.health import HealthServer
 from bot.i18n import LOCALES, Catalogs
+from bot.inbox import (
+    InboxPollRequest,
+    InboxQueue,
+    InboxUpdater,
+    UpdateInbox,
+    keep_taking_over,
+    replay,
+)
 from bot.migrate import upgrade
 from bot.shutdown import GracefulShutdown
 from bot.updates import PerUserUpdateProcessor
@@ -79,6 +87,7 @@ class Lifecycle:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     health: list[HealthServer] = field(default_factory=list)
     released: bool = False
+    inbox_queue: InboxQueue | None = None
 
     def __post_init__(self) -> None:
         self.owns_engine = self.engine is None
@@ -112,12 +121,37 @@ class Lifecycle:
             await data.outbox.recover(all_sending=is_sqlite(settings.database_url))
             await data.outbox.take_over()
             self.tasks.append(asyncio.create_task(data.outbox.run(self.worker_stop), name="outbox"))
+        await self.open_inbox(app)
         if self.graceful:
             self.shutdown.install(app, self.worker_stop.set)
         watch_jobs(app)
         if self.serve_health:
             self.health.append(HealthServer(app, data.metrics))
             await self.health[0].start(settings.health_listen, settings.health_port)
+
+    async def open_inbox(self, app: BotApplication) -> None:
+        """Replay what a dead receiver (this process before a crash) left; then receive
+        into the inbox (bot/inbox.py). Needs the outbox's worker name and liveness."""
+        data = app.bot_data
+        assert data.sessions is not None
+        assert data.outbox is not None
+        data.inbox = UpdateInbox(
+            data.sessions, data.clock, data.outbox.worker_id, self.settings.inbox_write_seconds
+        )
+
+        def decode(raw: dict[str, Any]) -> object:
+            update = Update.de_json(raw, app.bot)
+            if isinstance(app.bot, ExtBot):
+                app.bot.insert_callback_data(update)
+            return update
+
+        await replay(data.inbox, app.update_queue, decode)
+        if self.inbox_queue is not None:
+            self.inbox_queue.inbox = data.inbox
+        if self.run_outbox and data.inbox.postgresql:
+            every = self.settings.worker_liveness_seconds
+            taking = keep_taking_over(data.inbox, app.update_queue, decode, self.worker_stop, every)
+            self.tasks.append(asyncio.create_task(taking, name="inbox"))
 
     async def set_menus(self, app: BotApplication) -> None:
         data = app.bot_data
@@ -139,6 +173,10 @@ class Lifecycle:
                 await asyncio.wait_for(
                     self.tasks.pop(), timeout=max(self.shutdown.remaining(), 0.1)
                 )
+        inbox = app.bot_data.inbox
+        if inbox is not None:  # before we say we are gone: others would replay these
+            with contextlib.suppress(Exception):
+                await inbox.flush()
         worker = app.bot_data.outbox
         if self.run_outbox and worker is not None and not self.released:
             self.released = True
@@ -188,6 +226,7 @@ def build_application(
     )
     life = Lifecycle(settings, engine, migrate, run_outbox, graceful, serve_health)
     processor = PerUserUpdateProcessor(concurrent_updates)
+    polls = InboxPollRequest(connection_pool_size=1)  # PTB's default for getUpdates
     builder = (
         Application.builder()
         .token(settings.bot_token.get_secret_value())
@@ -195,6 +234,7 @@ def build_application(
         .rate_limiter(DeliveryRateLimiter(limits))
         # Every call but getUpdates: httpx's per-call CPU capped a process below 300 msg/s.
         .request(AiohttpRequest(connection_pool_size=max(256, settings.delivery_concurrency * 2)))
+        .get_updates_request(polls)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .defaults(Defaults(parse_mode="HTML", tzinfo=settings.tz))
         .concurrent_updates(processor)
@@ -206,11 +246,23 @@ def build_application(
         builder = builder.base_file_url(settings.bot_api_file_url)
     app: BotApplication = builder.build()  # type: ignore[assignment]
     app.bot_data.settings = settings
+    # Received updates go to the inbox (committed) before they are queued: bot/inbox.py.
+    life.inbox_queue = InboxQueue(app.update_queue, settings.inbox_write_seconds)
+    polls.inbox_queue = life.inbox_queue
+    received = cast("asyncio.Queue[object]", life.inbox_queue)
     if settings.webhook_url:
         app.updater = WebhookUpdater(
-            bot=app.bot, update_queue=app.update_queue, register=settings.webhook_register
+            bot=app.bot, update_queue=received, register=settings.webhook_register
         )
+    else:
+        app.updater = InboxUpdater(bot=app.bot, update_queue=received)
     processor.observer = app.bot_data.metrics.observe_update
+
+    def handled(update: Update) -> None:  # its handlers are through: its inbox row goes
+        if app.bot_data.inbox is not None:
+            app.bot_data.inbox.handled(update.update_id)
+
+    processor.on_handled = handled
     if clock is not None:
         app.bot_data.clock = clock
     register(app)

@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     # How often each outbox worker checks which others are alive and takes over the rows
     # of a dead one (several processes on PostgreSQL; see bot/delivery/liveness.py).
     worker_liveness_seconds: float = Field(default=1.0, gt=0, le=60)
+    # The update inbox (bot/inbox.py): how long an update's commit is waited for before
+    # it is handled without it (polling) or refused with 500 (webhook). While the database
+    # is away a write can hang far longer (connect and pool timeouts), and in polling mode
+    # every update behind it waits too.
+    inbox_write_seconds: float = Field(default=2.0, gt=0, le=30)
+    # Tests only: updates from this Telegram user are claimed and then wait for ever, so
+    # the person's later updates queue behind them (tests/e2e/test_inbox.py kills the
+    # process there to show the inbox keeps them). Never set it in production.
+    hold_updates_from: int | None = None
     # /healthz and /metrics (bot/health.py) on a port of their own: "auto" serves them in
     # webhook mode only. /healthz answers 503 when the database is unreachable or a due
     # delivery has waited longer than HEALTH_MAX_PENDING_AGE_SECONDS (0: never for that).

@@ -15,6 +15,7 @@ from bot.delivery.outbox import DeliveryHooks
 from bot.delivery.worker import OutboxWorker
 from bot.health import Metrics
 from bot.i18n import Catalogs
+from bot.inbox import UpdateInbox
 from bot.models import Role
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class BotData:
     clock: Clock = field(default_factory=Clock)
     hooks: DeliveryHooks = field(default_factory=DeliveryHooks)
     outbox: OutboxWorker | None = None
+    inbox: UpdateInbox | None = None  # None until post_init
     commands: list[CommandSpec] = field(default_factory=list)
     forms: dict[str, FormHandler] = field(default_factory=dict)
     form_media: dict[str, FormHandler] = field(default_factory=dict)

@@ -30,6 +30,9 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         # Told of each update as it arrives, before it waits for its person's turn (the
         # flood guard counts arrivals, not the pace at which they get handled).
         self.on_arrival: Callable[[Update], None] | None = None
+        # Told of each update whose handlers ran to the end (returned or raised; not one
+        # cancelled by a shutdown): bot.inbox deletes its row.
+        self.on_handled: Callable[[Update], None] | None = None
 
     @property
     def in_flight(self) -> int:
@@ -53,11 +56,20 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._running.add(task)
         started = time.perf_counter()
         try:
-            await self._process(update, coroutine)
+            try:
+                await self._process(update, coroutine)
+            except Exception:
+                self._handled(update)
+                raise
+            self._handled(update)
         finally:
             self._running.discard(task)
             if self.observer is not None:
                 self.observer(update, time.perf_counter() - started)
+
+    def _handled(self, update: object) -> None:
+        if self.on_handled is not None and isinstance(update, Update):
+            self.on_handled(update)
 
     async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
         user = update.effective_user if isinstance(update, Update) else None

@@ -21,17 +21,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import text
-from telegram.ext import Updater
 
 from bot.db import Sessions
 from bot.delivery.liveness import LOCK_SPACE
+from bot.inbox import InboxUpdater
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_LOCK = 0  # second key of the advisory lock (worker ids start at 1)
 
 
-class WebhookUpdater(Updater):
+class WebhookUpdater(InboxUpdater):
     """An Updater whose start-up sets the webhook only as WEBHOOK_REGISTER says."""
 
     __slots__ = ("register", "sessions")

@@ -2,13 +2,16 @@
 
 Both run in a TypeHandler of group -100, so every update passes here first. The update
 id is claimed in the database (bot/services/guard.py): a webhook retry or a poll after a
-crash is skipped here, in this process or any other. Flooding is counted in memory per
+crash is skipped here, in this process or any other — except an update replayed from the
+inbox of a worker that died (bot/inbox.py), whose claim may predate a handler that never
+committed. Flooding is counted in memory per
 process: it protects the process a person's updates land on, it costs no database write
 per message, and a throttle lost on restart only lets someone start over at a polite pace.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import deque
@@ -110,9 +113,15 @@ async def gate(update: Update, context: BotContext, flood: FloodGuard) -> None:
             raise ApplicationHandlerStop
     async with context.sessions() as s:
         fresh = await guard.claim_update(s, update_id=update.update_id, now=context.clock.now())
-    if not fresh:
+    inbox = context.bot_data.inbox
+    if not fresh and inbox is not None and update.update_id in inbox.replaying:
+        # Taken over from a worker that died: its claim does not say the handler committed.
+        log.info("update %s claimed by a worker that died: handled here", update.update_id)
+    elif not fresh:
         log.info("update %s delivered again: skipped", update.update_id)
         raise ApplicationHandlerStop
+    if user is not None and user.id == context.settings.hold_updates_from:
+        await asyncio.Event().wait()  # tests only (HOLD_UPDATES_FROM): until the process dies
 
 
 async def _prune(context: BotContext) -> None:

@@ -86,6 +86,8 @@ class Stage:
         """Wait until the bot fetched every update and finished handling it."""
         await self.sim.wait_updates_confirmed()
         await asyncio.wait_for(self.app.update_queue.join(), timeout=20)
+        if self.app.bot_data.inbox is not None:  # and deleted their inbox rows
+            await self.app.bot_data.inbox.flush()
 
     async def send(self, user: SimUser, text: str) -> SimMessage:
         """The person types `text`; returns the bot's newest message to them."""

@@ -3,7 +3,7 @@
 from bot.models.base import UtcDateTime
 from bot.models.delivery import BatchState, Delivery, DeliveryBatch, DeliveryStatus, MediaFile
 from bot.models.groups import BranchGroup, GroupPost
-from bot.models.hardening import HandledUpdate, InviteAttempt
+from bot.models.hardening import HandledUpdate, InboxUpdate, InviteAttempt
 from bot.models.meetings import (
     Attendance,
     CheckinBy,
@@ -96,6 +96,7 @@ __all__ = [
     "HandledUpdate",
     "HealthLevel",
     "HealthSnapshot",
+    "InboxUpdate",
     "Invite",
     "InviteAttempt",
     "LeaveStatus",

@@ -1,10 +1,11 @@
-"""Hardening: updates already handled (redelivery) and wrong invite tokens (guessing)."""
+"""Hardening: updates received but not yet handled (the inbox), updates already handled
+(redelivery) and wrong invite tokens (guessing)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index
+from sqlalchemy import BigInteger, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from bot.models.base import UtcDateTime
@@ -18,6 +19,18 @@ class HandledUpdate(SQLModel, table=True):
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     at: datetime = Field(sa_type=UtcDateTime)
+
+
+class InboxUpdate(SQLModel, table=True):
+    """A Telegram update received and not yet handled (bot/inbox.py): its JSON, committed
+    before Telegram is told it arrived, deleted once it has been handled."""
+
+    __tablename__ = "update_inbox"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    received_by: str = Field(max_length=64, index=True)  # worker_process.name
+    received_at: datetime = Field(sa_type=UtcDateTime)
 
 
 class InviteAttempt(SQLModel, table=True):

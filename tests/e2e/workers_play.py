@@ -5,8 +5,10 @@ Three (or more) `dangjian run` processes in webhook mode share one PostgreSQL da
 behind the round-robin balancer of tests/procs.py. Their clock stands at the scene's
 Monday morning (tests/e2e/workers_scene.py), so every job has work due at start. While
 the jobs' messages go out, half the pressers press 收到 and 签到 and half the askers send
-/me; once those are answered one process is SIGKILLed (mid-broadcast, no update in
-flight), a second scheduled notice comes due, and the rest press and ask.
+/me; once those are answered one process is SIGKILLed mid-broadcast with a stranger's
+/me accepted (answered 200, so Telegram will not send it again) but not handled: that
+process holds it (HOLD_UPDATES_FROM, a test-only setting). A survivor takes it over from
+the update inbox; a second scheduled notice comes due, and the rest press and ask.
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, func, select
 
 from bot.db import Sessions, make_sessions
-from bot.models import Delivery, DeliveryBatch, DeliveryStatus
+from bot.models import Delivery, DeliveryBatch, DeliveryStatus, InboxUpdate
 from simulator import BotAPISimulator
 from tests.e2e import workers_scene as ws
 from tests.procs import Balancer, bot_runs, free_port, port_open, stamp_head
 
 SECRET = "workers-test-secret-0123456789"
+HELD = 61_000  # the stranger whose /me the killed process accepted and held
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ class Figures:
     presses: Counter[int] = field(default_factory=Counter)  # presses per presser
     press_answers: Counter[int] = field(default_factory=Counter)  # answers per presser
     forwarded: Counter[int] = field(default_factory=Counter)  # updates per worker port
+    held_answers: int = -1  # the bot's answers to the /me the killed process held
+    inbox_left: int = -1  # update_inbox rows at the end
     acks: Counter[int] = field(default_factory=Counter)  # member id → rows with 收到
     checked: Counter[int] = field(default_factory=Counter)  # member id → rows checked in
     rows: Counter[tuple[str, int | None, int]] = field(default_factory=Counter)
@@ -172,6 +177,7 @@ async def play(sim: BotAPISimulator, engine: AsyncEngine, cast: Cast) -> Figures
             RATE_GLOBAL_PER_SECOND=str(cast.rate_per_process),
             DELIVERY_CONCURRENCY="8",
             SHUTDOWN_GRACE_SECONDS="5",
+            HOLD_UPDATES_FROM=lambda i: str(HELD if i == 1 else 0),
         ) as runs,
     ):
 
@@ -193,9 +199,13 @@ async def play(sim: BotAPISimulator, engine: AsyncEngine, cast: Cast) -> Figures
         fig.presses = await ws.answer_and_check_in(pressers[:half], twice, patience)
         await wait(lambda: all(a.bot_messages for a in askers[:first]), "/me answers")
         await wait(lambda: ws.answered(pressers[:half], fig.presses), "press answers")
-        # Mid-broadcast, with no update in flight: SIGKILL one worker.
-        fig.unsent_at_kill = await unsent(sessions)
+        # Mid-broadcast, with one update accepted and not handled: SIGKILL one worker.
         victim = runs[1]
+        held = sim.user(HELD, "访客")
+        lb.next = 1  # to the victim (runs[i] listens on ports[i])
+        await held.send("/me")
+        await wait(lambda: sim.unconfirmed_updates == 0, "the held /me accepted")
+        fig.unsent_at_kill = await unsent(sessions)
         fig.in_flight = await held_by(sessions, victim.pid)
         victim.signal(signal.SIGKILL)
         killed = time.monotonic()
@@ -210,6 +220,7 @@ async def play(sim: BotAPISimulator, engine: AsyncEngine, cast: Cast) -> Figures
         await wait(lambda: all(a.bot_messages for a in askers), "/me answers after the kill")
         await wait(lambda: ws.answered(pressers, fig.presses), "press answers after the kill")
         await wait(lambda: settled(sessions, fig.chats), "every job's messages sent")
+        await wait(lambda: bool(held.bot_messages), "the held /me answered by a survivor")
         fig.through = time.monotonic() - killed
         fig.taken_over = await asyncio.wait_for(takeover, patience)
         for r in runs:
@@ -217,6 +228,9 @@ async def play(sim: BotAPISimulator, engine: AsyncEngine, cast: Cast) -> Figures
                 r.signal(signal.SIGTERM)
         fig.codes += [await r.wait() for r in runs if r is not victim]
     fig.answers = [len(a.bot_messages) for a in askers]
+    fig.held_answers = len(held.bot_messages)
+    async with sessions() as s:
+        fig.inbox_left = (await s.exec(select(func.count()).select_from(InboxUpdate))).one()
     fig.press_answers = Counter({p.user_id: len(p.callback_answers) for p in pressers})
     fig.forwarded = Counter(lb.forwarded)
     fig.acks, fig.checked = await ws.recorded(sessions, scene)
