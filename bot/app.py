@@ -246,7 +246,22 @@ def build_application(
         builder = builder.base_file_url(settings.bot_api_file_url)
     app: BotApplication = builder.build()  # type: ignore[assignment]
     app.bot_data.settings = settings
-    # Received updates go to the inbox (committed) before they are queued: bot/inbox.py.
+    receive_through_inbox(app, settings, life, polls, processor)
+    if clock is not None:
+        app.bot_data.clock = clock
+    register(app)
+    return app
+
+
+def receive_through_inbox(
+    app: BotApplication,
+    settings: Settings,
+    life: Lifecycle,
+    polls: InboxPollRequest,
+    processor: PerUserUpdateProcessor,
+) -> None:
+    """Received updates go to the inbox (committed) before they are queued (bot/inbox.py);
+    a handled update's row is deleted."""
     life.inbox_queue = InboxQueue(app.update_queue, settings.inbox_write_seconds)
     polls.inbox_queue = life.inbox_queue
     received = cast("asyncio.Queue[object]", life.inbox_queue)
@@ -258,12 +273,8 @@ def build_application(
         app.updater = InboxUpdater(bot=app.bot, update_queue=received)
     processor.observer = app.bot_data.metrics.observe_update
 
-    def handled(update: Update) -> None:  # its handlers are through: its inbox row goes
+    def handled(update: Update) -> None:
         if app.bot_data.inbox is not None:
             app.bot_data.inbox.handled(update.update_id)
 
     processor.on_handled = handled
-    if clock is not None:
-        app.bot_data.clock = clock
-    register(app)
-    return app
