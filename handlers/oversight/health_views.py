@@ -148,16 +148,7 @@ def finding_text(t: Translator, f: Finding) -> str:
             return t._("Rules kept: no required meeting missed in the last closed periods")
         return t._("Rules not kept: not held {kinds}", kinds=_missed(t, f.detail.get("kinds", {})))
     if f.code == "idle":
-        if f.value is None:
-            return t._(
-                "Activity: not measured yet (the branch is younger than {threshold} days)",
-                threshold=th,
-            )
-        return t._(
-            "Activity: {value} days since the last meeting held (at most {threshold})",
-            value=f.value,
-            threshold=th,
-        )
+        return _activity_text(t, f)
     if f.code in ("attendance", "study", "pledges", "satisfaction"):
         names = {
             "attendance": t.label("attendance last quarter"),
@@ -179,17 +170,34 @@ def finding_text(t: Translator, f: Finding) -> str:
             value=f.value,
             threshold=th,
         )
+    if f.code in ("term_unknown", "term_overdue"):
+        return _term_text(t, f)
+    return t.n_("{n} member blocked the bot", "{n} members blocked the bot", int(f.value or 0))
+
+
+def _activity_text(t: Translator, f: Finding) -> str:
+    if f.value is None:
+        return t._(
+            "Activity: not measured yet (the branch is younger than {threshold} days)",
+            threshold=f.threshold,
+        )
+    return t._(
+        "Activity: {value} days since the last meeting held (at most {threshold})",
+        value=f.value,
+        threshold=f.threshold,
+    )
+
+
+def _term_text(t: Translator, f: Finding) -> str:
     if f.code == "term_unknown":
         return t._("Election (换届): the term is not recorded")
-    if f.code == "term_overdue":
-        if not f.flagged:
-            return t._("Election (换届): the term ends on {end}", end=_day(t, f))
-        return t._(
-            "Election (换届): the term ended on {end}, {value} days overdue",
-            end=_day(t, f),
-            value=f.value,
-        )
-    return t.n_("{n} member blocked the bot", "{n} members blocked the bot", int(f.value or 0))
+    if not f.flagged:
+        return t._("Election (换届): the term ends on {end}", end=_day(t, f))
+    return t._(
+        "Election (换届): the term ended on {end}, {value} days overdue",
+        end=_day(t, f),
+        value=f.value,
+    )
 
 
 def reasons_line(t: Translator, b: BranchHealth) -> str:
