@@ -17,13 +17,19 @@ _query_ids = itertools.count(1)
 
 
 class Alert(str):
-    """Text of an ``answerCallbackQuery`` as the person saw it; compares equal to the text."""
+    """Text of an ``answerCallbackQuery`` as the person saw it; compares equal to the text.
+
+    `data` is the callback data of the press it answers: a person who pressed two buttons
+    can tell which press an answer belongs to (the toast appears under that button).
+    """
 
     show_alert: bool
+    data: str | None
 
-    def __new__(cls, text: str, show_alert: bool = False) -> Alert:
+    def __new__(cls, text: str, show_alert: bool = False, data: str | None = None) -> Alert:
         obj = super().__new__(cls, text)
         obj.show_alert = show_alert
+        obj.data = data
         return obj
 
 

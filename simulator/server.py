@@ -1067,13 +1067,14 @@ class BotAPISimulator:
 
     async def _answer_callback_query(self, params: dict[str, Any]) -> Any:
         entry = self._queries.pop(params["callback_query_id"], None)
-        self._query_data.pop(params["callback_query_id"], None)
+        data = self._query_data.pop(params["callback_query_id"], None)
         if entry is None or time.monotonic() - entry[1] > self.callback_query_ttl:
+            self.stats["callback_too_old"] += entry is not None
             raise ApiError(400, _QUERY_TOO_OLD)
         user = entry[0]
         text = params.get("text")
         if text:
-            user.alerts.append(Alert(str(text), bool(params.get("show_alert"))))
+            user.alerts.append(Alert(str(text), bool(params.get("show_alert")), data))
         return True
 
     def _command_key(self, params: dict[str, Any]) -> tuple[str, str]:
