@@ -12,8 +12,8 @@ from bot.models import Request
 from bot.models.requests import OPEN_STATES
 from bot.services import fanout, once
 from bot.services.requests import notify
-from bot.services.requests.cards import card_of
-from bot.services.requests.notify import Change, Compose, Event
+from bot.services.requests.flow import tell
+from bot.services.requests.notify import Compose, Event
 
 CLAIM_KIND = "requests.escalate"
 
@@ -70,17 +70,14 @@ async def escalate_due(
         newly = await once.claim_members(
             session, admins, kind=CLAIM_KIND, subject=subject, slot=slot, now=now
         )
-        card = await card_of(session, request)
         media = await fanout.attachment(
             session, file_id=request.file_id, media_kind=request.media_kind, now=now
         )
-        told = await notify.send(
-            session,
-            recipients=newly,
-            change=Change(event, card, media),
-            compose=compose,
-            now=now,
-        )
+        told = (
+            await tell(
+                session, request, event, newly, media=media, compose=compose, now=now, actor=None
+            )
+        ).told
         assert request.id is not None
         done.append(Escalated(request.id, event, told))
     return done

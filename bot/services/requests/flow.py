@@ -178,7 +178,7 @@ async def submit(
     if not recipients:  # the member is the branch's only secretary: the committee handles it
         recipients = await notify.admins(session)
     media = await fanout.attachment(session, file_id=file_id, media_kind=media_kind, now=now)
-    return await _tell(session, request, Event.new, recipients, media, compose, now, member)
+    return await tell(session, request, Event.new, recipients, media, compose, now, member)
 
 
 async def load(
@@ -272,7 +272,7 @@ async def take_over(
     _event(session, request, actor=actor, action="taken_over", before=before, now=now)
     people = [await _member(session, request)]
     people += [s for s in await notify.secretaries(session, request.branch_id) if s.id != actor.id]
-    return await _tell(session, request, Event.taken, people, None, compose, now, actor)
+    return await tell(session, request, Event.taken, people, None, compose, now, actor)
 
 
 async def forward(
@@ -299,7 +299,7 @@ async def forward(
         session, file_id=request.file_id, media_kind=request.media_kind, now=now
     )
     admins = await notify.admins(session)
-    outcome = await _tell(session, request, Event.forwarded, admins, media, compose, now, actor)
+    outcome = await tell(session, request, Event.forwarded, admins, media, compose, now, actor)
     await _tell_member(session, request, Event.forwarded, actor, compose, now)
     return outcome
 
@@ -376,7 +376,7 @@ async def rate(
         )
         event = Event.rated
     people = await _handlers(session, request)
-    outcome = await _tell(session, request, event, people, None, compose, now, actor)
+    outcome = await tell(session, request, event, people, None, compose, now, actor)
     return Outcome(outcome.card, outcome.told, rating)
 
 
@@ -410,10 +410,10 @@ async def _tell_member(
         )
     member = await _member(session, request)
     people = [member] if member.id != actor.id else []
-    return await _tell(session, request, event, people, media, compose, now, actor)
+    return await tell(session, request, event, people, media, compose, now, actor)
 
 
-async def _tell(
+async def tell(
     session: AsyncSession,
     request: Request,
     event: Event,
