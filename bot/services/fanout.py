@@ -1,6 +1,6 @@
-"""Telling other people about a change to a card (a 诉求, a training record): each person's
-messages — the text, then the file if any — written to the outbox in the caller's
-transaction, part i of everyone in batch i."""
+"""Telling other people, through the outbox in the caller's transaction: one message each
+(`send_each`), or about a change to a card (a 诉求, a training record: each person's
+messages — the text, then the file if any — part i of everyone in batch i)."""
 
 from __future__ import annotations
 
@@ -107,3 +107,20 @@ async def enqueue_parts(
             subject_id=subject_id,
             created_by=created_by,
         )
+
+
+async def send_each(
+    session: AsyncSession,
+    *,
+    kind: str,
+    people: Sequence[Member],
+    compose: Callable[[Member], OutgoingMessage],
+    now: datetime,
+    subject_id: int | None = None,
+) -> int:
+    """Queue `compose(person)` for each person (no batch when nobody); how many were queued."""
+    if not people:
+        return 0
+    recipients = [Recipient(m.telegram_user_id, compose(m), m.id) for m in people]
+    await outbox.enqueue(session, kind=kind, recipients=recipients, now=now, subject_id=subject_id)
+    return len(recipients)

@@ -15,9 +15,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.delivery.message import OutgoingMessage
 from bot.models import HealthLevel, HealthSnapshot, Member, Role
 from bot.services import once, org
+from bot.services.fanout import send_each
 from bot.services.oversight.health import BranchHealth, evaluate_all
 from bot.services.oversight.indicators import Thresholds
-from bot.services.oversight.sending import send_each
 from bot.services.periods import local_today
 
 

@@ -29,7 +29,7 @@ from bot.models import (
 )
 from bot.services import access, audit, once, org
 from bot.services.errors import Refused
-from bot.services.oversight.sending import send_each
+from bot.services.fanout import send_each
 from bot.services.periods import local_to_utc, parse_date
 
 TEXT_MAX = 8000

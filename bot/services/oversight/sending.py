@@ -1,36 +1,18 @@
-"""One message to each person through the outbox: oversight's asks, reminders and digests."""
+"""What a job run has for each person, sent as one message each (oversight's reminders)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Generic, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.delivery import outbox
 from bot.delivery.message import OutgoingMessage
-from bot.delivery.outbox import Recipient
 from bot.models import Member
+from bot.services.fanout import send_each
 
 T = TypeVar("T")
-
-
-async def send_each(
-    session: AsyncSession,
-    *,
-    kind: str,
-    people: Sequence[Member],
-    compose: Callable[[Member], OutgoingMessage],
-    now: datetime,
-    subject_id: int | None = None,
-) -> int:
-    """Queue `compose(person)` for each person (no batch when nobody); how many were queued."""
-    if not people:
-        return 0
-    recipients = [Recipient(m.telegram_user_id, compose(m), m.id) for m in people]
-    await outbox.enqueue(session, kind=kind, recipients=recipients, now=now, subject_id=subject_id)
-    return len(recipients)
 
 
 class PerPerson(Generic[T]):
