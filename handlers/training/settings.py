@@ -109,8 +109,8 @@ async def _listing(turn: Turn[None], args: list[str]) -> tuple[Branch | None, in
     None for a course being named. A secretary's list is `/course [page N]`; an admin's
     `/course <branch> [page N]` (the picker's buttons write `@<id>` for the branch)."""
     number = 0
-    if len(args) >= 2 and picker.page_arg(args[-2:]) is not None:
-        number = picker.page_arg(args[-2:]) or 0
+    if len(args) >= 2 and (page := picker.page_arg(args[-2:])) is not None:
+        number = page
         args = args[:-2]
     if turn.actor.is_secretary:
         return (None, number) if not args else None
@@ -146,8 +146,8 @@ async def _course_meeting(turn: Turn[CoursePick]) -> Meeting:
     branch (an admin's: of any branch)."""
     meeting_id = turn.data.meeting_id
     meeting = await turn.s.get(Meeting, meeting_id)
-    theirs = meeting is not None and meeting.branch_id != turn.member.branch_id
-    if meeting is None or (theirs and not turn.actor.is_admin):
+    elsewhere = meeting is not None and meeting.branch_id != turn.member.branch_id
+    if meeting is None or (elsewhere and not turn.actor.is_admin):
         raise Refused("unknown_meeting", id=meeting_id)
     if meeting.kind not in COURSE_KINDS:
         raise Refused("not_a_course_kind", id=meeting_id)
