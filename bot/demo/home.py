@@ -12,18 +12,7 @@ from schedules.groups import refresh_counts
 async def scene(stage: Stage, cast: Cast) -> None:
     """/menu for a member, the secretary and the admin; /linkgroup; a notice in the group."""
     secretary, member = cast.branch.secretary, cast.branch.members[0]
-
-    cast.narrate("首页：党员发送 /menu，看到待办和自己的栏目；按“我的会议”→“近期会议”，再按“返回”")
-    home = await stage.send(member, "/menu")
-    await stage.press(member, "我的会议", home)
-    await stage.press(member, "近期会议", member.message(home.message_id))
-    await stage.press(member, "返回", member.message(home.message_id))
-
-    cast.narrate("书记和管理员的首页多出各自的管理栏目；按钮和输入命令做的是同一件事")
-    home = await stage.send(secretary, "/menu")
-    await stage.press(secretary, "党员管理", home)
-    await stage.press(secretary, "党员名册", secretary.message(home.message_id))
-    await stage.send(cast.admin, "/menu")
+    await _home_screens(stage, cast)
 
     cast.narrate("支部群：书记把机器人拉进群，在群里发送 /linkgroup，并在私聊中确认关联")
     group = stage.sim.group(-1001, "阳光社工党支部群")
@@ -72,3 +61,19 @@ async def scene(stage: Stage, cast: Cast) -> None:
     print(f"\n--- 群：{group.title} ---")  # noqa: T201
     for message in group.chat:
         print(message.render())  # noqa: T201
+
+
+async def _home_screens(stage: Stage, cast: Cast) -> None:
+    """/menu for a member, the secretary and the admin: the same work as typed commands."""
+    secretary, member = cast.branch.secretary, cast.branch.members[0]
+    cast.narrate("首页：党员发送 /menu，看到待办和自己的栏目；按“我的会议”→“近期会议”，再按“返回”")
+    home = await stage.send(member, "/menu")
+    await stage.press(member, "我的会议", home)
+    await stage.press(member, "近期会议", member.message(home.message_id))
+    await stage.press(member, "返回", member.message(home.message_id))
+
+    cast.narrate("书记和管理员的首页多出各自的管理栏目；按钮和输入命令做的是同一件事")
+    home = await stage.send(secretary, "/menu")
+    await stage.press(secretary, "党员管理", home)
+    await stage.press(secretary, "党员名册", secretary.message(home.message_id))
+    await stage.send(cast.admin, "/menu")

@@ -4,7 +4,7 @@ and the escalation of two red evaluations in a row. Exactly once per week."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -135,19 +135,7 @@ async def run_weekly(
         with_behind=thresholds.training_due(local_today(now, tz)),
     )
     history = await _history(session, now - timedelta(days=70))
-    table = HealthSnapshot.__table__  # type: ignore[attr-defined]
-    rows = [
-        {
-            "branch_id": b.branch_id,
-            "period": week,
-            "level": b.level.value,
-            "reasons": [f.to_data() for f in b.reasons],
-            "evaluated_at": now,
-        }
-        for b in healths
-    ]
-    if rows:
-        await session.execute(table.insert(), rows)
+    await _keep_snapshots(session, week, healths, now=now)
     digest, escalations = compare(week, healths, history)
     result = WeeklyResult(week, digest, escalations)
     admins = await org.active_members(session, roles=(Role.admin,), reachable=True)
@@ -192,3 +180,22 @@ async def _send_todos(
         compose=lambda m: compose(m, todos[m.branch_id or 0]),
         now=now,
     )
+
+
+async def _keep_snapshots(
+    session: AsyncSession, week: str, healths: Sequence[BranchHealth], *, now: datetime
+) -> None:
+    """One HealthSnapshot per branch for the week (one multi-row insert)."""
+    table = HealthSnapshot.__table__  # type: ignore[attr-defined]
+    rows = [
+        {
+            "branch_id": b.branch_id,
+            "period": week,
+            "level": b.level.value,
+            "reasons": [f.to_data() for f in b.reasons],
+            "evaluated_at": now,
+        }
+        for b in healths
+    ]
+    if rows:
+        await session.execute(table.insert(), rows)
