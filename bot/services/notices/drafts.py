@@ -17,7 +17,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.models import Branch, MediaFile, Member, Notice, NoticeStatus, NoticeTarget, Role
 from bot.services import access, org
-from bot.services.errors import Refused
+from bot.services.errors import Refused, found
 
 # Telegram counts the text after HTML parsing; leave room for the header members see
 # and for the preview's lines (recipients, choices) around the text.
@@ -35,9 +35,7 @@ async def own_notice(
     query = select(Notice).where(Notice.id == notice_id)
     if lock:
         query = query.with_for_update()
-    notice = (await session.exec(query)).first()
-    if notice is None:
-        raise Refused("unknown_notice")
+    notice = found((await session.exec(query)).first(), "unknown_notice")
     if notice.created_by != author.id and author.role != Role.admin:
         raise Refused("not_allowed")
     return author, notice

@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Branch, Member, Role, StudyItem, StudyStatus, StudyTarget
 from bot.services import access, org
-from bot.services.errors import Refused
+from bot.services.errors import Refused, found
 from bot.services.study.rules import HOURS_MAX_TENTHS, SUMMARY_MAX, TITLE_MAX, URL_MAX
 from bot.services.training.arithmetic import HOURS_TEXT
 
@@ -27,9 +27,7 @@ async def get_item(session: AsyncSession, item_id: int) -> StudyItem:
 async def own_draft(session: AsyncSession, actor: Member | None, item_id: int) -> StudyItem:
     """A draft this person may edit: their own, or (for admins) any admin's or a feed's."""
     actor = access.require_leader(actor)
-    item = await session.get(StudyItem, item_id)
-    if item is None:
-        raise Refused("item_unknown")
+    item = found(await session.get(StudyItem, item_id), "item_unknown")
     mine = item.created_by == actor.id
     if not mine and actor.role == Role.admin:
         creator = await session.get(Member, item.created_by) if item.created_by else None
