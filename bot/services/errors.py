@@ -1,10 +1,12 @@
 """The one exception services raise for a polite refusal; handlers turn codes into text.
 
-And the one check of typed text against its limits, which refuses with it."""
+And the one check of typed text against its limits, and of a row looked up, which refuse with it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class Refused(Exception):
@@ -24,3 +26,10 @@ def clean_text(raw: str | None, limit: int, too_long: str, *, empty: str | None 
     if len(text) > limit:
         raise Refused(too_long, limit=limit, length=len(text))
     return text
+
+
+def found(value: T | None, code: str, **params: Any) -> T:
+    """`value` when there is one; refused with `code` when the lookup found nothing."""
+    if value is None:
+        raise Refused(code, **params)
+    return value

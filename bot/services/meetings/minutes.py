@@ -8,7 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import MediaFile, Meeting, MeetingStatus, Member, Role
 from bot.services import access, audit
-from bot.services.errors import Refused, clean_text
+from bot.services.errors import Refused, clean_text, found
 from bot.services.meetings.manage import meeting_of_branch
 
 MINUTES_TEXT_MAX = 4000
@@ -77,6 +77,4 @@ async def minutes_file(
     ):
         raise Refused("no_minutes_file")
     media = await session.get(MediaFile, meeting.minutes_media_id)
-    if media is None:
-        raise Refused("no_minutes_file")
-    return meeting, media
+    return meeting, found(media, "no_minutes_file")

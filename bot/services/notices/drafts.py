@@ -6,7 +6,7 @@ and only admins may send wider than their own branch.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,7 +17,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.models import Branch, MediaFile, Member, Notice, NoticeStatus, NoticeTarget, Role
 from bot.services import access, org
-from bot.services.errors import Refused
+from bot.services.errors import Refused, found
 
 # Telegram counts the text after HTML parsing; leave room for the header members see
 # and for the preview's lines (recipients, choices) around the text.
@@ -35,9 +35,7 @@ async def own_notice(
     query = select(Notice).where(Notice.id == notice_id)
     if lock:
         query = query.with_for_update()
-    notice = (await session.exec(query)).first()
-    if notice is None:
-        raise Refused("unknown_notice")
+    notice = found((await session.exec(query)).first(), "unknown_notice")
     if notice.created_by != author.id and author.role != Role.admin:
         raise Refused("not_allowed")
     return author, notice
@@ -59,6 +57,21 @@ async def admin_draft(session: AsyncSession, actor: Member | None, notice_id: in
     assert actor is not None
     if actor.role != Role.admin:
         raise Refused("not_allowed")
+    return notice
+
+
+async def _update(
+    load: Callable[[AsyncSession, Member | None, int], Awaitable[Notice]],
+    session: AsyncSession,
+    actor: Member | None,
+    notice_id: int,
+    **fields: object,
+) -> Notice:
+    """The draft `load` lets this person change, with `fields` set."""
+    notice = await load(session, actor, notice_id)
+    for name, value in fields.items():
+        setattr(notice, name, value)
+    session.add(notice)
     return notice
 
 
@@ -107,10 +120,7 @@ async def set_target(
     session: AsyncSession, *, actor: Member | None, notice_id: int, target: NoticeTarget
 ) -> Notice:
     """Choose everyone, chosen branches or secretaries only; only admins may go wider."""
-    notice = await admin_draft(session, actor, notice_id)
-    notice.target = target
-    session.add(notice)
-    return notice
+    return await _update(admin_draft, session, actor, notice_id, target=target)
 
 
 async def toggle_branch(
@@ -135,10 +145,7 @@ async def set_requires_ack(
     session: AsyncSession, *, actor: Member | None, notice_id: int, required: bool
 ) -> Notice:
     """Ask (or stop asking) every recipient to press 收到."""
-    notice = await draft_of(session, actor, notice_id)
-    notice.requires_ack = required
-    session.add(notice)
-    return notice
+    return await _update(draft_of, session, actor, notice_id, requires_ack=required)
 
 
 async def set_send_at(
@@ -170,11 +177,9 @@ async def set_preview(
 
 async def discard(session: AsyncSession, *, actor: Member | None, notice_id: int) -> Notice:
     """取消 on the preview: the draft is dropped and nothing is sent."""
-    notice = await draft_of(session, actor, notice_id)
-    notice.status = NoticeStatus.cancelled
-    notice.progress_final = True
-    session.add(notice)
-    return notice
+    return await _update(
+        draft_of, session, actor, notice_id, status=NoticeStatus.cancelled, progress_final=True
+    )
 
 
 # ---------------------------------------------------------------- recipients

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.delivery.message import OutgoingMessage
 from bot.models import Branch, ComplianceRule, MeetingKind, Member, Role, RulePeriod
 from bot.services import access, audit, once, org
-from bot.services.errors import Refused
+from bot.services.errors import Refused, found
 from bot.services.meetings.drafts import parse_kind
 from bot.services.oversight.facts import (
     MeetingFact,
@@ -140,17 +140,12 @@ _PERIOD_WORDS = {
 
 
 def _parse_rule_period(text: str) -> RulePeriod:
-    period = _PERIOD_WORDS.get(text.strip().lower())
-    if period is None:
-        raise Refused("bad_rule_period", text=text[:20])
-    return period
+    return found(_PERIOD_WORDS.get(text.strip().lower()), "bad_rule_period", text=text[:20])
 
 
 async def branch_named(session: AsyncSession, name: str) -> Branch:
     branch = (await session.exec(select(Branch).where(Branch.name == name.strip()))).first()
-    if branch is None:
-        raise Refused("unknown_branch", name=name.strip()[:40])
-    return branch
+    return found(branch, "unknown_branch", name=name.strip()[:40])
 
 
 async def leader_branch(
@@ -168,10 +163,7 @@ async def leader_branch(
         return await branch_named(session, branch_name)
     if branch_name:
         raise Refused("own_branch_only")
-    branch = await session.get(Branch, leader.branch_id)
-    if branch is None:
-        raise Refused("no_branch")
-    return branch
+    return found(await session.get(Branch, leader.branch_id), "no_branch")
 
 
 # --------------------------------------------------------------------------- evaluation

@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Branch, Exemption, MeetingKind, Member, Role
 from bot.services import access, audit
-from bot.services.errors import Refused
+from bot.services.errors import Refused, clean_text
 from bot.services.meetings.drafts import parse_kind
 from bot.services.oversight.calendar import branch_named, rules
 from bot.services.periods import local_today, parse_period
@@ -50,11 +50,7 @@ async def exempt(
     period = parse_period(period_text, local_today(now, tz))
     if period.kind != rule.period.value:
         raise Refused(f"period_kind_{rule.period.value}", text=period_text[:20])
-    reason = reason.strip()
-    if not reason:
-        raise Refused("reason_empty")
-    if len(reason) > REASON_MAX:
-        raise Refused("reason_too_long", limit=REASON_MAX)
+    reason = clean_text(reason, REASON_MAX, "reason_too_long", empty="reason_empty")
     assert branch.id is not None
     found = (
         await session.exec(

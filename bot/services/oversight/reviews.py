@@ -28,7 +28,7 @@ from bot.models import (
     SecretaryReport,
 )
 from bot.services import access, audit, once, org
-from bot.services.errors import Refused
+from bot.services.errors import Refused, found
 from bot.services.fanout import send_each
 from bot.services.periods import local_to_utc, parse_date
 
@@ -103,9 +103,7 @@ async def own_report(
 ) -> tuple[AnnualReview, SecretaryReport | None]:
     """The secretary's report of the newest review (None before they wrote one)."""
     secretary = access.require(actor, Role.secretary, in_branch=True)
-    review = await current_review(session)
-    if review is None:
-        raise Refused("no_review")
+    review = found(await current_review(session), "no_review")
     report = (
         await session.exec(
             select(SecretaryReport).where(
@@ -157,10 +155,7 @@ async def save_draft(
 
 
 async def _report(session: AsyncSession, report_id: int) -> SecretaryReport:
-    report = await session.get(SecretaryReport, report_id)
-    if report is None:
-        raise Refused("no_report")
-    return report
+    return found(await session.get(SecretaryReport, report_id), "no_report")
 
 
 async def submit(
@@ -239,9 +234,7 @@ async def overview(
 ) -> tuple[AnnualReview, list[ReportRow]]:
     """Every branch with its report of the newest review (admins)."""
     access.require(actor, Role.admin)
-    review = await current_review(session)
-    if review is None:
-        raise Refused("no_review")
+    review = found(await current_review(session), "no_review")
     reports = {
         r.branch_id: r
         for r in await session.exec(

@@ -10,7 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Member, Pledge, PledgeRating, PledgeStatus, Role
 from bot.services import access, audit
-from bot.services.errors import Refused
+from bot.services.errors import Refused, found
 from bot.services.pledges import rules
 from bot.services.pledges.fanout import Compose, tell
 from bot.services.pledges.records import Next, card_of, event, member_of, notes
@@ -53,9 +53,7 @@ async def next_rating(
 async def check_rateable(session: AsyncSession, *, actor: Member | None, pledge_id: int) -> Pledge:
     """Whether this secretary may rate this pledge (an approved one of their branch)."""
     secretary = access.require(actor, Role.secretary, in_branch=True)
-    pledge = await session.get(Pledge, pledge_id)
-    if pledge is None:
-        raise Refused("pledge_unknown")
+    pledge = found(await session.get(Pledge, pledge_id), "pledge_unknown")
     if pledge.branch_id != secretary.branch_id:
         raise Refused("other_branch")
     if pledge.status != PledgeStatus.approved:

@@ -24,7 +24,14 @@ async def start_form(
 ) -> Pledge | None:
     """Check the member may write or edit this year's pledge; returns it if it exists."""
     pledger = access.require(member, *PLEDGERS, in_branch=True)
-    pledge = await current(session, member=pledger, now=now, tz=tz)
+    return await _editable(session, pledger, now=now, tz=tz)
+
+
+async def _editable(
+    session: AsyncSession, pledger: Member, *, now: datetime, tz: ZoneInfo, lock: bool = False
+) -> Pledge | None:
+    """The pledger's pledge (see `current`) if there is one; refused once it is approved."""
+    pledge = await current(session, member=pledger, now=now, tz=tz, lock=lock)
     if pledge is not None and pledge.status == PledgeStatus.approved:
         raise Refused("already_approved")
     return pledge
@@ -100,9 +107,7 @@ async def submit(
     pledger = access.require(member, *PLEDGERS, in_branch=True)
     text = (rules.validate_post(post), rules.validate_duties(duties))
     items = rules.validate_commitments(commitments)
-    pledge = await current(session, member=pledger, now=now, tz=tz, lock=True)
-    if pledge is not None and pledge.status == PledgeStatus.approved:
-        raise Refused("already_approved")
+    pledge = await _editable(session, pledger, now=now, tz=tz, lock=True)
     branch = await branch_name(session, pledger)
     by_committee = pledger.role == Role.secretary
     if (

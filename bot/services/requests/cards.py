@@ -22,6 +22,7 @@ from bot.models import (
 )
 from bot.models.requests import OPEN_STATES
 from bot.services import access
+from bot.services.rows import copy_of
 
 
 class Action(StrEnum):
@@ -46,7 +47,9 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Card:
-    """A request with the names it refers to, as every view needs it."""
+    """A request with the names it refers to, as every view needs it.
+
+    Every field not worked out in `card_of` is the request's field of that name."""
 
     id: int
     number: int
@@ -97,33 +100,14 @@ async def card_of(session: AsyncSession, request: Request, *, history: bool = Fa
         ids |= {e.actor_id for e in steps}
     names = await names_of(session, {i for i in ids if i is not None})
     branch = await session.get(Branch, request.branch_id)
-    return Card(
-        id=request.id,
-        number=request.number,
-        branch_id=request.branch_id,
+    return copy_of(
+        Card,
+        request,
         branch_name=branch.name if branch else "",
-        kind=request.kind,
-        text=request.text,
-        state=request.state,
-        member_id=request.member_id,
         member_name=names.get(request.member_id, ""),
-        handler_id=request.handler_id,
         handler_name=names.get(request.handler_id) if request.handler_id else None,
-        created_at=request.created_at,
-        accept_due_at=request.accept_due_at,
-        resolve_due_at=request.resolve_due_at,
-        accepted_at=request.accepted_at,
-        resolved_at=request.resolved_at,
-        forward_reason=request.forward_reason,
-        reply=request.reply,
-        rating=request.rating,
-        reopen_reason=request.reopen_reason,
         reopened=request.reopened_at is not None,
         escalated=request.escalated_at is not None,
-        file_id=request.file_id,
-        media_kind=request.media_kind,
-        reply_file_id=request.reply_file_id,
-        reply_media_kind=request.reply_media_kind,
         history=[
             Step(e.action, e.at, names.get(e.actor_id) if e.actor_id else None, e.comment)
             for e in steps

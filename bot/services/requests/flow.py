@@ -207,6 +207,15 @@ async def check(
     raise _why_not(actor, request, action)
 
 
+async def _acting(
+    session: AsyncSession, actor: Member | None, request_id: int, action: Action
+) -> tuple[Request, Member, RequestState]:
+    """The request `actor` may do `action` on now, the actor, and the state before it."""
+    request = await check(session, actor=actor, request_id=request_id, action=action)
+    assert actor is not None
+    return request, actor, request.state
+
+
 def _why_not(actor: Member, request: Request, action: Action) -> Refused:
     state = request.state
     if action == Action.rate:
@@ -245,9 +254,7 @@ async def accept(
     now: datetime,
 ) -> Outcome:
     """受理: the actor handles it from now on; the member is told who."""
-    request = await check(session, actor=actor, request_id=request_id, action=Action.accept)
-    assert actor is not None
-    before = request.state
+    request, actor, before = await _acting(session, actor, request_id, Action.accept)
     request.state, request.handler_id, request.accepted_at = RequestState.accepted, actor.id, now
     request.responded_at = request.responded_at or now
     _event(session, request, actor=actor, action="accepted", before=before, now=now)
@@ -263,9 +270,7 @@ async def take_over(
     now: datetime,
 ) -> Outcome:
     """An admin takes over a request a secretary handles (after an escalation, say)."""
-    request = await check(session, actor=actor, request_id=request_id, action=Action.take)
-    assert actor is not None
-    before = request.state
+    request, actor, before = await _acting(session, actor, request_id, Action.take)
     request.handler_id = actor.id
     request.accepted_at = request.accepted_at or now
     request.responded_at = request.responded_at or now
@@ -285,10 +290,8 @@ async def forward(
     now: datetime,
 ) -> Outcome:
     """转交党委 with a reason: the admins get it, the member is told."""
-    request = await check(session, actor=actor, request_id=request_id, action=Action.forward)
-    assert actor is not None
+    request, actor, before = await _acting(session, actor, request_id, Action.forward)
     reason = validate_text(reason, code="reason", limit=REASON_MAX)
-    before = request.state
     request.state, request.handler_id = RequestState.forwarded, None
     request.forwarded_at, request.forward_reason = now, reason
     request.responded_at = request.responded_at or now
@@ -316,10 +319,8 @@ async def resolve(
     now: datetime,
 ) -> Outcome:
     """办结 with a reply (and optionally a file): the member is told and asked to rate."""
-    request = await check(session, actor=actor, request_id=request_id, action=Action.resolve)
-    assert actor is not None
+    request, actor, before = await _acting(session, actor, request_id, Action.resolve)
     reply = validate_text(reply, code="reply")
-    before = request.state
     request.reply_file_id, request.reply_media_kind = _media(file_id, media_kind)
     request.state, request.resolved_at, request.reply = RequestState.resolved, now, reply
     request.handler_id = request.handler_id or actor.id

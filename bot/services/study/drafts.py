@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Branch, Member, Role, StudyItem, StudyStatus, StudyTarget
 from bot.services import access, org
-from bot.services.errors import Refused
+from bot.services.errors import Refused, found
 from bot.services.study.rules import HOURS_MAX_TENTHS, SUMMARY_MAX, TITLE_MAX, URL_MAX
 from bot.services.training.arithmetic import HOURS_TEXT
 
@@ -27,9 +27,7 @@ async def get_item(session: AsyncSession, item_id: int) -> StudyItem:
 async def own_draft(session: AsyncSession, actor: Member | None, item_id: int) -> StudyItem:
     """A draft this person may edit: their own, or (for admins) any admin's or a feed's."""
     actor = access.require_leader(actor)
-    item = await session.get(StudyItem, item_id)
-    if item is None:
-        raise Refused("item_unknown")
+    item = found(await session.get(StudyItem, item_id), "item_unknown")
     mine = item.created_by == actor.id
     if not mine and actor.role == Role.admin:
         creator = await session.get(Member, item.created_by) if item.created_by else None
@@ -51,6 +49,12 @@ def validate_title(raw: str) -> str:
     if len(title) > TITLE_MAX:
         raise Refused("title_too_long", limit=TITLE_MAX, length=len(title))
     return title
+
+
+def validate_summary(raw: str) -> str:
+    if len(raw) > SUMMARY_MAX:
+        raise Refused("summary_too_long", limit=SUMMARY_MAX, length=len(raw))
+    return raw.strip()
 
 
 def validate_url(raw: str) -> str:
@@ -97,13 +101,25 @@ async def start_draft(
     return item
 
 
+async def _update(
+    session: AsyncSession,
+    actor: Member | None,
+    item_id: int,
+    field: str,
+    check: Callable[[str], object],
+    typed: str,
+) -> StudyItem:
+    """The draft with `field` set to what `check` makes of `typed` (checked once it is theirs)."""
+    item = await own_draft(session, actor, item_id)
+    setattr(item, field, check(typed))
+    session.add(item)
+    return item
+
+
 async def set_url(
     session: AsyncSession, *, actor: Member | None, item_id: int, url: str
 ) -> StudyItem:
-    item = await own_draft(session, actor, item_id)
-    item.url = validate_url(url)
-    session.add(item)
-    return item
+    return await _update(session, actor, item_id, "url", validate_url, url)
 
 
 def parse_study_hours(text: str) -> int:
@@ -122,21 +138,13 @@ async def set_hours(
     session: AsyncSession, *, actor: Member | None, item_id: int, text: str
 ) -> StudyItem:
     """The draft's 学时 (0.5 until set), counted for each member once 已学习."""
-    item = await own_draft(session, actor, item_id)
-    item.hours_tenths = parse_study_hours(text)
-    session.add(item)
-    return item
+    return await _update(session, actor, item_id, "hours_tenths", parse_study_hours, text)
 
 
 async def set_summary(
     session: AsyncSession, *, actor: Member | None, item_id: int, summary: str
 ) -> StudyItem:
-    item = await own_draft(session, actor, item_id)
-    if len(summary) > SUMMARY_MAX:
-        raise Refused("summary_too_long", limit=SUMMARY_MAX, length=len(summary))
-    item.summary = summary.strip()
-    session.add(item)
-    return item
+    return await _update(session, actor, item_id, "summary", validate_summary, summary)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Meeting, MeetingStatus, Member, TrainingCourse
 from bot.services import access, audit
-from bot.services.errors import Refused
+from bot.services.errors import Refused, clean_text
 from bot.services.training.arithmetic import tenths_of_minutes
 from bot.services.training.hours import COURSE_KINDS
 
@@ -45,11 +45,7 @@ async def set_course(
         raise Refused("not_a_course_kind", id=meeting_id)
     if meeting.status != MeetingStatus.scheduled:
         raise Refused("meeting_cancelled", id=meeting_id)
-    name = name.strip()
-    if not name:
-        raise Refused("course_name_empty")
-    if len(name) > NAME_MAX:
-        raise Refused("course_name_too_long", length=len(name), limit=NAME_MAX)
+    name = clean_text(name, NAME_MAX, "course_name_too_long", empty="course_name_empty")
     course = await session.get(TrainingCourse, meeting_id)
     if course is None:
         course = TrainingCourse(meeting_id=meeting_id, name=name, set_at=now)

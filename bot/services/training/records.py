@@ -7,7 +7,7 @@ to the other person is written to the outbox in the caller's transaction.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -20,6 +20,7 @@ from bot.models.training import COMMENT_MAX, ORGANISER_MAX, TITLE_MAX
 from bot.services import access, audit, fanout, org
 from bot.services.errors import Refused
 from bot.services.fanout import attachment
+from bot.services.rows import copy_of
 
 
 class Event(StrEnum):
@@ -32,7 +33,7 @@ class Event(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Card:
-    """A record as people see it."""
+    """A record as people see it (the fields not worked out in `card_of` are the record's)."""
 
     id: int
     member_id: int
@@ -91,19 +92,12 @@ async def card_of(session: AsyncSession, record: TrainingRecord) -> Card:
     member = await session.get(Member, record.member_id)
     branch = await session.get(Branch, record.branch_id)
     decider = await session.get(Member, record.approved_by) if record.approved_by else None
-    return Card(
-        id=record.id,
-        member_id=record.member_id,
+    return copy_of(
+        Card,
+        record,
         member_name=member.name if member else "",
         branch_name=branch.name if branch else "",
-        title=record.title,
-        organiser=record.organiser,
-        held_on=record.held_on,
-        hours_tenths=record.hours_tenths,
-        secretary_training=record.secretary_training,
-        state=record.state,
         has_file=bool(record.file_id),
-        comment=record.comment,
         decided_by=decider.name if decider else None,
     )
 
@@ -129,7 +123,7 @@ def may_decide(actor: Member, owner: Member) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Draft:
-    """What the /training add form collected."""
+    """What the /training add form collected: fields of the record it becomes."""
 
     title: str
     held_on: date
@@ -146,17 +140,10 @@ async def submit(
     """Record the draft as pending and tell whoever decides it (with the certificate)."""
     member = access.require(actor, Role.member, Role.secretary, in_branch=True)
     assert member.branch_id is not None
+    file_id = (draft.file_id or None) and draft.file_id[:255]
+    kept = replace(draft, file_id=file_id, media_kind=draft.media_kind if file_id else None)
     record = TrainingRecord(
-        member_id=member.id or 0,
-        branch_id=member.branch_id,
-        title=draft.title,
-        organiser=draft.organiser,
-        held_on=draft.held_on,
-        hours_tenths=draft.hours_tenths,
-        secretary_training=draft.secretary_training,
-        file_id=(draft.file_id or None) and draft.file_id[:255],
-        media_kind=draft.media_kind if draft.file_id else None,
-        created_at=now,
+        **asdict(kept), member_id=member.id or 0, branch_id=member.branch_id, created_at=now
     )
     session.add(record)
     await session.flush()
@@ -176,11 +163,8 @@ async def submit(
 
 async def visible(session: AsyncSession, *, actor: Member | None, record_id: int) -> TrainingRecord:
     """A record its owner or someone who may decide it can see."""
-    record = await session.get(TrainingRecord, record_id)
-    owner = await session.get(Member, record.member_id) if record is not None else None
-    if actor is None or record is None or owner is None:
-        raise Refused("unknown_record")
-    if actor.id != owner.id and not may_decide(actor, owner):
+    record, owner = await _owned(session, await session.get(TrainingRecord, record_id))
+    if actor is None or (actor.id != owner.id and not may_decide(actor, owner)):
         raise Refused("unknown_record")
     return record
 
@@ -237,15 +221,23 @@ async def _decidable(
     session: AsyncSession, leader: Member, record: TrainingRecord | None
 ) -> tuple[TrainingRecord, Member]:
     """The record and its owner, if it is pending and `leader` may decide it."""
-    owner = await session.get(Member, record.member_id) if record is not None else None
-    if record is None or owner is None:
-        raise Refused("unknown_record")
+    record, owner = await _owned(session, record)
     if owner.id == leader.id:
         raise Refused("own_record")
     if not may_decide(leader, owner):
         raise Refused("not_yours_to_decide")
     if record.state != RecordState.pending:
         raise Refused("already_decided", state=str(record.state))
+    return record, owner
+
+
+async def _owned(
+    session: AsyncSession, record: TrainingRecord | None
+) -> tuple[TrainingRecord, Member]:
+    """The record and its owner; one refusal when either is missing."""
+    owner = await session.get(Member, record.member_id) if record is not None else None
+    if record is None or owner is None:
+        raise Refused("unknown_record")
     return record, owner
 
 
