@@ -202,6 +202,13 @@ class Turn(Generic[D]):
         """End this person's guided form (not yet committed); whether one was open."""
         return await forms.clear(self.s, telegram_user_id=self.actor.telegram_user_id)
 
+    async def finish_form(self, text: str, buttons: Keyboard | None = None) -> None:
+        """A button ended the form (提交, 取消): close it, commit, and edit the pressed
+        message (the preview) into `text`."""
+        await self.close_form()
+        await self.commit()
+        await self.edit(text, buttons)
+
     async def reply(self, text: str, buttons: Keyboard | None = None) -> Message:
         """Answer in this chat (from a menu button: in place of the menu, see InPlace)."""
         query = self.update.callback_query

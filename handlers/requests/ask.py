@@ -79,9 +79,7 @@ async def ask_step(turn: Turn[AskStep]) -> None:
     if state is None or state.form != ASK:
         raise Refused("form_gone")
     if turn.data.action == "cancel":
-        await turn.close_form()
-        await turn.commit()
-        await turn.edit(turn.t._("Cancelled. Nothing was sent."))
+        await turn.finish_form(turn.t._("Cancelled. Nothing was sent."))
         return
     data = state.data
     outcome = await svc.submit(
@@ -95,9 +93,7 @@ async def ask_step(turn: Turn[AskStep]) -> None:
         compose=news.composer_of(turn.context),
         now=turn.now,
     )
-    await turn.close_form()
-    await turn.commit()
-    await turn.edit(views.submitted(turn.t, outcome))
+    await turn.finish_form(views.submitted(turn.t, outcome))
 
 
 FORM = Form(

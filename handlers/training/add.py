@@ -117,9 +117,7 @@ async def add_step(turn: Turn[AddStep]) -> None:
         raise Refused("form_gone")
     action = turn.data.action
     if action == "cancel":
-        await turn.close_form()
-        await turn.commit()
-        await turn.edit(turn.t._("Cancelled. Nothing was recorded."))
+        await turn.finish_form(turn.t._("Cancelled. Nothing was recorded."))
         return
     if action in ("skip", "secretary"):
         data: dict[str, object] = {}
@@ -147,9 +145,7 @@ async def add_step(turn: Turn[AddStep]) -> None:
         compose=news.record_news_of(turn.context),
         now=turn.now,
     )
-    await turn.close_form()
-    await turn.commit()
-    await turn.edit(views.submitted(turn.t, outcome))
+    await turn.finish_form(views.submitted(turn.t, outcome))
 
 
 FORM = Form(
