@@ -74,7 +74,7 @@ async def send(
     people = list({m.id: m for m in recipients if m.id is not None}.values())
     if not people:
         return 0
-    await enqueue_parts(
+    return await enqueue_parts(
         session,
         parts=[(m, compose(m, change)) for m in people],
         kind=f"{capability}.{change.event}"[:32],
@@ -83,7 +83,6 @@ async def send(
         subject_id=change.card.id,
         created_by=actor_id,
     )
-    return len(people)
 
 
 async def enqueue_parts(
@@ -95,9 +94,9 @@ async def enqueue_parts(
     now: datetime,
     subject_id: int | None,
     created_by: int | None,
-) -> None:
+) -> int:
     """Each person's messages, part i of everyone in batch i (a batch holds one delivery
-    per chat); the parts after the first go as `later_kind` when given."""
+    per chat); the parts after the first go as `later_kind` when given. How many people."""
     for i in range(max((len(p) for _, p in parts), default=0)):
         await outbox.enqueue(
             session,
@@ -107,6 +106,7 @@ async def enqueue_parts(
             subject_id=subject_id,
             created_by=created_by,
         )
+    return len(parts)
 
 
 async def send_each(

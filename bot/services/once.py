@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -47,6 +48,15 @@ async def claim_many(
     return claimed
 
 
+class _OfBranch(Protocol):
+    @property
+    def branch_id(self) -> int: ...
+
+
+T = TypeVar("T")
+BranchT = TypeVar("BranchT", bound=_OfBranch)
+
+
 async def claim_members(
     session: AsyncSession,
     people: Sequence[Member],
@@ -57,15 +67,47 @@ async def claim_members(
     now: datetime,
 ) -> list[Member]:
     """Those of `people` newly claimed (the others were claimed before), in their order."""
+    return await _claim_each(
+        session, people, lambda m: m.id, kind=kind, subject=subject, slot=slot, now=now
+    )
+
+
+async def claim_branches(
+    session: AsyncSession,
+    rows: Sequence[BranchT],
+    *,
+    kind: str,
+    subject: str,
+    slot: str,
+    now: datetime,
+) -> list[BranchT]:
+    """Those of `rows` whose branch is newly claimed (once per branch: the branch id stands
+    where a member's would), in their order."""
+    return await _claim_each(
+        session, rows, lambda r: r.branch_id, kind=kind, subject=subject, slot=slot, now=now
+    )
+
+
+async def _claim_each(
+    session: AsyncSession,
+    items: Sequence[T],
+    key: Callable[[T], int | None],
+    *,
+    kind: str,
+    subject: str,
+    slot: str,
+    now: datetime,
+) -> list[T]:
+    keys = [key(item) for item in items]
     claimed = await claim_many(
         session,
         kind=kind,
         subject=subject,
         slot=slot,
-        member_ids=[m.id for m in people if m.id is not None],
+        member_ids=[k for k in keys if k is not None],
         now=now,
     )
-    return [m for m in people if m.id in claimed]
+    return [item for item, k in zip(items, keys, strict=True) if k in claimed]
 
 
 async def claim(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import make_sessions
@@ -46,3 +48,19 @@ async def test_claim_members_gives_only_those_newly_claimed_in_their_order(
     assert [m.telegram_user_id for m in first] == [1, 2]
     assert [m.telegram_user_id for m in again] == [3]  # 1 and 2 were claimed before
     assert none == []
+
+
+async def test_claim_branches_gives_the_rows_of_branches_newly_claimed_in_their_order(
+    engine: AsyncEngine,
+) -> None:
+    @dataclass(frozen=True)
+    class Row:
+        branch_id: int
+        what: str
+
+    rows = [Row(5, "a"), Row(2, "b"), Row(5, "c")]
+    async with make_sessions(engine)() as s:
+        first = await once.claim_branches(s, rows[1:], kind="j", subject="i", slot="d", now=START)
+        again = await once.claim_branches(s, rows, kind="j", subject="i", slot="d", now=START)
+    assert [r.what for r in first] == ["b", "c"]
+    assert again == []  # branches 2 and 5 were claimed before

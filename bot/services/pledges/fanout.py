@@ -39,32 +39,11 @@ async def tell(
     created_by: int | None,
 ) -> int:
     """One message to each person through the outbox; how many were queued."""
-    return await tell_in_parts(
+    return await fanout.enqueue_parts(
         session,
+        parts=[(m, [compose(m, about)]) for m in people],
         kind=kind,
-        people=people,
-        compose=lambda member, data: [compose(member, data)],
-        about=about,
         now=now,
         subject_id=subject_id,
         created_by=created_by,
     )
-
-
-async def tell_in_parts(
-    session: AsyncSession,
-    *,
-    kind: str,
-    people: Iterable[Member],
-    compose: ComposeParts[About],
-    about: About,
-    now: datetime,
-    subject_id: int | None,
-    created_by: int | None,
-) -> int:
-    """Each person's message in parts (see fanout.enqueue_parts); how many people."""
-    parts = [(m, compose(m, about)) for m in people]
-    await fanout.enqueue_parts(
-        session, parts=parts, kind=kind, now=now, subject_id=subject_id, created_by=created_by
-    )
-    return len(parts)

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.models import Member, MemberStatus, PledgeStatus
-from bot.services import audit, once
+from bot.services import audit, fanout, once
 from bot.services.errors import Refused
-from bot.services.pledges.fanout import ComposeParts, tell_in_parts
+from bot.services.pledges.fanout import ComposeParts
 from bot.services.pledges.records import Card, card, event
 from bot.services.pledges.tally import Coverage, coverage
 
@@ -93,12 +93,10 @@ async def publish(
         session, kind="pledges.publish", subject=subject, slot=fingerprint, now=now
     ):
         raise Refused("already_published")
-    people = await tell_in_parts(
+    people = await fanout.enqueue_parts(
         session,
+        parts=[(m, compose(m, found)) for m in _audience(cov)],
         kind="pledges.publish",
-        people=_audience(cov),
-        compose=compose,
-        about=found,
         now=now,
         subject_id=cov.branch.id,
         created_by=actor.id,

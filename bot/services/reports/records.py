@@ -9,12 +9,12 @@ and statuses as their stored words, so no value is turned into a Python object p
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, String, and_, case, func, or_, type_coerce
+from sqlalchemy import BigInteger, String, and_, case, func, literal, or_, type_coerce
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, Select
@@ -44,6 +44,7 @@ from bot.services.reports.scope import Scope
 from bot.services.reports.summary import _members_filter
 
 BATCH = 2000
+RowT = TypeVar("RowT")
 
 
 Seconds = int  # UTC seconds since 1970 (see `epoch`)
@@ -161,46 +162,46 @@ async def _stream(
         yield list(part)
 
 
+async def _sheet(
+    session: AsyncSession, query: Select[Any, *tuple[Any, ...]], row: Callable[..., RowT]
+) -> AsyncIterator[list[RowT]]:
+    """The query's rows as `row`s, a batch at a time (its columns are the row's fields)."""
+    async for part in _stream(session, query):
+        yield [row(*r) for r in part]
+
+
 def _meetings_in(scope: Scope, period: Period, tz: ZoneInfo) -> list[Any]:
     return scope.during(col(Meeting.branch_id), col(Meeting.starts_at), period, tz)
 
 
-async def meetings(
-    session: AsyncSession, *, scope: Scope, period: Period, tz: ZoneInfo
-) -> AsyncIterator[list[MeetingRow]]:
-    query = (
-        sa_select(
-            col(Branch.name),
-            col(Meeting.id),
-            col(Meeting.kind),
-            epoch(col(Meeting.starts_at)),
-            col(Meeting.place),
-            col(Meeting.first_topic),
-            col(Meeting.first_topic_studied),
-            col(Meeting.minutes_text),
-            col(Meeting.minutes_filename),
-            _word(col(Meeting.status)),
-        )
+def _meetings_of(scope: Scope, period: Period, tz: ZoneInfo, *columns: Any) -> Select[Any]:
+    """`columns` of the scope's meetings in the period, with their branch."""
+    return (
+        sa_select(*columns)
         .join(Branch, col(Branch.id) == col(Meeting.branch_id))
         .where(*_meetings_in(scope, period, tz))
-        .order_by(col(Branch.name), col(Meeting.starts_at), col(Meeting.id))
     )
-    async for part in _stream(session, query):
-        yield [
-            MeetingRow(
-                r[0],
-                r[1],
-                MeetingKind(r[2]),
-                r[3],
-                r[4],
-                r[5],
-                r[6],
-                r[7],
-                r[8],
-                r[9] == MeetingStatus.cancelled,
-            )
-            for r in part
-        ]
+
+
+def meetings(
+    session: AsyncSession, *, scope: Scope, period: Period, tz: ZoneInfo
+) -> AsyncIterator[list[MeetingRow]]:
+    query = _meetings_of(
+        scope,
+        period,
+        tz,
+        col(Branch.name),
+        col(Meeting.id),
+        col(Meeting.kind),
+        epoch(col(Meeting.starts_at)),
+        col(Meeting.place),
+        col(Meeting.first_topic),
+        col(Meeting.first_topic_studied),
+        col(Meeting.minutes_text),
+        col(Meeting.minutes_filename),
+        col(Meeting.status) == MeetingStatus.cancelled,
+    ).order_by(col(Branch.name), col(Meeting.starts_at), col(Meeting.id))
+    return _sheet(session, query, MeetingRow)
 
 
 async def attendance(
@@ -212,20 +213,21 @@ async def attendance(
     only its own columns — a committee's year is 360,000 of them, and every column
     converted per row costs about a second there.
     """
-    held = (*_meetings_in(scope, period, tz), col(Meeting.status) == MeetingStatus.scheduled)
+    scheduled = col(Meeting.status) == MeetingStatus.scheduled
     meetings = {
-        mid: (branch, MeetingKind(kind), starts_at, now >= ends_at)
+        mid: (branch, kind, starts_at, now >= ends_at)
         for mid, branch, kind, starts_at, ends_at in (
             await session.execute(
-                sa_select(
+                _meetings_of(
+                    scope,
+                    period,
+                    tz,
                     col(Meeting.id),
                     col(Branch.name),
                     col(Meeting.kind),
                     epoch(col(Meeting.starts_at)),
                     col(Meeting.ends_at),
-                )
-                .join(Branch, col(Branch.id) == col(Meeting.branch_id))
-                .where(*held)
+                ).where(scheduled)
             )
         ).all()
     }
@@ -244,7 +246,7 @@ async def attendance(
         .join(Attendance, col(Attendance.meeting_id) == col(Meeting.id))
         .join(Member, col(Member.id) == col(Attendance.member_id))
         .join(Branch, col(Branch.id) == col(Meeting.branch_id))
-        .where(*held)
+        .where(*_meetings_in(scope, period, tz), scheduled)
         .order_by(col(Branch.name), col(Meeting.starts_at), col(Meeting.id), col(Member.name))
     )
     async for part in _stream(session, query):
@@ -259,7 +261,7 @@ async def attendance(
         yield rows
 
 
-async def study(
+def study(
     session: AsyncSession, *, scope: Scope, period: Period, tz: ZoneInfo
 ) -> AsyncIterator[list[StudyRow]]:
     """Who marked 已学习 (and what they wrote) for items published in the period."""
@@ -284,18 +286,16 @@ async def study(
         )
         .order_by(col(Branch.name), col(StudyItem.id), col(Member.name))
     )
-    async for part in _stream(session, query):
-        yield [StudyRow(*r) for r in part]
+    return _sheet(session, query, StudyRow)
 
 
-async def pledges(
-    session: AsyncSession, *, scope: Scope, year: int
-) -> AsyncIterator[list[PledgeRow]]:
+def pledges(session: AsyncSession, *, scope: Scope, year: int) -> AsyncIterator[list[PledgeRow]]:
     """Every active member with the year's pledge, or none."""
     query = (
         sa_select(
             col(Branch.name),
             col(Member.name),
+            literal(year),
             col(Pledge.status),
             col(Pledge.post),
             epoch(col(Pledge.submitted_at)),
@@ -311,24 +311,17 @@ async def pledges(
         .where(*_members_filter(scope))
         .order_by(col(Branch.name), col(Member.name), col(Member.id))
     )
-    async for part in _stream(session, query):
-        yield [
-            PledgeRow(
-                r[0],
-                r[1],
-                year,
-                PledgeStatus(r[2]) if r[2] else None,
-                r[3],
-                r[4],
-                PledgeRating(r[5]) if r[5] else None,
-                r[6],
-            )
-            for r in part
-        ]
+    return _sheet(session, query, PledgeRow)
 
 
-def _receipts_in(scope: Scope, period: Period, tz: ZoneInfo) -> list[Any]:
-    return scope.during(col(NoticeReceipt.branch_id), col(Notice.created_at), period, tz)
+def _receipts_of(scope: Scope, period: Period, tz: ZoneInfo, *columns: Any) -> Select[Any]:
+    """`columns` of the receipts in the scope of notices created in the period."""
+    return (
+        sa_select(*columns)
+        .select_from(NoticeReceipt)
+        .join(Notice, col(Notice.id) == col(NoticeReceipt.notice_id))
+        .where(*scope.during(col(NoticeReceipt.branch_id), col(Notice.created_at), period, tz))
+    )
 
 
 async def notices(
@@ -338,7 +331,10 @@ async def notices(
     acked = func.sum(case((col(NoticeReceipt.acked_at).is_not(None), 1), else_=0))
     rows = (
         await session.execute(
-            sa_select(
+            _receipts_of(
+                scope,
+                period,
+                tz,
                 col(Notice.id),
                 epoch(col(Notice.created_at)),
                 col(Notice.text),
@@ -346,8 +342,6 @@ async def notices(
                 func.count(col(NoticeReceipt.id)),
                 acked,
             )
-            .join(NoticeReceipt, col(NoticeReceipt.notice_id) == col(Notice.id))
-            .where(*_receipts_in(scope, period, tz))
             .group_by(col(Notice.id), col(Notice.created_at), col(Notice.text))
             .group_by(col(Notice.requires_ack))
             .order_by(col(Notice.id))
@@ -356,22 +350,22 @@ async def notices(
     return [NoticeRow(r[0], r[1], r[2], bool(r[3]), int(r[4]), int(r[5] or 0)) for r in rows]
 
 
-async def receipts(
+def receipts(
     session: AsyncSession, *, scope: Scope, period: Period, tz: ZoneInfo
 ) -> AsyncIterator[list[ReceiptRow]]:
     query = (
-        sa_select(
+        _receipts_of(
+            scope,
+            period,
+            tz,
             col(Notice.id),
-            col(Branch.name),
+            func.coalesce(col(Branch.name), ""),
             col(Member.name),
             epoch(col(NoticeReceipt.acked_at)),
             epoch(col(NoticeReceipt.reminded_at)),
         )
-        .join(Notice, col(Notice.id) == col(NoticeReceipt.notice_id))
         .join(Member, col(Member.id) == col(NoticeReceipt.member_id))
         .join(Branch, col(Branch.id) == col(NoticeReceipt.branch_id), isouter=True)
-        .where(*_receipts_in(scope, period, tz))
         .order_by(col(Notice.id), col(Branch.name), col(Member.name))
     )
-    async for part in _stream(session, query):
-        yield [ReceiptRow(r[0], r[1] or "", r[2], r[3], r[4]) for r in part]
+    return _sheet(session, query, ReceiptRow)

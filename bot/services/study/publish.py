@@ -159,15 +159,9 @@ async def push_due(
     batches = []
     for iid, (item, targets) in (await _due_targets(session, now, item_id)).items():
         # The claim makes a push exactly-once even when two bot processes run this job.
-        claimed = await once.claim_many(
-            session,
-            kind="study.push",
-            subject=f"item:{iid}",
-            slot="push",
-            member_ids=[t.branch_id for t in targets],
-            now=now,
+        mine = await once.claim_branches(
+            session, targets, kind="study.push", subject=f"item:{iid}", slot="push", now=now
         )
-        mine = [t for t in targets if t.branch_id in claimed]
         if not mine:
             continue
         members = await reachable_members(session, (t.branch_id for t in mine))

@@ -70,15 +70,15 @@ async def send_nudges(
         done = await _finished(session, item.id)
         members = await reachable_members(session, await _pushed_branches(session, item.id))
         waiting = [m for m in members if m.id not in done]
-        claimed = await once.claim_many(
+        newly = await once.claim_members(
             session,
+            waiting,
             kind="study.nudge",
             subject=f"item:{item.id}",
             slot="before-due",
-            member_ids=[m.id for m in waiting if m.id is not None],
             now=now,
         )
-        recipients = recipients_for([m for m in waiting if m.id in claimed], item, compose)
+        recipients = recipients_for(newly, item, compose)
         if recipients:
             batch = await outbox.enqueue(
                 session, kind="study.nudge", recipients=recipients, now=now, subject_id=item.id
@@ -99,15 +99,10 @@ async def send_due_reports(
     for item in items:
         assert item.id is not None
         rows = await completion(session, item=item)
-        claimed = await once.claim_many(
-            session,
-            kind="study.due",
-            subject=f"item:{item.id}",
-            slot="due-report",
-            member_ids=[r.branch_id for r in rows],
-            now=now,
+        claimed = await once.claim_branches(
+            session, rows, kind="study.due", subject=f"item:{item.id}", slot="due-report", now=now
         )
-        by_branch = {r.branch_id: r for r in rows if r.branch_id in claimed}
+        by_branch = {r.branch_id: r for r in claimed}
         secretaries = (
             await org.active_members(
                 session, list(by_branch), roles=(Role.secretary,), reachable=True
