@@ -13,6 +13,7 @@ from bot.models import BranchStudySettings, StudyItem
 from bot.services import study
 from bot.services.periods import hhmm
 from bot.services.training import format_tenths
+from handlers.common import with_cancel_hint
 from handlers.home.buttons import RunCommand
 from handlers.home.views import command_button
 from handlers.paging import Page, paged_keyboard
@@ -220,12 +221,12 @@ def my_items(t: Translator, mine: Sequence[study.MyItem]) -> tuple[str, Keyboard
 
 
 def ask_reflection(t: Translator, item: StudyItem) -> str:
-    return t._(
-        "Please type your reflection on “{title}” (at most {limit} characters).\n"
-        "(Send /cancel to stop.)",
+    question = t._(
+        "Please type your reflection on “{title}” (at most {limit} characters).",
         title=item.title,
         limit=study.REFLECTION_MAX,
     )
+    return with_cancel_hint(t, question)
 
 
 def me_line(t: Translator, mine: Sequence[study.MyItem]) -> str | None:
