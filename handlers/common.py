@@ -94,6 +94,11 @@ def confirm_row(t: Translator, yes: CallbackData, no: CallbackData) -> list[Butt
     return [yes.button(t.label("Confirm")), no.button(t.label("Cancel"))]
 
 
+def with_cancel_hint(t: Translator, question: str) -> str:
+    """A form's question with, on a line of its own, how to stop filling the form in."""
+    return question + "\n" + t._("(Send /cancel to stop.)")
+
+
 def chat_id_of(update: Update) -> int:
     chat = update.effective_chat
     assert chat is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from bot.delivery.message import Button, Keyboard
 from bot.i18n import N_, Translator, escape
 from bot.models import Attendance, Meeting, MeetingKind, MeetingStatus, Rsvp
@@ -58,15 +60,11 @@ def branch_listing(t: Translator, rows: list[Meeting], counts: dict[int, Counts]
     """The secretary's /meetings: each meeting with how its invitees answered."""
     lines = [t._("<b>Meetings</b> (the last 30 days and upcoming)")]
     for m in rows:
-        c = counts[m.id or 0]
         lines.append(meeting_line(t, m))
         lines.append(
             t._(
-                "   invited {invited} · attend {attend} · leave {leave} · checked in {checked}",
-                invited=c.invited,
-                attend=c.attend,
-                leave=c.leave,
-                checked=c.checked_in,
+                "   invited {invited} · attend {attend} · leave {leave} · checked in {checked_in}",
+                **asdict(counts[m.id or 0]),
             )
         )
         if m.checkin_code and m.status == MeetingStatus.scheduled:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from bot.delivery.message import Keyboard, OutgoingMessage
@@ -63,17 +63,23 @@ def rule_line(t: Translator, rule: cal.Rule) -> str:
     return text
 
 
+def _listing(heading: str, items: Iterable[str], usage: str, *, empty: str | None = None) -> str:
+    """A heading, a bullet an item (or `empty` when there are none), and how to change them."""
+    bullets = [f"• {item}" for item in items]
+    if not bullets and empty:
+        bullets = [empty]
+    return "\n".join([heading, *bullets, "", usage])
+
+
 def rules_text(t: Translator, rules: list[cal.Rule]) -> str:
-    lines = [t._("<b>组织生活 rules</b> (what every branch must hold)")]
-    lines += [f"• {rule_line(t, r)}" for r in rules]
-    lines.append("")
-    lines.append(
+    return _listing(
+        t._("<b>组织生活 rules</b> (what every branch must hold)"),
+        (rule_line(t, r) for r in rules),
         t._(
             "To change one: /rules &lt;kind&gt; &lt;month|quarter|year&gt; &lt;at least&gt;, "
             "e.g. /rules 党课 quarter 2. 0 means not required."
-        )
+        ),
     )
-    return "\n".join(lines)
 
 
 def rule_changed(t: Translator, before: cal.Rule, after: cal.Rule) -> str:
@@ -99,18 +105,15 @@ def exemption_line(t: Translator, e: exemptions.ExemptionRow) -> str:
 
 
 def exemptions_text(t: Translator, rows: list[exemptions.ExemptionRow]) -> str:
-    lines = [t._("<b>Exemptions</b> (豁免)")]
-    if not rows:
-        lines.append(t._("No branch is exempt from any rule."))
-    lines += [f"• {exemption_line(t, e)}" for e in rows[:100]]
-    lines.append("")
-    lines.append(
+    return _listing(
+        t._("<b>Exemptions</b> (豁免)"),
+        (exemption_line(t, e) for e in rows[:100]),
         t._(
             "To exempt a branch: /exempt &lt;branch&gt; &lt;kind&gt; &lt;period&gt; &lt;reason&gt;, "
             "e.g. /exempt 第一党支部 党员大会 2026-Q1 项目停工"
-        )
+        ),
+        empty=t._("No branch is exempt from any rule."),
     )
-    return "\n".join(lines)
 
 
 def exempted(t: Translator, e: exemptions.ExemptionRow) -> str:

@@ -13,6 +13,7 @@ from bot.models import BranchStudySettings, StudyItem
 from bot.services import study
 from bot.services.periods import hhmm
 from bot.services.training import format_tenths
+from handlers.common import with_cancel_hint
 from handlers.home.buttons import RunCommand
 from handlers.home.views import command_button
 from handlers.paging import Page, paged_keyboard
@@ -124,12 +125,7 @@ def nudge_compose(catalogs: Catalogs, tz: ZoneInfo) -> study.ItemCompose:
 def completion_text(t: Translator, item: StudyItem, row: study.BranchCompletion) -> str:
     lines = [
         t._("<b>{title}</b> — {branch}", title=item.title, branch=row.branch),
-        t._(
-            "Finished: {done} of {total} ({rate})",
-            done=row.done,
-            total=row.total,
-            rate=t.percent(row.rate),
-        ),
+        _finished_line(t, row),
     ]
     if row.not_done:
         # A branch of 300 must still fit one message; the full list is in /studystatus.
@@ -225,12 +221,12 @@ def my_items(t: Translator, mine: Sequence[study.MyItem]) -> tuple[str, Keyboard
 
 
 def ask_reflection(t: Translator, item: StudyItem) -> str:
-    return t._(
-        "Please type your reflection on “{title}” (at most {limit} characters).\n"
-        "(Send /cancel to stop.)",
+    question = t._(
+        "Please type your reflection on “{title}” (at most {limit} characters).",
         title=item.title,
         limit=study.REFLECTION_MAX,
     )
+    return with_cancel_hint(t, question)
 
 
 def me_line(t: Translator, mine: Sequence[study.MyItem]) -> str | None:
@@ -292,8 +288,13 @@ def _short(title: str, limit: int = 30) -> str:
     return title if len(title) <= limit else title[: limit - 1] + "…"
 
 
+def _finished_line(t: Translator, r: study.BranchCompletion) -> str:
+    """How many of a branch finished an item: in the due-date report and in /studystatus."""
+    return t._("Finished: {rate}", rate=Html(rate(t, r.done, r.total)))
+
+
 def _branch_details(t: Translator, r: study.BranchCompletion) -> list[str]:
-    lines = [t._("Finished: {rate}", rate=Html(rate(t, r.done, r.total)))]
+    lines = [_finished_line(t, r)]
     lines.append(
         t._("Not finished: {names}", names="、".join(r.not_done))
         if r.not_done

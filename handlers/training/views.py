@@ -11,6 +11,7 @@ from bot.models import Member, RecordState
 from bot.services import training as svc
 from bot.services.training import format_tenths as h
 from bot.services.training import percent
+from handlers.common import with_cancel_hint
 from handlers.home.buttons import RunCommand
 from handlers.home.views import command_button
 from handlers.paging import page_of, paged_keyboard
@@ -77,10 +78,11 @@ def hours_word(t: Translator, tenths: int) -> str:
 
 
 def add_prompt(t: Translator) -> str:
-    return t._(
+    question = t._(
         "Record training you took outside the bot. Your secretary approves it, then its "
-        "hours count.\n\nWhat was the training called? (Send /cancel to stop.)"
+        "hours count.\n\nWhat was the training called?"
     )
+    return with_cancel_hint(t, question)
 
 
 def date_prompt(t: Translator) -> str:
@@ -174,37 +176,36 @@ def submitted(t: Translator, outcome: svc.Outcome) -> str:
     )
 
 
+def _record_words(c: svc.Card) -> dict[str, object]:
+    """What a message says of a record it names: {id}, {member} and {title}."""
+    return {"id": c.id, "member": c.member_name, "title": c.title}
+
+
 def decided(t: Translator, outcome: svc.Outcome) -> str:
     c = outcome.card
     if c.state == RecordState.approved:
         return t._(
             "✅ Approved record #{id} of {member}: {title}, {hours}; it counts now.",
-            id=c.id,
-            member=c.member_name,
-            title=c.title,
             hours=hours_word(t, c.hours_tenths),
+            **_record_words(c),
         )
     return t._(
         "↩️ Returned record #{id} of {member} ({title}) with your comment: {comment}",
-        id=c.id,
-        member=c.member_name,
-        title=c.title,
         comment=c.comment or "",
+        **_record_words(c),
     )
 
 
 def comment_prompt(t: Translator, card: svc.Card) -> str:
     return t._(
         "Why do you return record #{id} ({title})? Type a comment for {member}.",
-        id=card.id,
-        title=card.title,
-        member=card.member_name,
+        **_record_words(card),
     )
 
 
 def _record_line(t: Translator, c: svc.Card, waiting: bool) -> str:
     if waiting:
-        return t._("#{id} {member}: {title}", id=c.id, member=c.member_name, title=c.title)
+        return t._("#{id} {member}: {title}", **_record_words(c))
     return t._(
         "#{id} {title} · {hours} · {state}",
         id=c.id,
