@@ -386,7 +386,8 @@ async def _evaluate(stage: Any) -> tuple[float, list[health.BranchHealth], float
     """One computation of every branch's level: (ms, the branches, CPU ms of this process)."""
     t0, c0 = time.perf_counter(), time.process_time()
     async with stage.sessions() as s:
-        found = await health.evaluate_all(s, now=NOW, tz=TZ, thresholds=Thresholds())
+        thresholds = Thresholds.from_settings(stage.app.bot_data.settings)
+        found = await health.evaluate_all(s, now=NOW, tz=TZ, thresholds=thresholds)
         await s.commit()
     return (time.perf_counter() - t0) * 1000, found, (time.process_time() - c0) * 1000
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from bot.clock import Clock
 from bot.db import Sessions
 from bot.delivery.liveness import Liveness, default_name
-from bot.delivery.outbox import DeliveryHooks, Outcome, backoff
+from bot.delivery.outbox import DeliveryHooks, Outcome, StatusCount, backoff
 from bot.models import (
     BatchState,
     Delivery,
@@ -36,15 +37,18 @@ RECORD_TRIES = 3
 
 @dataclass(slots=True)
 class WorkerStats:
-    """Counters since the worker started (logs, benchmarks, live progress)."""
+    """Counters since the worker started (logs, benchmarks, live progress); the outcomes
+    recorded by status (`sent`, …; a `pending` outcome is a retry)."""
 
     claimed: int = 0
-    sent: int = 0
-    failed: int = 0
-    blocked: int = 0
-    retried: int = 0
     recovered: int = 0
     in_flight: int = 0
+    by_status: Counter[DeliveryStatus] = field(default_factory=Counter)
+
+    sent = StatusCount(DeliveryStatus.sent)
+    failed = StatusCount(DeliveryStatus.failed)
+    blocked = StatusCount(DeliveryStatus.blocked)
+    retried = StatusCount(DeliveryStatus.pending)
 
 
 def _rowcount(result: Any) -> int:
@@ -276,7 +280,7 @@ class OutboxStore:
             if full:
                 await self._record_full(s, full, now)
             await s.commit()
-        self.stats.sent += sum(1 for o in plain)
+        self.stats.by_status[DeliveryStatus.sent] += len(plain)
 
     async def _sort_outcomes(
         self, s: AsyncSession, outcomes: Sequence[Outcome]
@@ -316,7 +320,7 @@ class OutboxStore:
         )
         batches = {b.id: b for b in found_batches.scalars()}
         fired: list[tuple[Outcome, Delivery]] = []
-        counts = {status: 0 for status in DeliveryStatus}
+        counts: Counter[DeliveryStatus] = Counter()
         for o in outcomes:
             d = rows.get(o.delivery_id)
             if d is None or d.status in (DeliveryStatus.sent, DeliveryStatus.blocked):
@@ -337,10 +341,7 @@ class OutboxStore:
             )
         for o, d in fired:
             await self.hooks.fire(s, o.status.value, d, batches[d.batch_id])
-        self.stats.sent += counts[DeliveryStatus.sent]
-        self.stats.failed += counts[DeliveryStatus.failed]
-        self.stats.blocked += counts[DeliveryStatus.blocked]
-        self.stats.retried += counts[DeliveryStatus.pending]
+        self.stats.by_status.update(counts)
 
 
 _TABLE = Delivery.__table__  # type: ignore[attr-defined]

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import func, update
 from sqlmodel import col, select
@@ -35,19 +37,41 @@ class Recipient:
     member_id: int | None = None
 
 
+class _ByStatus(Protocol):
+    by_status: Counter[DeliveryStatus]
+
+
+class StatusCount:
+    """The count of one status in an object's `by_status`, read as an attribute
+    (`progress.sent`)."""
+
+    def __init__(self, status: DeliveryStatus) -> None:
+        self.status = status
+
+    def __get__(self, counted: _ByStatus, owner: object = None) -> int:
+        return counted.by_status[self.status]
+
+
 @dataclass(slots=True)
 class BatchProgress:
+    """One batch's rows by status, and how many are ambiguous or waiting to retry."""
+
     batch_id: int
     state: BatchState
-    total: int = 0
-    pending: int = 0
-    sending: int = 0
-    sent: int = 0
-    failed: int = 0
-    blocked: int = 0
-    cancelled: int = 0
-    ambiguous: int = 0
-    retrying: int = 0  # pending rows that already failed at least once
+    by_status: Counter[DeliveryStatus]
+    ambiguous: int
+    retrying: int  # pending rows that already failed at least once
+
+    pending = StatusCount(DeliveryStatus.pending)
+    sending = StatusCount(DeliveryStatus.sending)
+    sent = StatusCount(DeliveryStatus.sent)
+    failed = StatusCount(DeliveryStatus.failed)
+    blocked = StatusCount(DeliveryStatus.blocked)
+    cancelled = StatusCount(DeliveryStatus.cancelled)
+
+    @property
+    def total(self) -> int:
+        return self.by_status.total()
 
     @property
     def done(self) -> int:
@@ -121,34 +145,28 @@ async def enqueue(
 
 
 async def progress(session: AsyncSession, batch_id: int) -> BatchProgress:
-    """Counts per status of one batch."""
+    """Counts per status of one batch (one grouped query)."""
     batch = await session.get(DeliveryBatch, batch_id)
     if batch is None:
         raise LookupError(f"no delivery batch {batch_id}")
-    result = BatchProgress(batch_id=batch_id, state=batch.state)
     rows = await session.execute(
-        select(Delivery.status, func.count())
+        select(
+            Delivery.status,
+            func.count(),
+            func.count().filter(col(Delivery.ambiguous)),
+            func.count().filter(col(Delivery.attempts) > 0),
+        )
         .where(Delivery.batch_id == batch_id)
         .group_by(Delivery.status)
     )
-    for status, count in rows.all():
-        setattr(result, DeliveryStatus(status).value, count)
-        result.total += count
-    result.ambiguous = (
-        await session.execute(
-            select(func.count()).where(Delivery.batch_id == batch_id, col(Delivery.ambiguous))
-        )
-    ).scalar_one()
-    result.retrying = (
-        await session.execute(
-            select(func.count()).where(
-                col(Delivery.batch_id) == batch_id,
-                col(Delivery.status) == DeliveryStatus.pending,
-                col(Delivery.attempts) > 0,
-            )
-        )
-    ).scalar_one()
-    return result
+    by_status: Counter[DeliveryStatus] = Counter()
+    ambiguous = retrying = 0
+    for status, count, ambiguous_count, tried in rows.all():
+        by_status[DeliveryStatus(status)] = count
+        ambiguous += ambiguous_count
+        if status == DeliveryStatus.pending:
+            retrying = tried
+    return BatchProgress(batch_id, batch.state, by_status, ambiguous, retrying)
 
 
 async def set_batch_state(

@@ -282,7 +282,8 @@ async def test_committee_report_shows_the_levels_and_who_needs_attention(h: Harn
     assert_a_real_picture(msg.photo.content)
     assert "全部支部" in msg.text
     async with h.sessions() as s:
-        healths = await health.evaluate_all(s, now=h.clock.now(), tz=TZ, thresholds=Thresholds())
+        thresholds = Thresholds.from_settings(h.app.bot_data.settings)
+        healths = await health.evaluate_all(s, now=h.clock.now(), tz=TZ, thresholds=thresholds)
     level = {b.name: b.level for b in healths}
     assert level == {"阳光支部": HealthLevel.green, "星火支部": HealthLevel.red}
     assert "等级：正常 1 · 关注 0 · 预警 1" in msg.text

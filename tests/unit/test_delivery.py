@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import math
+from collections import Counter
 from collections.abc import Awaitable, Callable
 
 import aiohttp
@@ -24,7 +25,7 @@ from bot.delivery.limiter import (
 )
 from bot.delivery.message import Button, OutgoingMessage
 from bot.delivery.outbox import BatchProgress, backoff, eta_seconds
-from bot.models import BatchState
+from bot.models import BatchState, DeliveryStatus
 
 
 class FakeClock:
@@ -261,11 +262,13 @@ def test_backoff_doubles_and_is_capped() -> None:
 
 
 def test_eta_from_progress_and_rate() -> None:
-    p = BatchProgress(batch_id=1, state=BatchState.active, total=100, pending=55, sending=5)
+    counts = {DeliveryStatus.sent: 40, DeliveryStatus.pending: 55, DeliveryStatus.sending: 5}
+    p = BatchProgress(1, BatchState.active, Counter(counts), ambiguous=0, retrying=0)
+    assert (p.total, p.remaining) == (100, 60)
     assert eta_seconds(p, 30) == 2
     p.state = BatchState.paused
     assert eta_seconds(p, 30) is None
-    p.pending = p.sending = 0
+    p.by_status = Counter({DeliveryStatus.sent: 100})
     assert eta_seconds(p, 30) == 0
 
 

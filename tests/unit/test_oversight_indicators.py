@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.models import HealthLevel
 from bot.services.oversight.calendar import reminder_slot
 from bot.services.oversight.digest import due_week, week_label
@@ -17,7 +17,7 @@ from bot.services.oversight.indicators import BranchFacts, Thresholds, findings,
 from bot.services.periods import month_period
 
 TODAY = date(2026, 11, 27)
-TH = Thresholds()
+TH = Thresholds.from_settings(Settings.model_construct())  # the defaults, whatever the environment
 OK = BranchFacts(
     members=10,
     committee=3,
@@ -132,7 +132,7 @@ def test_thresholds_are_the_health_settings(
     monkeypatch.chdir(tmp_path)  # no .env here
     for key in [k for k in os.environ if k.upper().startswith("HEALTH_")]:
         monkeypatch.delenv(key)
-    assert Thresholds.from_settings(load_settings()) == Thresholds()  # the same defaults
+    assert Thresholds.from_settings(load_settings()) == TH  # no .env, no HEALTH_*: the defaults
     settings = load_settings(
         health_committee_min=5, health_pledge_after="04-30", health_training_min=0.7
     )

@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.config import Settings
 from bot.models import Branch, HealthLevel, Member, Role
 from bot.services import reports
 from bot.services.errors import Refused
-from bot.services.oversight.indicators import Finding
+from bot.services.oversight.indicators import Finding, Thresholds
 from bot.services.periods import quarter_period
 from bot.services.reports.oversight_glue import BranchStanding, OversightSection
 
@@ -68,7 +69,12 @@ async def test_an_empty_period_is_empty(engine: AsyncEngine) -> None:
         _admin, sec, _member = await _people(s)
         scope, _ = await reports.resolve(s, actor=sec, words=[])
         rep = await reports.report(
-            s, scope=scope, period=quarter_period(2026, 4), tz=ZoneInfo("Asia/Shanghai"), now=NOW
+            s,
+            scope=scope,
+            period=quarter_period(2026, 4),
+            tz=ZoneInfo("Asia/Shanghai"),
+            now=NOW,
+            thresholds=Thresholds.from_settings(Settings.model_construct()),
         )
         assert rep.empty
         assert rep.pledges.members == 2

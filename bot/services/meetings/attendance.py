@@ -107,11 +107,15 @@ async def meeting_report(
 
 @dataclass(slots=True)
 class Tally:
-    invited: int = 0
     present: int = 0
     late: int = 0
     leave: int = 0
     absent: int = 0
+
+    @property
+    def invited(self) -> int:
+        """Every invitation counts once: present, on leave or absent."""
+        return self.present + self.leave + self.absent
 
     @property
     def rate(self) -> float:
@@ -119,7 +123,6 @@ class Tally:
 
     def add(self, a: Attendance | Any) -> None:
         """Count one invitation (an Attendance or a row with the same columns)."""
-        self.invited += 1
         if a.checked_in_at is not None:
             self.present += 1
             self.late += int(a.late)

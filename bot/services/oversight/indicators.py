@@ -25,20 +25,20 @@ GROUPS = (COMMITTEE, RULES, IDLE, ROLE, SECRETARY, TERM, BLOCKED)
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """The thresholds, from settings (documented in .env.example)."""
+    """The thresholds: the `health_*` settings (documented in .env.example), by `from_settings`."""
 
-    committee_min: int = 3
-    committee_branch_size: int = 7
-    idle_days: int = 60
-    attendance_min: float = 0.6
-    study_min: float = 0.5
-    pledge_min: float = 0.8
-    pledge_after: str = "03-31"
-    secretary_idle_days: int = 30
-    satisfaction_min: float = 0.6
-    satisfaction_min_rated: int = 5
-    training_min: float = 0.5
-    training_after: str = "03-31"
+    committee_min: int
+    committee_branch_size: int
+    idle_days: int
+    attendance_min: float
+    study_min: float
+    pledge_min: float
+    pledge_after: str
+    secretary_idle_days: int
+    satisfaction_min: float
+    satisfaction_min_rated: int
+    training_min: float
+    training_after: str
 
     @classmethod
     def from_settings(cls, settings: Any) -> Thresholds:

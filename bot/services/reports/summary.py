@@ -229,7 +229,7 @@ async def report(
     period: Period,
     tz: ZoneInfo,
     now: datetime,
-    thresholds: Thresholds | None = None,
+    thresholds: Thresholds,
 ) -> Report:
     """Everything /report draws for one branch or the committee (with the levels)."""
     section = None
@@ -240,7 +240,7 @@ async def report(
             period=period,
             now=now,
             tz=tz,
-            thresholds=thresholds or Thresholds(),
+            thresholds=thresholds,
         )
     return Report(
         scope,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from sqlmodel import col, select
@@ -52,15 +52,7 @@ class RequestRates:
         return self.resolve_days_total / self.resolved if self.resolved else None
 
     def __add__(self, other: RequestRates) -> RequestRates:
-        return RequestRates(
-            self.received + other.received,
-            self.response_due + other.response_due,
-            self.accepted_in_time + other.accepted_in_time,
-            self.resolved + other.resolved,
-            self.rated + other.rated,
-            self.satisfied + other.satisfied,
-            self.resolve_days_total + other.resolve_days_total,
-        )
+        return RequestRates(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
 
 def total(rates: Iterable[RequestRates]) -> RequestRates:

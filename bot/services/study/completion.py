@@ -17,10 +17,14 @@ from bot.services.errors import Refused
 class BranchCompletion:
     branch_id: int
     branch: str
-    total: int = 0
     done: int = 0
     not_done: list[str] = field(default_factory=list)
     reflections: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """The branch's active members: those who finished and those who did not."""
+        return self.done + len(self.not_done)
 
     @property
     def rate(self) -> float:
@@ -49,7 +53,6 @@ async def completion(
     for m in members:
         assert m.branch_id is not None
         row = result[m.branch_id]
-        row.total += 1
         rec = records.get(m.id or 0)
         if rec is not None and rec.completed_at is not None:
             row.done += 1
