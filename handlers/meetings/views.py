@@ -27,22 +27,32 @@ from bot.services.meetings.drafts import DURATIONS, Draft, Invitees
 from bot.services.meetings.manage import Changed
 from bot.services.meetings.schedule import Scheduled
 from bot.services.periods import local_to_utc
+from handlers.labels import labels
 from handlers.meetings.buttons import FormPress, LeaveVote, Vote
 from handlers.paging import page_of, paged_keyboard
 
 Texts = Callable[[str | None], Translator]
 """A locale (None: the default) → its translator, for people other than the reader."""
 
-KIND_NAMES = {
-    MeetingKind.assembly: N_("general assembly"),
-    MeetingKind.committee: N_("branch committee meeting"),
-    MeetingKind.group: N_("party group meeting"),
-    MeetingKind.lecture: N_("party lecture"),
-    MeetingKind.theme_day: N_("party day"),
-    MeetingKind.life_meeting: N_("organisational life meeting"),
-    MeetingKind.member_review: N_("democratic review of members"),
-    MeetingKind.training: N_("training session"),
-}
+KIND_NAMES = labels(
+    {
+        MeetingKind.assembly: N_("general assembly"),
+        MeetingKind.committee: N_("branch committee meeting"),
+        MeetingKind.group: N_("party group meeting"),
+        MeetingKind.lecture: N_("party lecture"),
+        MeetingKind.theme_day: N_("party day"),
+        MeetingKind.life_meeting: N_("organisational life meeting"),
+        MeetingKind.member_review: N_("democratic review of members"),
+        MeetingKind.training: N_("training session"),
+    }
+)
+LEAVE_NAMES = labels(
+    {
+        LeaveStatus.pending: N_("waiting for the secretary"),
+        LeaveStatus.approved: N_("approved by the secretary"),
+        LeaveStatus.rejected: N_("not approved"),
+    }
+)
 # The guided form's kind buttons: 三会一课 first, then the other branch activities.
 KIND_ROWS = (
     (MeetingKind.assembly, MeetingKind.committee),
@@ -193,11 +203,7 @@ def compose_leave_decision(texts: Texts) -> Compose[LeaveDecision]:
 
 
 def leave_status(t: Translator, status: LeaveStatus | None) -> str:
-    if status == LeaveStatus.approved:
-        return t.label("approved by the secretary")
-    if status == LeaveStatus.rejected:
-        return t.label("not approved")
-    return t.label("waiting for the secretary")
+    return t.label(LEAVE_NAMES[status or LeaveStatus.pending])
 
 
 def decided(t: Translator, d: LeaveDecision) -> str:

@@ -11,20 +11,23 @@ from bot.i18n import N_, Translator, escape
 from bot.models import DeliveryStatus
 from bot.services import notices as svc
 from handlers.home.views import command_button
+from handlers.labels import labels
 from handlers.notices import buttons as b
 from handlers.notices.buttons import Action
 from handlers.notices.views import plain, status_name
 
 NAMES_SHOWN = 30
 NAMES_PER_LINE = 10
-DELIVERY_NAMES = {
-    DeliveryStatus.pending: N_("pending"),
-    DeliveryStatus.sending: N_("pending"),
-    DeliveryStatus.sent: N_("delivered"),
-    DeliveryStatus.failed: N_("failed"),
-    DeliveryStatus.blocked: N_("blocked the bot"),
-    DeliveryStatus.cancelled: N_("withdrawn"),
-}
+DELIVERY_NAMES = labels(
+    {
+        DeliveryStatus.pending: N_("pending"),
+        DeliveryStatus.sending: N_("pending"),
+        DeliveryStatus.sent: N_("delivered"),
+        DeliveryStatus.failed: N_("failed"),
+        DeliveryStatus.blocked: N_("blocked the bot"),
+        DeliveryStatus.cancelled: N_("withdrawn"),
+    }
+)
 
 
 def delivery_name(t: Translator, status: DeliveryStatus | None) -> str:

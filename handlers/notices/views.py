@@ -17,6 +17,7 @@ from bot.services import notices as svc
 from bot.services.errors import Refused
 from handlers.home.buttons import RunCommand
 from handlers.home.views import command_button
+from handlers.labels import labels
 from handlers.notices import buttons as b
 from handlers.notices.buttons import Action, Received
 from handlers.paging import page_holding, page_of, paged_keyboard
@@ -26,19 +27,23 @@ PICK_PAGE = 40  # branches the picker shows at once (Telegram allows 100 buttons
 BRANCH_NAMES_LISTED = 5  # in the preview; the picker shows every chosen one
 BRANCH_NAME_CHARS = 40
 
-STATUS_NAMES = {
-    NoticeStatus.draft: N_("draft"),
-    NoticeStatus.scheduled: N_("scheduled"),
-    NoticeStatus.sending: N_("sending"),
-    NoticeStatus.paused: N_("paused"),
-    NoticeStatus.cancelled: N_("cancelled"),
-    NoticeStatus.done: N_("sent"),
-}
-TARGET_NAMES = {
-    NoticeTarget.all: N_("All members"),
-    NoticeTarget.branches: N_("Chosen branches"),
-    NoticeTarget.secretaries: N_("Secretaries only"),
-}
+STATUS_NAMES = labels(
+    {
+        NoticeStatus.draft: N_("draft"),
+        NoticeStatus.scheduled: N_("scheduled"),
+        NoticeStatus.sending: N_("sending"),
+        NoticeStatus.paused: N_("paused"),
+        NoticeStatus.cancelled: N_("cancelled"),
+        NoticeStatus.done: N_("sent"),
+    }
+)
+TARGET_NAMES = labels(
+    {
+        NoticeTarget.all: N_("All members"),
+        NoticeTarget.branches: N_("Chosen branches"),
+        NoticeTarget.secretaries: N_("Secretaries only"),
+    }
+)
 
 
 @dataclass(frozen=True)

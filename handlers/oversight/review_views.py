@@ -17,6 +17,7 @@ from bot.models import (
 )
 from bot.services.oversight import reviews
 from bot.services.oversight.health import BranchHealth
+from handlers.labels import labels
 from handlers.oversight.buttons import (
     RateReport,
     ReportAction,
@@ -27,17 +28,21 @@ from handlers.oversight.buttons import (
 from handlers.oversight.health_views import level_label, reasons_line
 from handlers.paging import page_of
 
-RATINGS = {
-    ReviewRating.good: N_("Good"),
-    ReviewRating.fairly_good: N_("Fairly good"),
-    ReviewRating.average: N_("Average"),
-    ReviewRating.poor: N_("Poor"),
-}
-SATISFACTION = {
-    Satisfaction.satisfied: N_("Satisfied"),
-    Satisfaction.fairly: N_("Fairly satisfied"),
-    Satisfaction.dissatisfied: N_("Dissatisfied"),
-}
+RATINGS = labels(
+    {
+        ReviewRating.good: N_("Good"),
+        ReviewRating.fairly_good: N_("Fairly good"),
+        ReviewRating.average: N_("Average"),
+        ReviewRating.poor: N_("Poor"),
+    }
+)
+SATISFACTION = labels(
+    {
+        Satisfaction.satisfied: N_("Satisfied"),
+        Satisfaction.fairly: N_("Fairly satisfied"),
+        Satisfaction.dissatisfied: N_("Dissatisfied"),
+    }
+)
 REVIEW_REFUSALS = {
     "bad_year": N_("“{text}” is not a year. Use /review open 2026 2027-01-15."),
     "deadline_past": N_("The deadline {day} has passed: give a later day."),

@@ -13,6 +13,7 @@ from bot.i18n import N_, Html, Translator, escape
 from bot.models import Pledge, PledgeNote, PledgeRating, PledgeStatus
 from bot.services import pledges as svc
 from handlers.home.views import command_button
+from handlers.labels import labels
 from handlers.pledges.buttons import (
     RATING_CODES,
     FormAction,
@@ -23,19 +24,23 @@ from handlers.pledges.buttons import (
     ReviewChoice,
 )
 
-STATUS_NAMES = {
-    PledgeStatus.draft: N_("draft, not submitted yet"),
-    PledgeStatus.submitted: N_("waiting for review"),
-    PledgeStatus.approved: N_("approved"),
-    PledgeStatus.returned: N_("returned for changes"),
-}
+STATUS_NAMES = labels(
+    {
+        PledgeStatus.draft: N_("draft, not submitted yet"),
+        PledgeStatus.submitted: N_("waiting for review"),
+        PledgeStatus.approved: N_("approved"),
+        PledgeStatus.returned: N_("returned for changes"),
+    }
+)
 
-RATING_NAMES = {
-    PledgeRating.excellent: N_("Excellent"),
-    PledgeRating.satisfactory: N_("Satisfactory"),
-    PledgeRating.basic: N_("Basically satisfactory"),
-    PledgeRating.unsatisfactory: N_("Unsatisfactory"),
-}
+RATING_NAMES = labels(
+    {
+        PledgeRating.excellent: N_("Excellent"),
+        PledgeRating.satisfactory: N_("Satisfactory"),
+        PledgeRating.basic: N_("Basically satisfactory"),
+        PledgeRating.unsatisfactory: N_("Unsatisfactory"),
+    }
+)
 
 # Raw characters per line of a long text, so that even fully escaped ("&" → "&amp;") a
 # line stays far below Telegram's limit and a split never cuts through an entity.
@@ -348,12 +353,10 @@ def overview(t: Translator, rows: Sequence[svc.Coverage]) -> list[str]:
             "",
             coverage_line(t, cov),
             t._(
-                "Ratings: Excellent {e} · Satisfactory {s} · Basically satisfactory {b} · "
-                "Unsatisfactory {u} · not rated {none}",
-                e=ratings[PledgeRating.excellent],
-                s=ratings[PledgeRating.satisfactory],
-                b=ratings[PledgeRating.basic],
-                u=ratings[PledgeRating.unsatisfactory],
+                "Ratings: {counts} · not rated {none}",
+                counts=" · ".join(
+                    f"{t.label(name)} {ratings[r]}" for r, name in RATING_NAMES.items()
+                ),
                 none=cov.unrated,
             ),
         ]

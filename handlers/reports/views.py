@@ -6,12 +6,12 @@ import html
 import re
 
 from bot.i18n import N_, Translator
-from bot.models import HealthLevel, LeaveStatus, MeetingKind, PledgeRating, PledgeStatus
+from bot.models import HealthLevel, MeetingKind
 from bot.services.periods import Period
 from bot.services.reports import Report, Scope
 from bot.services.reports.oversight_glue import BranchStanding, OversightSection
 from handlers.meetings.views import kind_name
-from handlers.oversight.health_views import finding_text
+from handlers.oversight.health_views import LEVELS, finding_text
 from handlers.reports.charts import Bar, Chart, Panel, tone_of
 from handlers.shape import Refusals
 
@@ -24,11 +24,7 @@ REFUSALS = Refusals(
         ),
     }
 )
-LEVEL_NAMES = {  # /warnings' words (core.po: both capabilities use them)
-    HealthLevel.green: N_("OK"),
-    HealthLevel.yellow: N_("Watch"),
-    HealthLevel.red: N_("Warning"),
-}
+LEVEL_NAMES = {level: name for level, (_icon, name) in LEVELS.items()}  # /warnings' words
 LEVEL_TONES = {HealthLevel.green: "good", HealthLevel.yellow: "fair", HealthLevel.red: "poor"}
 SHOWN_LEVELS = (HealthLevel.red, HealthLevel.yellow, HealthLevel.green)
 OUTCOME_NAMES = {
@@ -37,23 +33,6 @@ OUTCOME_NAMES = {
     "absent": N_("absent"),
     "attending": N_("will attend"),
     "no_answer": N_("no answer"),
-}
-LEAVE_NAMES = {
-    LeaveStatus.pending: N_("waiting for approval"),
-    LeaveStatus.approved: N_("leave: approved"),
-    LeaveStatus.rejected: N_("leave: not approved"),
-}
-PLEDGE_NAMES = {
-    PledgeStatus.draft: N_("draft"),
-    PledgeStatus.submitted: N_("submitted, to review"),
-    PledgeStatus.approved: N_("approved"),
-    PledgeStatus.returned: N_("returned"),
-}
-RATING_NAMES = {
-    PledgeRating.excellent: N_("excellent"),
-    PledgeRating.satisfactory: N_("satisfactory"),
-    PledgeRating.basic: N_("basically satisfactory"),
-    PledgeRating.unsatisfactory: N_("unsatisfactory"),
 }
 TOP = 10
 MAX_BARS = 40  # per panel: the picture stays within Telegram's 10,000 px (width + height)

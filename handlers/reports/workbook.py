@@ -19,8 +19,9 @@ from bot.models import MeetingKind
 from bot.services.reports import records
 from bot.services.reports.oversight_glue import BranchStanding, CalendarEntry, OversightSection
 from bot.services.reports.training_glue import TrainingRow
-from handlers.meetings.views import kind_name
+from handlers.meetings.views import LEAVE_NAMES, kind_name
 from handlers.notices.views import plain
+from handlers.pledges import views as pledges
 from handlers.reports import views, xlsx
 from handlers.training.views import ROLES  # /hours' words for whose target
 
@@ -85,7 +86,7 @@ def _attendance(t: Translator) -> Callable[[records.AttendanceRow], Sequence[Any
     360,000 rows)."""
     kinds = {k: kind_name(t, k) for k in MeetingKind}
     outcomes = {k: t.label(v) for k, v in views.OUTCOME_NAMES.items()}
-    leaves = {k.value: t.label(v) for k, v in views.LEAVE_NAMES.items()}  # by stored word
+    leaves = {k.value: t.label(v) for k, v in LEAVE_NAMES.items()}  # by stored word
     yes, no = t.label("yes"), t.label("no")
 
     def row(r: records.AttendanceRow) -> Sequence[Any]:
@@ -104,7 +105,7 @@ def _as_is(r: Sequence[Any]) -> Sequence[Any]:
 
 
 def _pledge(t: Translator, r: records.PledgeRow) -> list[Any]:
-    status = _label(t, views.PLEDGE_NAMES, r.status) if r.status else t.label("not started")
+    status = _label(t, pledges.STATUS_NAMES, r.status) if r.status else t.label("not started")
     return [
         r.branch,
         r.member,
@@ -112,7 +113,7 @@ def _pledge(t: Translator, r: records.PledgeRow) -> list[Any]:
         status,
         r.post or "",
         r.submitted_at,
-        _label(t, views.RATING_NAMES, r.rating),
+        _label(t, pledges.RATING_NAMES, r.rating),
         r.rating_comment or "",
     ]
 

@@ -17,6 +17,7 @@ from bot.services.requests import (
     RequestRates,
 )
 from handlers.home.views import command_button, period_row
+from handlers.labels import labels
 from handlers.paging import Page, paged_keyboard
 from handlers.requests.buttons import (
     Act,
@@ -29,24 +30,30 @@ from handlers.requests.buttons import (
 )
 from handlers.shape import Refusals
 
-KINDS = {
-    RequestKind.issue: N_("Request"),
-    RequestKind.suggestion: N_("Suggestion"),
-    RequestKind.help: N_("Help needed"),
-}
-STATES = {
-    RequestState.submitted: N_("waiting to be accepted"),
-    RequestState.accepted: N_("accepted"),
-    RequestState.forwarded: N_("forwarded to the committee"),
-    RequestState.resolved: N_("resolved, waiting for your rating"),
-    RequestState.reopened: N_("reopened"),
-    RequestState.closed: N_("closed"),
-}
-RATINGS = {
-    RequestRating.satisfied: N_("Satisfied"),
-    RequestRating.fair: N_("Fairly satisfied"),
-    RequestRating.dissatisfied: N_("Dissatisfied"),
-}
+KINDS = labels(
+    {
+        RequestKind.issue: N_("Request"),
+        RequestKind.suggestion: N_("Suggestion"),
+        RequestKind.help: N_("Help needed"),
+    }
+)
+STATES = labels(
+    {
+        RequestState.submitted: N_("waiting to be accepted"),
+        RequestState.accepted: N_("accepted"),
+        RequestState.forwarded: N_("forwarded to the committee"),
+        RequestState.resolved: N_("resolved, waiting for your rating"),
+        RequestState.reopened: N_("reopened"),
+        RequestState.closed: N_("closed"),
+    }
+)
+RATINGS = labels(
+    {
+        RequestRating.satisfied: N_("Satisfied"),
+        RequestRating.fair: N_("Fairly satisfied"),
+        RequestRating.dissatisfied: N_("Dissatisfied"),
+    }
+)
 ACT_ORDER: tuple[Literal["accept", "resolve", "forward", "take"], ...] = (
     "accept",
     "resolve",

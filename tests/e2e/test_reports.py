@@ -194,7 +194,7 @@ async def test_export_matches_the_database_cell_by_cell(h: Harness) -> None:
     assert got == {
         "阳光支部书记": ("出席", None, None, local(AT), "否"),
         "=SUM(A1)": ("出席", None, None, local(AT + timedelta(minutes=10)), "是"),
-        "阳光支部党员2": ("请假", "@出差", "请假已批准", None, None),
+        "阳光支部党员2": ("请假", "@出差", "已批准", None, None),
         "阳光支部党员3": ("缺席", None, None, None, None),
     }
     study = list(wb["学习"].values)[1:]
