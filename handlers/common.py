@@ -15,6 +15,7 @@ from bot.delivery.message import Button, Keyboard, OutgoingMessage
 from bot.i18n import Translator, locale_from_telegram
 from bot.models import MediaFile, Member, MemberStatus, Role
 from bot.services import org
+from bot.services.fanout import SentFile
 from handlers.callbacks import CallbackData
 
 
@@ -77,15 +78,15 @@ async def load_actor(session: AsyncSession, update: Update, context: BotContext)
     return Actor(user.id, member, translator_for(context, member, user.language_code))
 
 
-def attached_file(update: Update) -> tuple[str, str] | None:
-    """The (file_id, "photo" | "document") a person sent, the largest photo size first."""
+def attached_file(update: Update) -> SentFile | None:
+    """The photo (its largest size) or document a person sent, if any."""
     message = update.effective_message
     if message is None:
         return None
     if message.photo:
-        return message.photo[-1].file_id, "photo"
+        return SentFile(message.photo[-1].file_id, "photo")
     if message.document is not None:
-        return message.document.file_id, "document"
+        return SentFile(message.document.file_id, "document")
     return None
 
 
@@ -130,6 +131,21 @@ async def reply_document(
         context.bot,
         chat_id_of(update),
         OutgoingMessage(text=caption, media_kind="document"),
+        media=media,
+    )
+
+
+async def reply_sent_file(
+    update: Update, context: BotContext, caption: str, file: SentFile
+) -> Message:
+    """Send back a file a person once sent the bot, by Telegram's file_id (no upload)."""
+    media = MediaFile(
+        filename="", content=b"", telegram_file_id=file.file_id, created_at=context.clock.now()
+    )
+    return await sender.send(
+        context.bot,
+        chat_id_of(update),
+        OutgoingMessage(text=caption, media_kind=file.kind),
         media=media,
     )
 

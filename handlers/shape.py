@@ -46,6 +46,7 @@ from bot.i18n import N_, Translator, escape
 from bot.models import FormState, Member, Role
 from bot.services import forms
 from bot.services.errors import Refused
+from bot.services.fanout import SentFile
 from handlers import common
 from handlers.callbacks import CallbackData
 from handlers.common import Actor
@@ -221,6 +222,9 @@ class Turn(Generic[D]):
 
     async def reply_document(self, filename: str, content: bytes, caption: str = "") -> Message:
         return await common.reply_document(self.update, self.context, filename, content, caption)
+
+    async def reply_file(self, caption: str, file: SentFile) -> Message:
+        return await common.reply_sent_file(self.update, self.context, caption, file)
 
     async def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         """Answer the press (a toast, or an alert); the decorator answers if you don't."""

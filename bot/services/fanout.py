@@ -46,17 +46,36 @@ class Change(Generic[EventT, CardT]):
     attachment: Attachment | None = None
 
 
+MEDIA_KINDS = ("photo", "document")
+
+
+@dataclass(frozen=True, slots=True)
+class SentFile:
+    """A photo or document a person sent the bot, kept by Telegram's file_id."""
+
+    file_id: str
+    kind: str  # one of MEDIA_KINDS
+
+    @classmethod
+    def of(cls, file_id: object, kind: object) -> SentFile | None:
+        """From stored columns or form data: none without an id; the id cut to its column
+        (255), any kind but a photo sent on as a document."""
+        if not file_id:
+            return None
+        return cls(str(file_id)[:255], str(kind) if kind in MEDIA_KINDS else "document")
+
+
 async def attachment(
-    session: AsyncSession, *, file_id: str | None, media_kind: str | None, now: datetime
+    session: AsyncSession, *, file: SentFile | None, now: datetime
 ) -> Attachment | None:
     """A media row carrying only the file_id: the outbox sends it on without uploading."""
-    if not file_id:
+    if file is None:
         return None
-    media = MediaFile(filename="", content=b"", telegram_file_id=file_id, created_at=now)
+    media = MediaFile(filename="", content=b"", telegram_file_id=file.file_id, created_at=now)
     session.add(media)
     await session.flush()
     assert media.id is not None
-    return Attachment(media.id, media_kind or "document")
+    return Attachment(media.id, file.kind)
 
 
 async def send(

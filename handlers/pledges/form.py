@@ -50,16 +50,8 @@ async def _ask(turn: Turn[Any], step: str) -> None:
 
 async def show_preview(turn: Turn[Any], state: FormState) -> None:
     """Show the whole pledge with 提交 / 修改 / 取消; keeps a first pledge as a draft."""
-    d = state.data
-    card = await svc.draft(
-        turn.s,
-        member=turn.member,
-        post=d["post"],
-        duties=d["duties"],
-        commitments=d["commitments"],
-        now=turn.now,
-        tz=turn.settings.tz,
-    )
+    text, tz = svc.PledgeText.of(state.data), turn.settings.tz
+    card = await svc.draft(turn.s, member=turn.member, text=text, now=turn.now, tz=tz)
     await turn.advance_form(state, "preview")
     await turn.commit()
     lines, keyboard = views.preview(turn.t, card)
@@ -200,14 +192,11 @@ async def _not_at_preview(turn: Turn[FormAction]) -> None:
 
 
 async def _submit(turn: Turn[FormAction], state: FormState) -> None:
-    d = state.data
     try:
         done = await svc.submit(
             turn.s,
             member=turn.member,
-            post=d.get("post", ""),
-            duties=d.get("duties", ""),
-            commitments=d.get("commitments", []),
+            text=svc.PledgeText.of(state.data),
             now=turn.now,
             tz=turn.settings.tz,
             compose=turn.per_language(messages.heads_up),

@@ -7,6 +7,7 @@ from bot.models.requests import TEXT_MAX
 from bot.services import forms
 from bot.services import requests as svc
 from bot.services.errors import Refused
+from bot.services.fanout import SentFile
 from handlers.common import attached_file
 from handlers.requests import news, views
 from handlers.requests.buttons import AskStep, ChooseKind
@@ -60,7 +61,7 @@ async def ask_file(turn: Turn[None], state: FormState) -> None:
     message, found = turn.update.effective_message, attached_file(turn.update)
     if message is None or found is None:
         return
-    data: dict[str, object] = {"file_id": found[0], "media_kind": found[1]}
+    data: dict[str, object] = {"file_id": found.file_id, "media_kind": found.kind}
     if message.caption:
         data["text"] = svc.validate_text(message.caption)
     if data.get("text") or state.data.get("text"):
@@ -87,8 +88,7 @@ async def ask_step(turn: Turn[AskStep]) -> None:
         actor=turn.member,
         kind=RequestKind(str(data.get("kind"))),
         text=str(data.get("text") or ""),
-        file_id=str(data["file_id"]) if data.get("file_id") else None,
-        media_kind=str(data.get("media_kind") or "") or None,
+        file=SentFile.of(data.get("file_id"), data.get("media_kind")),
         limits=svc.Limits.from_settings(turn.settings),
         compose=news.composer_of(turn.context),
         now=turn.now,

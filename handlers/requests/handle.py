@@ -22,11 +22,14 @@ RETYPE = frozenset({"reply_empty", "reply_too_long", "reason_empty", "reason_too
 async def act(turn: Turn[Act]) -> None:
     """受理 / 接手办理 at once; 办结 and 转交党委 ask for the reply or the reason."""
     request_id, action = turn.data.request_id, svc.Action(turn.data.action)
-    compose = news.composer_of(turn.context)
     if action in (svc.Action.accept, svc.Action.take):
-        do = svc.accept if action == svc.Action.accept else svc.take_over
-        outcome = await do(
-            turn.s, actor=turn.member, request_id=request_id, compose=compose, now=turn.now
+        outcome = await svc.accept(
+            turn.s,
+            actor=turn.member,
+            request_id=request_id,
+            take_over=action == svc.Action.take,
+            compose=news.composer_of(turn.context),
+            now=turn.now,
         )
         await turn.commit()
         await turn.answer(turn.t.label("Done."))
@@ -73,9 +76,7 @@ async def reply_file(turn: Turn[None], state: FormState) -> None:
     message, found = turn.update.effective_message, attached_file(turn.update)
     if message is None or found is None:
         return
-    outcome = await _finish(
-        turn, state, reply=message.caption or "", file_id=found[0], media_kind=found[1]
-    )
+    outcome = await _finish(turn, state, reply=message.caption or "", file=found)
     await turn.reply(views.resolved(turn.t, outcome))
 
 

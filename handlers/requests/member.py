@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.delivery import sender
-from bot.delivery.message import OutgoingMessage
-from bot.models import FormState, MediaFile, RequestRating, Role
+from bot.models import FormState, RequestRating, Role
 from bot.services import requests as svc
 from bot.services.errors import Refused
-from handlers.common import chat_id_of
+from bot.services.fanout import SentFile
 from handlers.paging import page_of
 from handlers.requests import news, stats, views
 from handlers.requests.buttons import ListPage, OpenRequest, Rate, ShowFile
@@ -78,21 +76,16 @@ async def open_request(turn: Turn[OpenRequest]) -> None:
 async def show_file(turn: Turn[ShowFile]) -> None:
     """The attachment again, sent by Telegram's file_id."""
     request = await svc.load(turn.s, actor=turn.member, request_id=turn.data.request_id)
-    ask = turn.data.which == "ask"
-    file_id = request.file_id if ask else request.reply_file_id
-    kind = request.media_kind if ask else request.reply_media_kind
-    if not file_id:
+    if turn.data.which == "ask":
+        file = SentFile.of(request.file_id, request.media_kind)
+    else:
+        file = SentFile.of(request.reply_file_id, request.reply_media_kind)
+    if file is None:
         raise Refused("unknown_request")
     card = await svc.detail(turn.s, actor=turn.member, request_id=turn.data.request_id)
-    media = MediaFile(filename="", content=b"", telegram_file_id=file_id, created_at=turn.now)
     caption = turn.t._("📎 Attachment of {title}", title=views.Html(views.title(turn.t, card)))
     await turn.answer()
-    await sender.send(
-        turn.context.bot,
-        chat_id_of(turn.update),
-        OutgoingMessage(text=caption, media_kind=kind or "document"),
-        media=media,
-    )
+    await turn.reply_file(caption, file)
 
 
 @handler(roles=MEMBERS, button=Rate, refusals=views.REFUSALS)

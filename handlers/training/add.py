@@ -105,7 +105,7 @@ async def certificate(turn: Turn[None], state: FormState) -> None:
     """A photo or document of the certificate, kept by file_id."""
     found = attached_file(turn.update)
     if found is not None:
-        await _preview(turn, state, file_id=found[0], media_kind=found[1])
+        await _preview(turn, state, file_id=found.file_id, media_kind=found.kind)
 
 
 @handler(roles=MEMBERS, button=AddStep, refusals=views.REFUSALS)
@@ -139,7 +139,7 @@ async def add_step(turn: Turn[AddStep]) -> None:
             hours_tenths=int(d["hours_tenths"]),
             organiser=str(d["organiser"]),
             secretary_training=bool(d.get("secretary_training")),
-            file_id=str(d["file_id"]) if d.get("file_id") else None,
+            file_id=str(d.get("file_id") or "") or None,
             media_kind=str(d.get("media_kind") or "") or None,
         ),
         compose=news.record_news_of(turn.context),

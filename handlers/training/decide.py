@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from bot.delivery import sender
-from bot.delivery.message import OutgoingMessage
-from bot.models import FormState, MediaFile, Member
+from bot.models import FormState, Member
 from bot.services import training as svc
 from bot.services.training.records import card_of, may_decide, visible
-from handlers.common import chat_id_of
 from handlers.shape import JOINED, LEADERS, Form, Turn, closing_form, form_step, handler
 from handlers.training import news, views
 from handlers.training.buttons import Decide, OpenRecord, ShowCertificate
@@ -73,18 +70,9 @@ async def return_comment(turn: Turn[None], state: FormState) -> None:
 @handler(roles=JOINED, button=ShowCertificate, refusals=views.REFUSALS)
 async def show_certificate(turn: Turn[ShowCertificate]) -> None:
     """The certificate again, sent by Telegram's file_id."""
-    file_id, kind = await svc.certificate(turn.s, actor=turn.member, record_id=turn.data.record_id)
-    media = MediaFile(filename="", content=b"", telegram_file_id=file_id, created_at=turn.now)
+    file = await svc.certificate(turn.s, actor=turn.member, record_id=turn.data.record_id)
     await turn.answer()
-    await sender.send(
-        turn.context.bot,
-        chat_id_of(turn.update),
-        OutgoingMessage(
-            text=turn.t._("📎 Certificate of record #{id}", id=turn.data.record_id),
-            media_kind=kind,
-        ),
-        media=media,
-    )
+    await turn.reply_file(turn.t._("📎 Certificate of record #{id}", id=turn.data.record_id), file)
 
 
 RETURN_FORM = Form(RETURN, steps={"comment": return_comment})

@@ -146,7 +146,7 @@ async def test_review_cycle_keeps_every_version_and_who_did_what(engine: AsyncEn
     now = START
     async with sessions() as s:
         first = await svc.submit(
-            s, member=member, post="会长", duties="主持", commitments=["一"], now=now, tz=TZ
+            s, member=member, text=svc.PledgeText("会长", "主持", ["一"]), now=now, tz=TZ
         )
         await s.commit()
         pid = first.pledge.id
@@ -167,10 +167,10 @@ async def test_review_cycle_keeps_every_version_and_who_did_what(engine: AsyncEn
     later = now + timedelta(hours=2)
     async with sessions() as s:
         again = await svc.submit(
-            s, member=member, post="会长", duties="主持", commitments=["一", "二"], now=later, tz=TZ
+            s, member=member, text=svc.PledgeText("会长", "主持", ["一", "二"]), now=later, tz=TZ
         )
         same = await svc.submit(
-            s, member=member, post="会长", duties="主持", commitments=["一", "二"], now=later, tz=TZ
+            s, member=member, text=svc.PledgeText("会长", "主持", ["一", "二"]), now=later, tz=TZ
         )
         assert (again.resubmitted, same.duplicate) == (True, True)
         await s.commit()
@@ -185,7 +185,7 @@ async def test_review_cycle_keeps_every_version_and_who_did_what(engine: AsyncEn
             await reviewed(s, APPROVED, actor=secretary, pledge_id=pid, version=2, now=later)
         with pytest.raises(Refused, match="already_approved"):
             await svc.submit(
-                s, member=member, post="x", duties="y", commitments=["z"], now=later, tz=TZ
+                s, member=member, text=svc.PledgeText("x", "y", ["z"]), now=later, tz=TZ
             )
         _, changed = await svc.rate(
             s,
@@ -232,12 +232,12 @@ async def test_form_list_is_checked_again_on_submit(engine: AsyncEngine) -> None
         ):
             with pytest.raises(Refused) as exc:
                 await svc.submit(
-                    s, member=member, post="p", duties="d", commitments=bad, now=START, tz=TZ
+                    s, member=member, text=svc.PledgeText("p", "d", bad), now=START, tz=TZ
                 )
             assert exc.value.code == code
         # A commitment that itself starts with a number survives being stored and resubmitted.
         done = await svc.submit(
-            s, member=member, post="p", duties="d", commitments=["1. 再讲一遍"], now=START, tz=TZ
+            s, member=member, text=svc.PledgeText("p", "d", ["1. 再讲一遍"]), now=START, tz=TZ
         )
         assert done.pledge.commitments == ["1. 再讲一遍"]
 
@@ -262,10 +262,10 @@ async def test_review_is_never_ones_own_and_secretaries_go_to_the_committee(
         admin = Member(telegram_user_id=9, name="党委", role=Role.admin, joined_at=START)
         s.add(admin)
         own = await svc.submit(
-            s, member=secretary, post="书记", duties="全面", commitments=["一"], now=START, tz=TZ
+            s, member=secretary, text=svc.PledgeText("书记", "全面", ["一"]), now=START, tz=TZ
         )
         theirs = await svc.submit(
-            s, member=member, post="会长", duties="主持", commitments=["一"], now=START, tz=TZ
+            s, member=member, text=svc.PledgeText("会长", "主持", ["一"]), now=START, tz=TZ
         )
         await s.commit()
         await s.refresh(admin)
@@ -298,7 +298,7 @@ async def test_last_years_returned_pledge_stays_current_through_january(
     december = START.replace(month=12, day=20)
     async with sessions() as s:
         first = await svc.submit(
-            s, member=member, post="会长", duties="主持", commitments=["一"], now=december, tz=TZ
+            s, member=member, text=svc.PledgeText("会长", "主持", ["一"]), now=december, tz=TZ
         )
         assert first.pledge.id is not None
         await reviewed(
@@ -319,7 +319,7 @@ async def test_last_years_returned_pledge_stays_current_through_january(
         assert (carried.year, carried.status) == (2026, PledgeStatus.returned)
         assert await svc.current(s, member=member, now=january + timedelta(days=31), tz=TZ) is None
         again = await svc.submit(
-            s, member=member, post="会长", duties="主持", commitments=["二"], now=january, tz=TZ
+            s, member=member, text=svc.PledgeText("会长", "主持", ["二"]), now=january, tz=TZ
         )
         assert (again.pledge.id, again.pledge.year, again.resubmitted) == (
             first.pledge.id,

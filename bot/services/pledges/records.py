@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -16,6 +17,20 @@ from bot.services.periods import local_today
 # Last year's pledge still open (returned, or waiting for review) stays the member's pledge
 # through January while none of the new year exists: one returned in December can be fixed.
 CARRIED_OVER = (PledgeStatus.returned, PledgeStatus.submitted)
+
+
+@dataclass(frozen=True, slots=True)
+class PledgeText:
+    """What the member wrote in the form: 岗位, 职责 and the 承诺 items, as typed."""
+
+    post: str
+    duties: str
+    commitments: Sequence[str]
+
+    @classmethod
+    def of(cls, data: Mapping[str, Any]) -> PledgeText:
+        """From the form's saved answers (a field not reached yet is empty)."""
+        return cls(data.get("post", ""), data.get("duties", ""), data.get("commitments", []))
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -14,7 +13,7 @@ from bot.services import access, org
 from bot.services.errors import Refused
 from bot.services.pledges import rules
 from bot.services.pledges.fanout import Compose, tell
-from bot.services.pledges.records import Card, branch_name, card, current, event
+from bot.services.pledges.records import Card, PledgeText, branch_name, card, current, event
 
 PLEDGERS = (Role.member, Role.secretary)
 
@@ -56,9 +55,7 @@ async def draft(
     session: AsyncSession,
     *,
     member: Member | None,
-    post: str,
-    duties: str,
-    commitments: Sequence[str],
+    text: PledgeText,
     now: datetime,
     tz: ZoneInfo,
 ) -> Card:
@@ -70,12 +67,13 @@ async def draft(
     pledge = await current(session, member=pledger, now=now, tz=tz)
     if pledge is None or pledge.status == PledgeStatus.draft:
         pledge = pledge or _new(pledger, now=now, tz=tz)
-        pledge.post, pledge.duties, pledge.commitments = post, duties, list(commitments)
+        pledge.post, pledge.duties = text.post, text.duties
+        pledge.commitments = list(text.commitments)
         pledge.updated_at = now
         session.add(pledge)
         await session.flush()
     branch = await branch_name(session, pledger)
-    return Card(pledger.name, branch, pledge.year, post, duties, list(commitments))
+    return Card(pledger.name, branch, pledge.year, text.post, text.duties, list(text.commitments))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +90,7 @@ async def submit(
     session: AsyncSession,
     *,
     member: Member | None,
-    post: str,
-    duties: str,
-    commitments: Sequence[str],
+    text: PledgeText,
     now: datetime,
     tz: ZoneInfo,
     compose: Compose[Card] | None = None,
@@ -105,21 +101,21 @@ async def submit(
     secretaries for a member's pledge, the admins (the committee) for a secretary's.
     """
     pledger = access.require(member, *PLEDGERS, in_branch=True)
-    text = (rules.validate_post(post), rules.validate_duties(duties))
-    items = rules.validate_commitments(commitments)
+    checked = (rules.validate_post(text.post), rules.validate_duties(text.duties))
+    items = rules.validate_commitments(text.commitments)
     pledge = await _editable(session, pledger, now=now, tz=tz, lock=True)
     branch = await branch_name(session, pledger)
     by_committee = pledger.role == Role.secretary
     if (
         pledge is not None
         and pledge.status == PledgeStatus.submitted
-        and (pledge.post, pledge.duties, pledge.commitments) == (*text, items)
+        and (pledge.post, pledge.duties, pledge.commitments) == (*checked, items)
     ):
         shown = card(pledge, name=pledger.name, branch=branch)
         return Submitted(pledge, True, pledge.version > 1, shown, by_committee=by_committee)
     pledge = pledge or _new(pledger, now=now, tz=tz)
     resubmitted = pledge.version > 0
-    await _record_version(session, pledge, pledger, text=text, items=items, now=now)
+    await _record_version(session, pledge, pledger, text=checked, items=items, now=now)
     shown = card(pledge, name=pledger.name, branch=branch)
     told = 0
     if compose is not None:

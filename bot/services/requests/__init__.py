@@ -19,7 +19,6 @@ from bot.services.requests.flow import (
     rate,
     resolve,
     submit,
-    take_over,
     validate_text,
 )
 from bot.services.requests.notify import Change, Compose, Event
@@ -58,7 +57,6 @@ __all__ = [
     "rates_by_branch",
     "resolve",
     "submit",
-    "take_over",
     "total",
     "validate_text",
 ]

@@ -9,18 +9,8 @@ from enum import StrEnum
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.models import (
-    Branch,
-    Member,
-    MemberStatus,
-    Request,
-    RequestEvent,
-    RequestKind,
-    RequestRating,
-    RequestState,
-    Role,
-)
-from bot.models.requests import OPEN_STATES
+from bot.models import Branch, Member, MemberStatus, Request, RequestEvent, Role
+from bot.models.requests import OPEN_STATES, RequestKind, RequestRating, RequestState
 from bot.services import access
 from bot.services.rows import copy_of
 

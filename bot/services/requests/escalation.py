@@ -71,7 +71,7 @@ async def escalate_due(
             session, admins, kind=CLAIM_KIND, subject=subject, slot=slot, now=now
         )
         media = await fanout.attachment(
-            session, file_id=request.file_id, media_kind=request.media_kind, now=now
+            session, file=fanout.SentFile.of(request.file_id, request.media_kind), now=now
         )
         told = (
             await tell(

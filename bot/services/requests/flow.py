@@ -18,25 +18,16 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.config import Settings
-from bot.models import (
-    Member,
-    Request,
-    RequestEvent,
-    RequestKind,
-    RequestRating,
-    RequestState,
-    Role,
-)
-from bot.models.requests import REASON_MAX, TEXT_MAX
+from bot.models import Member, Request, RequestEvent, Role
+from bot.models.requests import REASON_MAX, TEXT_MAX, RequestKind, RequestRating, RequestState
 from bot.services import access, fanout
 from bot.services.errors import Refused
-from bot.services.fanout import Attachment
+from bot.services.fanout import Attachment, SentFile
 from bot.services.requests import notify
 from bot.services.requests.cards import Action, Card, actions_for, card_of, may_see
 from bot.services.requests.notify import Change, Compose, Event
 from bot.services.requests.workdays import add_working_days
 
-MEDIA_KINDS = ("photo", "document")
 RAISERS = (Role.member, Role.secretary)
 
 
@@ -81,12 +72,6 @@ def validate_text(text: str, *, code: str = "text", limit: int = TEXT_MAX) -> st
     if len(text) > limit:
         raise Refused(f"{code}_too_long", length=len(text), limit=limit)
     return text
-
-
-def _media(file_id: str | None, media_kind: str | None) -> tuple[str | None, str | None]:
-    if not file_id:
-        return None, None
-    return file_id[:255], media_kind if media_kind in MEDIA_KINDS else "document"
 
 
 def _event(
@@ -143,8 +128,7 @@ async def submit(
     actor: Member | None,
     kind: RequestKind,
     text: str,
-    file_id: str | None = None,
-    media_kind: str | None = None,
+    file: SentFile | None = None,
     limits: Limits,
     compose: Compose,
     now: datetime,
@@ -154,7 +138,6 @@ async def submit(
     assert member.branch_id is not None
     assert member.id is not None
     text = validate_text(text)
-    file_id, media_kind = _media(file_id, media_kind)
     request = await _insert_numbered(
         session,
         Request(
@@ -163,8 +146,8 @@ async def submit(
             member_id=member.id,
             kind=kind,
             text=text,
-            file_id=file_id,
-            media_kind=media_kind,
+            file_id=file.file_id if file else None,
+            media_kind=file.kind if file else None,
             created_at=now,
             accept_due_at=limits.accept_due(now),
             resolve_due_at=limits.resolve_due(now),
@@ -177,7 +160,7 @@ async def submit(
     ]
     if not recipients:  # the member is the branch's only secretary: the committee handles it
         recipients = await notify.admins(session)
-    media = await fanout.attachment(session, file_id=file_id, media_kind=media_kind, now=now)
+    media = await fanout.attachment(session, file=file, now=now)
     return await tell(session, request, Event.new, recipients, media, compose, now, member)
 
 
@@ -250,30 +233,24 @@ async def accept(
     *,
     actor: Member | None,
     request_id: int,
+    take_over: bool = False,
     compose: Compose,
     now: datetime,
 ) -> Outcome:
-    """受理: the actor handles it from now on; the member is told who."""
-    request, actor, before = await _acting(session, actor, request_id, Action.accept)
-    request.state, request.handler_id, request.accepted_at = RequestState.accepted, actor.id, now
-    request.responded_at = request.responded_at or now
-    _event(session, request, actor=actor, action="accepted", before=before, now=now)
-    return await _tell_member(session, request, Event.accepted, actor, compose, now)
+    """受理: the actor handles it from now on; the member is told who.
 
-
-async def take_over(
-    session: AsyncSession,
-    *,
-    actor: Member | None,
-    request_id: int,
-    compose: Compose,
-    now: datetime,
-) -> Outcome:
-    """An admin takes over a request a secretary handles (after an escalation, say)."""
-    request, actor, before = await _acting(session, actor, request_id, Action.take)
+    With `take_over`, 接手办理: an admin takes over a request a secretary handles (after
+    an escalation, say); the branch's secretaries are told too.
+    """
+    action = Action.take if take_over else Action.accept
+    request, actor, before = await _acting(session, actor, request_id, action)
     request.handler_id = actor.id
-    request.accepted_at = request.accepted_at or now
     request.responded_at = request.responded_at or now
+    if not take_over:
+        request.state, request.accepted_at = RequestState.accepted, now
+        _event(session, request, actor=actor, action="accepted", before=before, now=now)
+        return await _tell_member(session, request, Event.accepted, actor, compose, now)
+    request.accepted_at = request.accepted_at or now
     _event(session, request, actor=actor, action="taken_over", before=before, now=now)
     people = [await _member(session, request)]
     people += [s for s in await notify.secretaries(session, request.branch_id) if s.id != actor.id]
@@ -299,7 +276,7 @@ async def forward(
         session, request, actor=actor, action="forwarded", before=before, now=now, comment=reason
     )
     media = await fanout.attachment(
-        session, file_id=request.file_id, media_kind=request.media_kind, now=now
+        session, file=SentFile.of(request.file_id, request.media_kind), now=now
     )
     admins = await notify.admins(session)
     outcome = await tell(session, request, Event.forwarded, admins, media, compose, now, actor)
@@ -313,15 +290,15 @@ async def resolve(
     actor: Member | None,
     request_id: int,
     reply: str,
-    file_id: str | None = None,
-    media_kind: str | None = None,
+    file: SentFile | None = None,
     compose: Compose,
     now: datetime,
 ) -> Outcome:
     """办结 with a reply (and optionally a file): the member is told and asked to rate."""
     request, actor, before = await _acting(session, actor, request_id, Action.resolve)
     reply = validate_text(reply, code="reply")
-    request.reply_file_id, request.reply_media_kind = _media(file_id, media_kind)
+    if file is not None:
+        request.reply_file_id, request.reply_media_kind = file.file_id, file.kind
     request.state, request.resolved_at, request.reply = RequestState.resolved, now, reply
     request.handler_id = request.handler_id or actor.id
     _event(session, request, actor=actor, action="resolved", before=before, now=now, comment=reply)
@@ -407,7 +384,7 @@ async def _tell_member(
     media = None
     if event == Event.resolved:
         media = await fanout.attachment(
-            session, file_id=request.reply_file_id, media_kind=request.reply_media_kind, now=now
+            session, file=SentFile.of(request.reply_file_id, request.reply_media_kind), now=now
         )
     member = await _member(session, request)
     people = [member] if member.id != actor.id else []

@@ -19,7 +19,7 @@ from bot.models import Branch, Member, RecordState, Role, TrainingRecord
 from bot.models.training import COMMENT_MAX, ORGANISER_MAX, TITLE_MAX
 from bot.services import access, audit, fanout, org
 from bot.services.errors import Refused
-from bot.services.fanout import attachment
+from bot.services.fanout import SentFile, attachment
 from bot.services.rows import copy_of
 
 
@@ -140,33 +140,27 @@ async def submit(
     """Record the draft as pending and tell whoever decides it (with the certificate)."""
     member = access.require(actor, Role.member, Role.secretary, in_branch=True)
     assert member.branch_id is not None
-    file_id = (draft.file_id or None) and draft.file_id[:255]
-    kept = replace(draft, file_id=file_id, media_kind=draft.media_kind if file_id else None)
+    file = SentFile.of(draft.file_id, draft.media_kind)
+    kept = replace(
+        draft, file_id=file.file_id if file else None, media_kind=file.kind if file else None
+    )
     record = TrainingRecord(
         **asdict(kept), member_id=member.id or 0, branch_id=member.branch_id, created_at=now
     )
     session.add(record)
     await session.flush()
     card = await card_of(session, record)
-    file = await attachment(session, file_id=record.file_id, media_kind=record.media_kind, now=now)
+    media = await attachment(session, file=file, now=now)
     told = await fanout.send(
         session,
         capability="training",
         recipients=await deciders(session, member),
-        change=News(Event.submitted, card, file),
+        change=News(Event.submitted, card, media),
         compose=compose,
         now=now,
         actor_id=member.id,
     )
     return Outcome(card, told)
-
-
-async def visible(session: AsyncSession, *, actor: Member | None, record_id: int) -> TrainingRecord:
-    """A record its owner or someone who may decide it can see."""
-    record, owner = await _owned(session, await session.get(TrainingRecord, record_id))
-    if actor is None or (actor.id != owner.id and not may_decide(actor, owner)):
-        raise Refused("unknown_record")
-    return record
 
 
 async def decide(
@@ -273,11 +267,18 @@ async def records(session: AsyncSession, *, actor: Member | None, limit: int = 1
     return Records(mine, waiting)
 
 
-async def certificate(
-    session: AsyncSession, *, actor: Member | None, record_id: int
-) -> tuple[str, str]:
-    """The certificate's file_id and kind, for its owner or who decides it."""
+async def visible(session: AsyncSession, *, actor: Member | None, record_id: int) -> TrainingRecord:
+    """A record its owner or someone who may decide it can see."""
+    record, owner = await _owned(session, await session.get(TrainingRecord, record_id))
+    if actor is None or (actor.id != owner.id and not may_decide(actor, owner)):
+        raise Refused("unknown_record")
+    return record
+
+
+async def certificate(session: AsyncSession, *, actor: Member | None, record_id: int) -> SentFile:
+    """The certificate, for its owner or who decides it."""
     record = await visible(session, actor=actor, record_id=record_id)
-    if not record.file_id:
+    file = SentFile.of(record.file_id, record.media_kind)
+    if file is None:
         raise Refused("no_certificate")
-    return record.file_id, record.media_kind or "document"
+    return file
