@@ -351,15 +351,10 @@ async def remove_feed(
 async def due_feeds(
     session: AsyncSession, *, now: datetime, interval: timedelta
 ) -> list[StudyFeed]:
-    rows = await session.exec(
-        select(StudyFeed)
-        .where(
-            col(StudyFeed.last_fetched_at).is_(None)
-            | (col(StudyFeed.last_fetched_at) <= now - interval)
-        )
-        .order_by(col(StudyFeed.id))
-    )
-    return list(rows)
+    """Feeds never fetched, or last fetched `interval` ago or longer; in the order added."""
+    last = col(StudyFeed.last_fetched_at)
+    due = last.is_(None) | (last <= now - interval)
+    return list(await session.exec(select(StudyFeed).where(due).order_by(col(StudyFeed.id))))
 
 
 def _entry_slot(key: str) -> str:

@@ -116,31 +116,6 @@ async def create_draft(
     return notice
 
 
-async def set_target(
-    session: AsyncSession, *, actor: Member | None, notice_id: int, target: NoticeTarget
-) -> Notice:
-    """Choose everyone, chosen branches or secretaries only; only admins may go wider."""
-    return await _update(admin_draft, session, actor, notice_id, target=target)
-
-
-async def toggle_branch(
-    session: AsyncSession, *, actor: Member | None, notice_id: int, branch_id: int
-) -> Notice:
-    """Add a branch to the chosen ones, or take it out again (admins)."""
-    notice = await admin_draft(session, actor, notice_id)
-    if await session.get(Branch, branch_id) is None:
-        raise Refused("unknown_branch")
-    chosen = list(notice.branch_ids)
-    if branch_id in chosen:
-        chosen.remove(branch_id)
-    else:
-        chosen.append(branch_id)
-    notice.branch_ids = chosen  # a new list, so the JSON column is saved
-    notice.target = NoticeTarget.branches
-    session.add(notice)
-    return notice
-
-
 async def set_requires_ack(
     session: AsyncSession, *, actor: Member | None, notice_id: int, required: bool
 ) -> Notice:
@@ -182,7 +157,32 @@ async def discard(session: AsyncSession, *, actor: Member | None, notice_id: int
     )
 
 
-# ---------------------------------------------------------------- recipients
+# ---------------------------------------------------------------- recipients: chosen, then read
+async def set_target(
+    session: AsyncSession, *, actor: Member | None, notice_id: int, target: NoticeTarget
+) -> Notice:
+    """Choose everyone, chosen branches or secretaries only; only admins may go wider."""
+    return await _update(admin_draft, session, actor, notice_id, target=target)
+
+
+async def toggle_branch(
+    session: AsyncSession, *, actor: Member | None, notice_id: int, branch_id: int
+) -> Notice:
+    """Add a branch to the chosen ones, or take it out again (admins)."""
+    notice = await admin_draft(session, actor, notice_id)
+    if await session.get(Branch, branch_id) is None:
+        raise Refused("unknown_branch")
+    chosen = list(notice.branch_ids)
+    if branch_id in chosen:
+        chosen.remove(branch_id)
+    else:
+        chosen.append(branch_id)
+    notice.branch_ids = chosen  # a new list, so the JSON column is saved
+    notice.target = NoticeTarget.branches
+    session.add(notice)
+    return notice
+
+
 def recipients_query(notice: Notice) -> SelectOfScalar[Member]:
     """Who gets the notice now: active members of branches, never its author."""
     secretaries = notice.target == NoticeTarget.secretaries
