@@ -84,9 +84,9 @@ def attached_file(update: Update) -> SentFile | None:
     if message is None:
         return None
     if message.photo:
-        return SentFile(message.photo[-1].file_id, "photo")
+        return SentFile.of(message.photo[-1].file_id, "photo")
     if message.document is not None:
-        return SentFile(message.document.file_id, "document")
+        return SentFile.of(message.document.file_id, "document")
     return None
 
 

@@ -139,7 +139,7 @@ async def add_step(turn: Turn[AddStep]) -> None:
             hours_tenths=int(d["hours_tenths"]),
             organiser=str(d["organiser"]),
             secretary_training=bool(d.get("secretary_training")),
-            file_id=str(d.get("file_id") or "") or None,
+            file_id=str(d["file_id"]) if d.get("file_id") else None,
             media_kind=str(d.get("media_kind") or "") or None,
         ),
         compose=news.record_news_of(turn.context),

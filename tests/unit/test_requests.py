@@ -403,3 +403,13 @@ async def test_later_parts_go_as_the_capabilitys_file(engine: AsyncEngine) -> No
         ("requests.file", 7, admin.id),
     ]
     assert counts == [2, 1]
+
+
+def test_a_sent_file_fits_its_column_and_is_a_photo_or_a_document() -> None:
+    assert fanout.SentFile.of(None, "photo") is None
+    assert fanout.SentFile.of("", "photo") is None
+    long = fanout.SentFile.of("x" * 300, "photo")
+    assert long == fanout.SentFile("x" * 255, "photo")
+    # Form data comes back from JSON: anything but a photo is sent on as a document.
+    assert fanout.SentFile.of("id", "video") == fanout.SentFile("id", "document")
+    assert fanout.SentFile.of("id", None) == fanout.SentFile("id", "document")

@@ -297,8 +297,8 @@ async def resolve(
     """办结 with a reply (and optionally a file): the member is told and asked to rate."""
     request, actor, before = await _acting(session, actor, request_id, Action.resolve)
     reply = validate_text(reply, code="reply")
-    if file is not None:
-        request.reply_file_id, request.reply_media_kind = file.file_id, file.kind
+    request.reply_file_id = file.file_id if file else None
+    request.reply_media_kind = file.kind if file else None
     request.state, request.resolved_at, request.reply = RequestState.resolved, now, reply
     request.handler_id = request.handler_id or actor.id
     _event(session, request, actor=actor, action="resolved", before=before, now=now, comment=reply)
