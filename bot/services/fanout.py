@@ -65,6 +65,11 @@ class SentFile:
         return cls(str(file_id)[:255], str(kind) if kind in MEDIA_KINDS else "document")
 
 
+def columns(file: SentFile | None) -> tuple[str | None, str | None]:
+    """(file_id, kind) for the two nullable columns a row keeps a file in."""
+    return (file.file_id, file.kind) if file is not None else (None, None)
+
+
 async def attachment(
     session: AsyncSession, *, file: SentFile | None, now: datetime
 ) -> Attachment | None:

@@ -50,8 +50,8 @@ async def _ask(turn: Turn[Any], step: str) -> None:
 
 async def show_preview(turn: Turn[Any], state: FormState) -> None:
     """Show the whole pledge with 提交 / 修改 / 取消; keeps a first pledge as a draft."""
-    text, tz = svc.PledgeText.of(state.data), turn.settings.tz
-    card = await svc.draft(turn.s, member=turn.member, text=text, now=turn.now, tz=tz)
+    text = svc.PledgeText.of(state.data)
+    card = await svc.draft(turn.s, member=turn.member, text=text, now=turn.now, tz=turn.settings.tz)
     await turn.advance_form(state, "preview")
     await turn.commit()
     lines, keyboard = views.preview(turn.t, card)

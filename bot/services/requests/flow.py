@@ -138,6 +138,7 @@ async def submit(
     assert member.branch_id is not None
     assert member.id is not None
     text = validate_text(text)
+    file_id, media_kind = fanout.columns(file)
     request = await _insert_numbered(
         session,
         Request(
@@ -146,8 +147,8 @@ async def submit(
             member_id=member.id,
             kind=kind,
             text=text,
-            file_id=file.file_id if file else None,
-            media_kind=file.kind if file else None,
+            file_id=file_id,
+            media_kind=media_kind,
             created_at=now,
             accept_due_at=limits.accept_due(now),
             resolve_due_at=limits.resolve_due(now),
@@ -297,8 +298,7 @@ async def resolve(
     """办结 with a reply (and optionally a file): the member is told and asked to rate."""
     request, actor, before = await _acting(session, actor, request_id, Action.resolve)
     reply = validate_text(reply, code="reply")
-    request.reply_file_id = file.file_id if file else None
-    request.reply_media_kind = file.kind if file else None
+    request.reply_file_id, request.reply_media_kind = fanout.columns(file)
     request.state, request.resolved_at, request.reply = RequestState.resolved, now, reply
     request.handler_id = request.handler_id or actor.id
     _event(session, request, actor=actor, action="resolved", before=before, now=now, comment=reply)

@@ -141,9 +141,8 @@ async def submit(
     member = access.require(actor, Role.member, Role.secretary, in_branch=True)
     assert member.branch_id is not None
     file = SentFile.of(draft.file_id, draft.media_kind)
-    kept = replace(
-        draft, file_id=file.file_id if file else None, media_kind=file.kind if file else None
-    )
+    file_id, media_kind = fanout.columns(file)
+    kept = replace(draft, file_id=file_id, media_kind=media_kind)
     record = TrainingRecord(
         **asdict(kept), member_id=member.id or 0, branch_id=member.branch_id, created_at=now
     )
